@@ -1,0 +1,448 @@
+/**
+ * Wire protocol v1 between the worker agent (inside workerd) and the extension (VS Code host).
+ *
+ * This file is compiled into all three worlds (workerd, Node, webview), so it uses nothing but the language: no DOM,
+ * no Node, no workers types. Every message is a plain JSON object with a `type`; every guard narrows an `unknown`
+ * that came off a socket. The reference for humans is `docs/protocol.md`; keep the two in step.
+ */
+
+/** The protocol version spoken by this build. Bumped on any incompatible change. */
+export const PROTOCOL_VERSION = 1;
+
+/** Path of the inspector WebSocket on the Worker's own origin. */
+export const INSPECTOR_PATH = "/__alarm_inspector/v1";
+
+/** Path of the unauthenticated health probe (says only that the agent is up, and which protocol it speaks). */
+export const HEALTH_PATH = "/__alarm_inspector/health";
+
+/** Every route the agent owns starts with this; all other requests reach the user's Worker untouched. */
+export const ROUTE_PREFIX = "/__alarm_inspector/";
+
+/** Largest frame the agent accepts from a client, in bytes. Commands are small; anything bigger is refused. */
+export const MAX_CLIENT_FRAME_BYTES = 64 * 1024;
+
+/** Retries the runtime makes after a failed alarm attempt before it abandons the alarm (Cloudflare documents 6). */
+export const MAX_ALARM_RETRIES = 6;
+
+// ───────────────────────────── identities ─────────────────────────────
+
+/** Which Durable Object an event is about. */
+export interface ObjectRef {
+  /** The exported class name as written in the user's code and wrangler config. */
+  className: string;
+  /** The object's id as a hex string (`ctx.id.toString()`). */
+  id: string;
+  /** The name it was addressed by (`getByName` / `idFromName`), when the runtime knows it. */
+  name?: string;
+}
+
+/** Where in the user's code an event came from: the raw stack, as the runtime printed it, bounded. */
+export interface CallSite {
+  /** Stack frames below the agent's own, one per line, at most 8. */
+  stack: string;
+}
+
+/** A bounded, printable preview of a stored value. The value itself never leaves the object. */
+export interface ValuePreview {
+  /** `json` for structured-cloneable plain data, `binary` for bytes, `other` for what JSON cannot show. */
+  kind: "json" | "binary" | "other" | "undefined";
+  /** Text shown to the user; truncated to `MAX_PREVIEW_CHARS` characters. */
+  text: string;
+  /** True when `text` was cut short. */
+  truncated: boolean;
+  /** Size in bytes for binary values. */
+  bytes?: number;
+}
+
+/** A plain copy of the runtime's `AlarmInvocationInfo` (the host object cannot be cloned). */
+export interface AlarmInfoCopy {
+  /** How many times this alarm has been retried before this attempt. */
+  retryCount: number;
+  /** True when this attempt is a retry. */
+  isRetry: boolean;
+  /** The time the alarm was scheduled for, when the runtime says (ms since epoch). */
+  scheduledTime?: number;
+}
+
+/** What made an alarm attempt run. */
+export type AlarmTrigger = "scheduled" | "retry" | "fireNow";
+
+/** An error thrown by an alarm handler (or injected by the inspector). */
+export interface ErrorInfo {
+  name: string;
+  message: string;
+  stack?: string;
+  /** True when the inspector threw it on purpose (`failNext`). */
+  injected?: boolean;
+}
+
+/** What the runtime is expected to do after a failed attempt. */
+export interface RetryInfo {
+  /** `yes`: a retry will run; `no`: the alarm is abandoned; `replaced`: the handler set a new alarm, which runs
+   *  instead; `maybe`: the handler called `deleteAlarm()`, which stops retries only on a best-effort basis. */
+  willRetry: "yes" | "no" | "replaced" | "maybe";
+  /** The retry number of the next attempt (1–6), when one is expected. */
+  nextRetryCount?: number;
+  /** Earliest expected start of the next attempt (ms since epoch). */
+  earliest?: number;
+  /** Latest expected start of the next attempt (ms since epoch), backoff plus jitter. */
+  latest?: number;
+}
+
+/** Who issued a storage or alarm call: the user's code, or the inspector on the user's behalf. */
+export type Origin = "user" | "inspector";
+
+// ───────────────────────────── events ─────────────────────────────
+
+interface EventBase {
+  /** Monotonic sequence number within one agent session (one Worker isolate); gaps mean dropped events. */
+  seq: number;
+  /** When it happened, ms since epoch (workerd's clock, which advances on I/O). */
+  at: number;
+  object: ObjectRef;
+}
+
+/** The object was constructed: it was asleep (or never existed) and something woke it. */
+export interface ObjectStartEvent extends EventBase {
+  kind: "object.start";
+}
+
+/** `setAlarm` succeeded. */
+export interface AlarmSetEvent extends EventBase {
+  kind: "alarm.set";
+  scheduledTime: number;
+  /** The alarm this one replaced, or null when none was pending. */
+  previous: number | null;
+  origin: Origin;
+  /** True when called while the object's `alarm()` handler was running. */
+  inHandler: boolean;
+  /** True when called from the object's constructor. */
+  inConstructor: boolean;
+  callSite?: CallSite;
+}
+
+/** `deleteAlarm` succeeded. */
+export interface AlarmDeleteEvent extends EventBase {
+  kind: "alarm.delete";
+  previous: number | null;
+  origin: Origin;
+  inHandler: boolean;
+  callSite?: CallSite;
+}
+
+/** An alarm attempt began. */
+export interface AlarmStartEvent extends EventBase {
+  kind: "alarm.start";
+  /** Null when the runtime passed no info (PartyKit's `onAlarm` style). */
+  alarmInfo: AlarmInfoCopy | null;
+  trigger: AlarmTrigger;
+  /** True when this attempt will throw an injected failure before the user's handler runs. */
+  injectedFailure: boolean;
+}
+
+/** An alarm attempt ended. */
+export interface AlarmEndEvent extends EventBase {
+  kind: "alarm.end";
+  outcome: "ok" | "error";
+  durationMs: number;
+  alarmInfo: AlarmInfoCopy | null;
+  error?: ErrorInfo;
+  /** Present when `outcome` is `error`. */
+  retry?: RetryInfo;
+}
+
+export interface StoragePutEvent extends EventBase {
+  kind: "storage.put";
+  entries: { key: string; value: ValuePreview }[];
+  /** Entries left out of `entries` because the call wrote more than the agent reports. */
+  omitted: number;
+  origin: Origin;
+  inHandler: boolean;
+  callSite?: CallSite;
+}
+
+export interface StorageDeleteEvent extends EventBase {
+  kind: "storage.delete";
+  keys: string[];
+  omitted: number;
+  origin: Origin;
+  inHandler: boolean;
+  callSite?: CallSite;
+}
+
+export interface StorageDeleteAllEvent extends EventBase {
+  kind: "storage.deleteAll";
+  origin: Origin;
+  inHandler: boolean;
+  callSite?: CallSite;
+}
+
+/** A statement that writes, run through `ctx.storage.sql.exec`. Reads are not reported. */
+export interface StorageSqlEvent extends EventBase {
+  kind: "storage.sql";
+  /** The statement text, truncated. */
+  query: string;
+  /** How many bindings were passed (their values are not sent). */
+  bindings: number;
+  inHandler: boolean;
+  callSite?: CallSite;
+}
+
+/** The agent's buffer was full and dropped events, oldest first. */
+export interface DroppedEvent {
+  kind: "dropped";
+  seq: number;
+  at: number;
+  /** How many events were lost since the previous `dropped` marker. */
+  count: number;
+  /** The marker is about the agent, not an object; kept for a uniform shape. */
+  object: ObjectRef;
+}
+
+export type AgentEvent =
+  | ObjectStartEvent
+  | AlarmSetEvent
+  | AlarmDeleteEvent
+  | AlarmStartEvent
+  | AlarmEndEvent
+  | StoragePutEvent
+  | StorageDeleteEvent
+  | StorageDeleteAllEvent
+  | StorageSqlEvent
+  | DroppedEvent;
+
+export type EventKind = AgentEvent["kind"];
+
+export const EVENT_KINDS: readonly EventKind[] = [
+  "object.start",
+  "alarm.set",
+  "alarm.delete",
+  "alarm.start",
+  "alarm.end",
+  "storage.put",
+  "storage.delete",
+  "storage.deleteAll",
+  "storage.sql",
+  "dropped",
+];
+
+/** Events as they are recorded, before the buffer numbers them. */
+export type UnsequencedEvent = AgentEvent extends infer E ? (E extends AgentEvent ? Omit<E, "seq"> : never) : never;
+
+// ───────────────────────────── server → client ─────────────────────────────
+
+/** One Durable Object class the Worker defines and the agent instruments. */
+export interface ClassInfo {
+  className: string;
+  /** The binding name in the user's config (`env.<binding>`). */
+  binding: string;
+  /** True when the class is SQLite-backed (declared in `new_sqlite_classes`). */
+  sqlite: boolean;
+}
+
+/** First message on every connection. */
+export interface HelloMessage {
+  type: "hello";
+  protocol: number;
+  /** The Worker's `name` from its config. */
+  worker: string;
+  classes: ClassInfo[];
+  /** Version of the agent package. */
+  agentVersion: string;
+  /** When this agent session (Worker isolate) started, ms since epoch; changes after every reload. */
+  sessionStartedAt: number;
+  /** Capacity of the agent's event buffer. */
+  bufferSize: number;
+}
+
+export interface EventsMessage {
+  type: "events";
+  events: AgentEvent[];
+}
+
+/** Reply to one command. */
+export type ResultMessage =
+  | { type: "result"; id: CommandId; ok: true; value?: unknown }
+  | { type: "result"; id: CommandId; ok: false; error: string };
+
+/** A frame the agent could not take (malformed, oversized, unknown type); the connection stays open. */
+export interface ErrorMessage {
+  type: "error";
+  error: string;
+}
+
+export type ServerMessage = HelloMessage | EventsMessage | ResultMessage | ErrorMessage;
+
+// ───────────────────────────── client → server ─────────────────────────────
+
+export type CommandId = string | number;
+
+/** Which object a command is for: by id (hex) or by name; `className` picks the namespace. */
+export interface CommandTarget {
+  className: string;
+  id?: string;
+  name?: string;
+}
+
+export type CommandOp = "fireNow" | "setAlarm" | "deleteAlarm" | "failNext" | "snapshot";
+
+export const COMMAND_OPS: readonly CommandOp[] = ["fireNow", "setAlarm", "deleteAlarm", "failNext", "snapshot"];
+
+export interface CommandBase<Op extends CommandOp> {
+  type: "command";
+  id: CommandId;
+  op: Op;
+  target: CommandTarget;
+}
+
+/** Schedule the alarm for now, inside the object: the real scheduler runs it with real `alarmInfo` and retries. */
+export type FireNowCommand = CommandBase<"fireNow">;
+export interface SetAlarmCommand extends CommandBase<"setAlarm"> {
+  /** ms since epoch. */
+  scheduledTime: number;
+}
+export type DeleteAlarmCommand = CommandBase<"deleteAlarm">;
+/** Make the next `count` attempts throw before the user's handler runs. `count: 0` clears it. */
+export interface FailNextCommand extends CommandBase<"failNext"> {
+  count: number;
+  message?: string;
+}
+export type SnapshotCommand = CommandBase<"snapshot">;
+
+export type Command = FireNowCommand | SetAlarmCommand | DeleteAlarmCommand | FailNextCommand | SnapshotCommand;
+
+/** `value` of a successful `fireNow` / `setAlarm` / `deleteAlarm`. */
+export interface AlarmChangeResult {
+  previous: number | null;
+  scheduledTime: number | null;
+}
+
+/** `value` of a successful `failNext`. */
+export interface FailNextResult {
+  /** Attempts that will now fail. */
+  pending: number;
+}
+
+/** `value` of a successful `snapshot`. */
+export interface SnapshotResult {
+  object: ObjectRef;
+  alarm: number | null;
+  /** Injected failures still pending. */
+  failNext: number;
+  storage: { key: string; value: ValuePreview }[];
+  /** True when the object holds more keys than `storage` lists. */
+  truncated: boolean;
+}
+
+// ───────────────────────────── guards ─────────────────────────────
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function isObjectRef(v: unknown): v is ObjectRef {
+  return (
+    isRecord(v) &&
+    typeof v.className === "string" &&
+    typeof v.id === "string" &&
+    (v.name === undefined || typeof v.name === "string")
+  );
+}
+
+/** True for a well-formed event of a known kind (unknown kinds from a newer agent are skipped by callers). */
+export function isAgentEvent(v: unknown): v is AgentEvent {
+  return (
+    isRecord(v) &&
+    typeof v.seq === "number" &&
+    typeof v.at === "number" &&
+    typeof v.kind === "string" &&
+    (EVENT_KINDS as readonly string[]).includes(v.kind) &&
+    isObjectRef(v.object)
+  );
+}
+
+export function isHello(v: unknown): v is HelloMessage {
+  return (
+    isRecord(v) &&
+    v.type === "hello" &&
+    typeof v.protocol === "number" &&
+    typeof v.worker === "string" &&
+    Array.isArray(v.classes)
+  );
+}
+
+export function isEventsMessage(v: unknown): v is EventsMessage {
+  return isRecord(v) && v.type === "events" && Array.isArray(v.events);
+}
+
+export function isResultMessage(v: unknown): v is ResultMessage {
+  return (
+    isRecord(v) &&
+    v.type === "result" &&
+    (typeof v.id === "string" || typeof v.id === "number") &&
+    typeof v.ok === "boolean"
+  );
+}
+
+export function isErrorMessage(v: unknown): v is ErrorMessage {
+  return isRecord(v) && v.type === "error" && typeof v.error === "string";
+}
+
+/** The outcome of checking a client frame: a command, or a sentence saying what is wrong with it. */
+export type CommandCheck = { ok: true; command: Command } | { ok: false; id?: CommandId; error: string };
+
+/**
+ * Validates a parsed client frame as a command. Every refusal says what to change, because it is shown to a person.
+ */
+export function checkCommand(v: unknown): CommandCheck {
+  if (!isRecord(v)) return { ok: false, error: "a command must be a JSON object" };
+  const id = typeof v.id === "string" || typeof v.id === "number" ? v.id : undefined;
+  if (v.type !== "command") return { ok: false, id, error: `unknown message type ${JSON.stringify(v.type)}; expected "command"` };
+  if (id === undefined) return { ok: false, error: "a command needs an \"id\" (string or number)" };
+  if (typeof v.op !== "string" || !(COMMAND_OPS as readonly string[]).includes(v.op)) {
+    return { ok: false, id, error: `unknown op ${JSON.stringify(v.op)}; expected one of ${COMMAND_OPS.join(", ")}` };
+  }
+  const t = v.target;
+  if (!isRecord(t) || typeof t.className !== "string" || t.className === "") {
+    return { ok: false, id, error: "\"target.className\" is required" };
+  }
+  const hasId = typeof t.id === "string" && t.id !== "";
+  const hasName = typeof t.name === "string" && t.name !== "";
+  if (hasId === hasName) return { ok: false, id, error: "\"target\" needs exactly one of \"id\" or \"name\"" };
+  const target: CommandTarget = hasId ? { className: t.className, id: t.id as string } : { className: t.className, name: t.name as string };
+  switch (v.op) {
+    case "setAlarm": {
+      const time = v.scheduledTime;
+      if (typeof time !== "number" || !Number.isFinite(time) || time < 0 || time > 8.64e15) {
+        return { ok: false, id, error: "\"scheduledTime\" must be a time in ms since the epoch" };
+      }
+      return { ok: true, command: { type: "command", id, op: "setAlarm", target, scheduledTime: Math.trunc(time) } };
+    }
+    case "failNext": {
+      const count = v.count;
+      if (typeof count !== "number" || !Number.isInteger(count) || count < 0 || count > 100) {
+        return { ok: false, id, error: "\"count\" must be a whole number from 0 to 100" };
+      }
+      if (v.message !== undefined && typeof v.message !== "string") {
+        return { ok: false, id, error: "\"message\" must be a string" };
+      }
+      const message = typeof v.message === "string" ? v.message.slice(0, 500) : undefined;
+      return { ok: true, command: { type: "command", id, op: "failNext", target, count, message } };
+    }
+    case "fireNow":
+    case "deleteAlarm":
+    case "snapshot":
+      return { ok: true, command: { type: "command", id, op: v.op, target } };
+    default:
+      return { ok: false, id, error: `unknown op ${JSON.stringify(v.op)}` };
+  }
+}
+
+/**
+ * The expected window of retry number `retryCount` (1–6) after a failure that ended at `failedAt`: the runtime
+ * backs off 2 s, 4 s, 8 s … and adds up to 25 % jitter (measured locally: +2.4 s, +4.2 s, +9.2 s).
+ */
+export function retryWindow(failedAt: number, retryCount: number): { earliest: number; latest: number } {
+  const base = 1000 * 2 ** retryCount;
+  return { earliest: failedAt + base, latest: failedAt + Math.ceil(base * 1.25) + 500 };
+}

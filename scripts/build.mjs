@@ -1,0 +1,49 @@
+// Builds every compile world with esbuild. Type-checking is `npm run typecheck` (esbuild does not type-check).
+//   node scripts/build.mjs            development build with source maps
+//   node scripts/build.mjs --production   minified, no maps (what the VSIX ships)
+//   node scripts/build.mjs --watch
+import * as esbuild from "esbuild";
+import { readFileSync, readdirSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+
+const production = process.argv.includes("--production");
+const watch = process.argv.includes("--watch");
+const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+const define = { __AGENT_VERSION__: JSON.stringify(pkg.version) };
+const common = { bundle: true, sourcemap: !production, minify: production, logLevel: "warning", define };
+
+/** Every `*.test.ts` (and suite index) below a folder, for the test bundles. */
+function testFiles(dir) {
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...testFiles(p));
+    else if (/\.test\.ts$|^index\.ts$|^helpers?\.ts$/.test(name) && !/\.d\.ts$/.test(name)) out.push(p);
+  }
+  return out;
+}
+
+const builds = [
+  // VS Code extension host (Node, CommonJS).
+  { ...common, entryPoints: ["extension/extension.ts"], outfile: "dist/extension.js", platform: "node", format: "cjs", target: "node18", external: ["vscode"] },
+  // The launcher CLI (`alarm-inspector dev`), runs on the user's Node.
+  { ...common, entryPoints: ["launcher/cli.ts"], outfile: "dist/cli.js", platform: "node", format: "cjs", target: "node18", banner: { js: "#!/usr/bin/env node" } },
+  // The agent, imported by the generated entry and bundled again by wrangler into the user's Worker.
+  { ...common, minify: false, sourcemap: false, entryPoints: ["worker-agent/index.ts"], outfile: "dist/agent.mjs", platform: "neutral", format: "esm", target: "es2022", external: ["cloudflare:workers"] },
+];
+const webviewEntry = "media/webview/timeline.ts";
+try { statSync(webviewEntry); builds.push({ ...common, entryPoints: [webviewEntry], outfile: "dist/webview/timeline.js", platform: "browser", format: "iife", target: "es2022" }); } catch { /* the timeline webview is optional until it lands */ }
+if (!production) {
+  // Tests are bundled with what they import, so mocha runs plain JavaScript.
+  const tests = testFiles("test").filter((f) => !f.includes(`${join("test", "fixtures")}`));
+  builds.push({ ...common, entryPoints: tests, outdir: "out/test", outbase: "test", platform: "node", format: "cjs", target: "node18", external: ["vscode", "mocha", "playwright-core", "esbuild"] });
+}
+
+if (watch) {
+  for (const b of builds) await (await esbuild.context(b)).watch();
+  console.log("watching…");
+} else {
+  const t0 = Date.now();
+  await Promise.all(builds.map((b) => esbuild.build(b)));
+  console.log(`built ${builds.length} bundles in ${Date.now() - t0} ms${production ? " (production)" : ""}: ${builds.map((b) => relative(".", b.outfile ?? b.outdir)).join(", ")}`);
+}
