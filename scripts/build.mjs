@@ -10,7 +10,8 @@ const production = process.argv.includes("--production");
 const watch = process.argv.includes("--watch");
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
 const define = { __AGENT_VERSION__: JSON.stringify(pkg.version) };
-const common = { bundle: true, sourcemap: !production, minify: production, logLevel: "warning", define };
+// mainFields: jsonc-parser ships a UMD build that esbuild cannot follow; its ESM build bundles cleanly.
+const common = { bundle: true, sourcemap: !production, minify: production, logLevel: "warning", define, mainFields: ["module", "main"] };
 
 /** Every `*.test.ts` (and suite index) below a folder, for the test bundles. */
 function testFiles(dir) {

@@ -1,0 +1,73 @@
+/**
+ * A minimal typed event emitter and disposable, shaped like `vscode.EventEmitter` / `vscode.Disposable` so that views
+ * can subscribe to the model exactly as they would to an editor event, while the model itself stays free of any
+ * `vscode` import (it runs under plain mocha).
+ */
+
+/** Something that holds a resource or subscription until `dispose()` is called. */
+export interface Disposable {
+  dispose(): void;
+}
+
+/** Wraps a function as a `Disposable` that runs it at most once. */
+export function toDisposable(fn: () => void): Disposable {
+  let done = false;
+  return {
+    dispose(): void {
+      if (done) return;
+      done = true;
+      fn();
+    },
+  };
+}
+
+/** A subscribable event, call-compatible with `vscode.Event<T>`: returns the subscription to dispose. */
+export type Event<T> = (listener: (e: T) => void, thisArgs?: unknown, disposables?: Disposable[]) => Disposable;
+
+/**
+ * Delivers values to listeners in subscription order.
+ *
+ * A listener that throws does not stop the others nor the model that fired: the error is re-thrown on a microtask,
+ * so it still surfaces (as an uncaught error in tests, in the extension host log at run time).
+ */
+export class Emitter<T> implements Disposable {
+  private listeners: { fn: (e: T) => void; thisArgs: unknown }[] = [];
+  private disposed = false;
+
+  /** Subscribe to this emitter. */
+  readonly event: Event<T> = (listener, thisArgs, disposables) => {
+    if (this.disposed) return toDisposable(() => undefined);
+    const entry = { fn: listener, thisArgs };
+    this.listeners.push(entry);
+    const subscription = toDisposable(() => {
+      this.listeners = this.listeners.filter((l) => l !== entry);
+    });
+    disposables?.push(subscription);
+    return subscription;
+  };
+
+  /** Calls every current listener with `value`. Listeners added during delivery get the next value, not this one. */
+  fire(value: T): void {
+    if (this.disposed) return;
+    for (const { fn, thisArgs } of [...this.listeners]) {
+      try {
+        fn.call(thisArgs, value);
+      } catch (err) {
+        queueMicrotask(() => {
+          throw err;
+        });
+      }
+    }
+  }
+
+  /** True while at least one listener is subscribed. */
+  get hasListeners(): boolean {
+    return this.listeners.length > 0;
+  }
+
+  /** Drops every listener; later `fire` calls do nothing. */
+  dispose(): void {
+    this.disposed = true;
+    this.listeners = [];
+  }
+}

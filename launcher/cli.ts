@@ -1,0 +1,104 @@
+import { dirname, resolve } from "node:path";
+import { startDev } from "./devSession";
+import { LauncherError } from "./errors";
+
+const USAGE = `usage: alarm-inspector dev [--cwd DIR] [--config FILE] [--port N] [--buffer N] [-- …extra wrangler dev args]
+
+Runs your Worker under \`wrangler dev\` with every Durable Object instrumented for the Alarm Inspector.
+Prints one JSON line to stdout when ready ({"event":"ready","url",…,"inspector",…,"token",…}) and writes the same
+object to .wrangler/alarm-inspector/session.json. wrangler's own output goes to stderr. Ctrl-C stops everything.`;
+
+interface ParsedArgs {
+  command: string;
+  cwd: string;
+  config?: string;
+  port?: number;
+  bufferSize: number;
+  extra: string[];
+}
+
+function parseArgs(argv: string[]): ParsedArgs {
+  const [command, ...rest] = argv;
+  if (!command || command === "--help" || command === "-h") throw new LauncherError("usage", USAGE, undefined, command ? 0 : 2);
+  const out: ParsedArgs = { command, cwd: process.cwd(), bufferSize: 10_000, extra: [] };
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i]!;
+    const value = () => {
+      const v = rest[++i];
+      if (v === undefined) throw new LauncherError("usage", `${arg} needs a value\n${USAGE}`, undefined, 2);
+      return v;
+    };
+    const number = (name: string, min: number, max: number) => {
+      const v = value();
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min || n > max) throw new LauncherError("usage", `${name} must be a whole number from ${min} to ${max}, got "${v}"`, undefined, 2);
+      return n;
+    };
+    switch (arg) {
+      case "--":
+        out.extra = rest.slice(i + 1);
+        return out;
+      case "--cwd":
+        out.cwd = resolve(value());
+        break;
+      case "--config":
+        out.config = value();
+        break;
+      case "--port":
+        out.port = number("--port", 1, 65535);
+        break;
+      case "--buffer":
+        out.bufferSize = number("--buffer", 100, 1_000_000);
+        break;
+      case "--help":
+      case "-h":
+        throw new LauncherError("usage", USAGE, undefined, 0);
+      default:
+        throw new LauncherError("usage", `unknown option ${arg}\n${USAGE}`, undefined, 2);
+    }
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  if (args.command !== "dev") throw new LauncherError("usage", `unknown command "${args.command}"\n${USAGE}`, undefined, 2);
+  // dist/cli.js → the package root holds dist/agent.mjs and, in development, node_modules.
+  const packageDir = resolve(dirname(__filename), "..");
+  const session = await startDev({
+    cwd: args.cwd,
+    config: args.config,
+    port: args.port,
+    extraArgs: args.extra,
+    bufferSize: args.bufferSize,
+    packageDir,
+    log: (chunk) => process.stderr.write(chunk),
+  });
+  process.stdout.write(`${JSON.stringify(session.info)}\n`);
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`alarm-inspector: ${signal}, stopping wrangler…\n`);
+    void session.stop().then(() => process.exit(0));
+  };
+  process.on("SIGINT", shutdown);
+  process.on("SIGTERM", shutdown);
+  process.on("SIGHUP", shutdown);
+  const code = await session.exited;
+  if (!stopping) {
+    process.stderr.write(`alarm-inspector: wrangler exited with code ${code}\n`);
+    process.exit(code === 0 ? 0 : 1);
+  }
+}
+
+main().catch((e: unknown) => {
+  if (e instanceof LauncherError) {
+    const stream = e.exitCode === 0 ? process.stdout : process.stderr;
+    stream.write(e.code === "usage" ? `${e.message}\n` : `alarm-inspector: ${e.message}\n`);
+    if (e.detail) process.stderr.write(`${e.detail}\n`);
+    process.exit(e.exitCode);
+  }
+  process.stderr.write(`alarm-inspector: unexpected error: ${e instanceof Error ? e.stack : String(e)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,28 @@
+/**
+ * An error the user can act on. The launcher prints `message` as one line (plus an optional detail block, such as
+ * wrangler's own build error) and exits with `exitCode`. Every code is listed in the README's troubleshooting.
+ */
+export class LauncherError extends Error {
+  constructor(
+    readonly code: LauncherErrorCode,
+    message: string,
+    readonly detail?: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+    this.name = "LauncherError";
+  }
+}
+
+export type LauncherErrorCode =
+  | "usage"
+  | "no-config"
+  | "bad-config"
+  | "no-durable-objects"
+  | "unsupported-config"
+  | "no-wrangler"
+  | "node-too-old"
+  | "port-in-use"
+  | "build-failed"
+  | "wrangler-exited"
+  | "not-ready";

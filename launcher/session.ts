@@ -1,0 +1,50 @@
+import { rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { INSPECTOR_PATH } from "../protocol/protocol";
+
+/** The ready line printed to stdout and written to `session.json`: everything a client needs to attach. */
+export interface SessionInfo {
+  event: "ready";
+  /** The Worker's own origin. */
+  url: string;
+  /** The inspector WebSocket. */
+  inspector: string;
+  /** Per-session secret; present it as `Authorization: Bearer <token>`. */
+  token: string;
+  worker: string;
+  /** The user's config the session runs. */
+  config: string;
+  /** The launcher's process id (stop the session by signalling it). */
+  pid: number;
+  startedAt: number;
+  /** `wrangler` or `partykit`. */
+  runtime: "wrangler" | "partykit";
+}
+
+export function sessionInfo(port: number, token: string, worker: string, config: string, runtime: SessionInfo["runtime"]): SessionInfo {
+  const origin = `127.0.0.1:${port}`;
+  return {
+    event: "ready",
+    url: `http://${origin}`,
+    inspector: `ws://${origin}${INSPECTOR_PATH}`,
+    token,
+    worker,
+    config,
+    pid: process.pid,
+    startedAt: Date.now(),
+    runtime,
+  };
+}
+
+export function sessionPath(generatedDir: string): string {
+  return join(generatedDir, "session.json");
+}
+
+/** Readable by the user only: it holds the token. */
+export function writeSession(generatedDir: string, info: SessionInfo): void {
+  writeFileSync(sessionPath(generatedDir), `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
+}
+
+export function removeSession(generatedDir: string): void {
+  rmSync(sessionPath(generatedDir), { force: true });
+}

@@ -1,0 +1,180 @@
+/**
+ * Drive the workbench's UI from a test running inside the extension host, as a person would.
+ *
+ * The extension host is Node and has no handle on the browser that shows the workbench. test/editor/run.mjs owns that
+ * browser (Playwright + headless Chromium) and serves a tiny HTTP bridge on 127.0.0.1 (test/editor/uiBridge.mjs),
+ * whose URL arrives here as `ALARM_INSPECTOR_UI_BRIDGE`. Each helper below is one JSON POST to it.
+ *
+ * Selectors are Playwright selectors against the workbench page (CSS plus Playwright's `:has-text()`, `:visible`, …);
+ * the `frame*` helpers look inside the visible webview's content frame instead. Prefer the builders in `sel` to
+ * hand-written selectors, so a change in the workbench's DOM is fixed in one place.
+ */
+import * as http from "node:http";
+
+/** What every bridge op may say about the element it acts on. */
+export interface TargetOptions {
+  /** Only elements whose text contains this (case-insensitive). */
+  text?: string;
+  /** How long to wait for the element (the bridge defaults to 10 s and caps at 120 s). */
+  timeoutMs?: number;
+}
+
+/** Options of `waitFor`. */
+export interface WaitOptions extends TargetOptions {
+  /** What to wait for; `visible` unless said. */
+  state?: "visible" | "attached" | "hidden" | "detached";
+}
+
+/** One request to the bridge. Mirrors `handlers()` in test/editor/uiBridge.mjs. */
+export type BridgeCommand =
+  | ({ op: "click" | "hover" | "text" | "count" | "frameText" | "frameClick" | "frameCount"; selector: string } & TargetOptions)
+  | ({ op: "waitFor" | "frameWaitFor"; selector: string } & WaitOptions)
+  | { op: "screenshot"; name: string; selector?: string; timeoutMs?: number }
+  | { op: "press"; key: string }
+  | { op: "type"; text: string };
+
+/** The bridge's answer. */
+export interface BridgeReply {
+  ok: boolean;
+  value?: string | number;
+  error?: string;
+}
+
+const BRIDGE_ENV = "ALARM_INSPECTOR_UI_BRIDGE";
+
+/** Quote a string for a CSS attribute value or Playwright's `:has-text()`. */
+export function cssString(value: string): string {
+  return `"${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+}
+
+/** Selectors for the parts of the workbench tests touch most. General on purpose: they hold across VS Code releases. */
+export const sel = {
+  /** The workbench root, present once the window has rendered. */
+  workbench: ".monaco-workbench",
+  /** The activity bar (the icon strip on the left). */
+  activityBar: ".part.activitybar",
+  /** An activity bar icon whose accessible label starts with `label` ("Explorer", "Alarm Inspector", …). */
+  activityBarItem: (label: string): string => `.part.activitybar .action-item a[aria-label^=${cssString(label)}]`,
+  /** The side bar's title ("EXPLORER", …). */
+  sideBarTitle: ".part.sidebar .composite.title",
+  /** Every row of every tree or list in the side bar's views. */
+  treeRow: ".pane-body .monaco-list-row",
+  /** The tree rows whose text contains `text`. */
+  treeRowWith: (text: string): string => `.pane-body .monaco-list-row:has-text(${cssString(text)})`,
+  /** An inline action (the icon buttons on a hovered row or view title) by its label. */
+  inlineAction: (label: string): string => `.actions .action-label[aria-label=${cssString(label)}]`,
+  /** The inline action `label` on the tree row containing `rowText`. Hover the row first: they show on hover. */
+  rowInlineAction: (rowText: string, label: string): string =>
+    `.pane-body .monaco-list-row:has-text(${cssString(rowText)}) .actions .action-label[aria-label=${cssString(label)}]`,
+  /** Editor tabs. */
+  tab: ".tabs-container .tab",
+  /** Notification toasts. */
+  notification: ".notifications-toasts .notification-toast",
+  /** The quick input (command palette, quick picks). */
+  quickInput: ".quick-input-widget",
+  /** The status bar. */
+  statusBarItem: ".part.statusbar .statusbar-item",
+} as const;
+
+/** True when the tests run under test/editor/run.mjs, which serves the bridge. */
+export function uiAvailable(): boolean {
+  return Boolean(process.env[BRIDGE_ENV]);
+}
+
+/** Send one command; resolve with its value, or reject with the bridge's error (which names a failure screenshot). */
+export function send(command: BridgeCommand): Promise<BridgeReply["value"]> {
+  const url = process.env[BRIDGE_ENV];
+  if (!url) {
+    return Promise.reject(new Error(`${BRIDGE_ENV} is not set: UI tests run only under test/editor/run.mjs (npm run test:editor)`));
+  }
+  const body = JSON.stringify(command);
+  const waitMs = "timeoutMs" in command && command.timeoutMs ? command.timeoutMs : 10_000;
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      // The bridge bounds every op by its own timeout; ours only catches a bridge that stopped answering.
+      { method: "POST", headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) }, timeout: waitMs + 30_000 },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          let reply: BridgeReply;
+          try {
+            reply = JSON.parse(Buffer.concat(chunks).toString("utf8")) as BridgeReply;
+          } catch {
+            return reject(new Error(`ui ${command.op}: the bridge answered HTTP ${res.statusCode} with no JSON`));
+          }
+          if (reply.ok) resolve(reply.value);
+          else reject(new Error(`ui ${command.op} ${targetOf(command)}: ${reply.error ?? "failed"}`));
+        });
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error(`ui ${command.op}: the bridge did not answer`)));
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+function targetOf(command: BridgeCommand): string {
+  if ("selector" in command && command.selector) return command.selector;
+  if ("key" in command) return command.key;
+  if ("name" in command) return command.name;
+  return "";
+}
+
+/** The UI helpers. Every one waits for its element first (up to `timeoutMs`), like Playwright's own locators. */
+export const ui = {
+  /** Click the first element matching `selector` (and `text`). */
+  async click(selector: string, options: TargetOptions = {}): Promise<void> {
+    await send({ op: "click", selector, ...options });
+  },
+  /** Move the mouse over it: tree rows show their inline actions only on hover. */
+  async hover(selector: string, options: TargetOptions = {}): Promise<void> {
+    await send({ op: "hover", selector, ...options });
+  },
+  /** Wait until the element is visible (or `state`). Rejects after `timeoutMs`. */
+  async waitFor(selector: string, options: WaitOptions = {}): Promise<void> {
+    await send({ op: "waitFor", selector, ...options });
+  },
+  /** The rendered text (`innerText`) of the first match. */
+  async text(selector: string, options: TargetOptions = {}): Promise<string> {
+    return String(await send({ op: "text", selector, ...options }));
+  },
+  /** How many elements match now (does not wait). */
+  async count(selector: string, options: Pick<TargetOptions, "text"> = {}): Promise<number> {
+    return Number(await send({ op: "count", selector, ...options }));
+  },
+  /** Press a key or chord on the focused element: "Enter", "Escape", "Control+Shift+P". */
+  async press(key: string): Promise<void> {
+    await send({ op: "press", key });
+  },
+  /** Type text into the focused element, key by key. */
+  async type(text: string): Promise<void> {
+    await send({ op: "type", text });
+  },
+  /** Save a PNG of the page (or of one element) as `test-artifacts/editor/<name>.png`; resolves with its path. */
+  async screenshot(name: string, options: { selector?: string; timeoutMs?: number } = {}): Promise<string> {
+    return String(await send({ op: "screenshot", name, ...options }));
+  },
+  /** The rendered text of an element inside the visible webview. */
+  async frameText(selector: string, options: TargetOptions = {}): Promise<string> {
+    return String(await send({ op: "frameText", selector, ...options }));
+  },
+  /** Click an element inside the visible webview. */
+  async frameClick(selector: string, options: TargetOptions = {}): Promise<void> {
+    await send({ op: "frameClick", selector, ...options });
+  },
+  /** Wait for an element inside the visible webview. */
+  async frameWaitFor(selector: string, options: WaitOptions = {}): Promise<void> {
+    await send({ op: "frameWaitFor", selector, ...options });
+  },
+  /** How many elements inside the visible webview match now. */
+  async frameCount(selector: string, options: Pick<TargetOptions, "text"> = {}): Promise<number> {
+    return Number(await send({ op: "frameCount", selector, ...options }));
+  },
+  /** Hover a tree row, then click one of its inline actions: what a person does to act on one item. */
+  async clickRowAction(rowText: string, actionLabel: string, options: Pick<TargetOptions, "timeoutMs"> = {}): Promise<void> {
+    await send({ op: "hover", selector: sel.treeRowWith(rowText), ...options });
+    await send({ op: "click", selector: sel.rowInlineAction(rowText, actionLabel), ...options });
+  },
+};

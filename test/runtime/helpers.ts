@@ -1,0 +1,204 @@
+/**
+ * Runtime-tier helpers: a real `alarm-inspector dev` (or plain `wrangler dev`) in its own process group, a real
+ * WebSocket client, and polling with a deadline (never a fixed sleep).
+ */
+import { spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import type { AgentEvent } from "../../protocol/protocol";
+import { InspectorClient } from "../../extension/connection/inspectorClient";
+import type { SessionInfo } from "../../launcher/session";
+
+export const REPO = resolve(__dirname, "..", "..", "..");
+export const EXAMPLES = join(REPO, "examples");
+export const FIXTURES = join(REPO, "test", "fixtures");
+const CLI = join(REPO, "dist", "cli.js");
+const WRANGLER = join(REPO, "node_modules", "wrangler", "bin", "wrangler.js");
+
+/** Polls `check` until it returns a value other than undefined/false, or fails with `what` after the deadline. */
+export async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `alarm-inspector-${prefix}-`));
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once("error", rej);
+    s.listen(0, "127.0.0.1", () => {
+      const addr = s.address();
+      const port = typeof addr === "object" && addr ? addr.port : 0;
+      s.close(() => res(port));
+    });
+  });
+}
+
+function stopGroup(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return Promise.resolve();
+  const done = new Promise<void>((r) => child.once("exit", () => r()));
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    return Promise.resolve();
+  }
+  const timer = setTimeout(() => {
+    try {
+      process.kill(-child.pid!, "SIGKILL");
+    } catch {
+      // gone
+    }
+  }, 8000);
+  return done.finally(() => clearTimeout(timer));
+}
+
+/** Output of a finished CLI run. */
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the launcher to completion (for the error paths) with a deadline. */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 120_000): Promise<CliResult> {
+  return new Promise((res) => {
+    const child = spawn(process.execPath, [CLI, ...args], { detached: true, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c));
+    child.stderr.on("data", (c: Buffer) => (stderr += c));
+    const timer = setTimeout(() => void stopGroup(child, "SIGKILL"), timeoutMs);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      res({ code, stdout, stderr });
+    });
+  });
+}
+
+/** A running `alarm-inspector dev`. */
+export interface Launched {
+  info: SessionInfo;
+  url: string;
+  persistDir: string;
+  stderr(): string;
+  /** SIGTERM to the launcher's group; resolves when it has exited. Returns its exit code. */
+  stop(): Promise<number | null>;
+  child: ChildProcess;
+}
+
+/** Starts the launcher on `dir` with a fresh (or given) persistence folder and waits for its ready line. */
+export async function launch(dir: string, opts: { persistDir?: string; extra?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<Launched> {
+  const persistDir = opts.persistDir ?? tempDir("state");
+  const args = [CLI, "dev", "--cwd", dir, "--", "--persist-to", persistDir, ...(opts.extra ?? [])];
+  const child = spawn(process.execPath, args, { detached: true, env: { ...process.env, ...opts.env }, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.on("data", (c: Buffer) => (stdout += c));
+  child.stderr!.on("data", (c: Buffer) => (stderr += c));
+  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  let exitCode: number | null | undefined;
+  void exited.then((c) => (exitCode = c));
+  try {
+    const line = await waitFor("the launcher's ready line", () => {
+      if (exitCode !== undefined) throw new Error(`launcher exited (${exitCode}) before ready:\n${stderr.slice(-3000)}`);
+      return stdout.split("\n").find((l) => l.startsWith("{"));
+    }, 150_000);
+    const info = JSON.parse(line) as SessionInfo;
+    return {
+      info,
+      url: info.url,
+      persistDir,
+      child,
+      stderr: () => stderr,
+      stop: async () => {
+        await stopGroup(child);
+        return exited;
+      },
+    };
+  } catch (e) {
+    await stopGroup(child, "SIGKILL");
+    throw e;
+  }
+}
+
+/** Plain `wrangler dev` on the same project, for the with/without comparison. */
+export async function plainWrangler(dir: string, persistDir = tempDir("plain")): Promise<{ url: string; stop(): Promise<void> }> {
+  const port = await freePort();
+  const inspectorPort = await freePort();
+  const child = spawn(
+    process.execPath,
+    [WRANGLER, "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort), "--persist-to", persistDir, "--show-interactive-dev-session=false"],
+    { cwd: dir, detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, WRANGLER_SEND_METRICS: "false" } },
+  );
+  let output = "";
+  child.stdout!.on("data", (c: Buffer) => (output += c));
+  child.stderr!.on("data", (c: Buffer) => (output += c));
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitFor("plain wrangler to be ready", () => {
+      if (child.exitCode !== null) throw new Error(`wrangler exited: ${output.slice(-2000)}`);
+      return /Ready on/.test(output);
+    }, 150_000);
+    return { url, stop: () => stopGroup(child) };
+  } catch (e) {
+    await stopGroup(child, "SIGKILL");
+    throw e;
+  }
+}
+
+/** A connected client that keeps every event it receives. */
+export class Recorder {
+  readonly events: AgentEvent[] = [];
+  constructor(readonly client: InspectorClient) {
+    client.onEvents((batch) => this.events.push(...batch));
+  }
+
+  static async connect(info: SessionInfo): Promise<Recorder> {
+    const client = new InspectorClient({ inspector: info.inspector, token: info.token });
+    const recorder = new Recorder(client);
+    await client.connect();
+    return recorder;
+  }
+
+  /** Events about one object (by name or id), optionally of some kinds. */
+  about(className: string, nameOrId: string, ...kinds: AgentEvent["kind"][]): AgentEvent[] {
+    return this.events.filter(
+      (e) => e.object.className === className && (e.object.name === nameOrId || e.object.id === nameOrId) && (kinds.length === 0 || kinds.includes(e.kind)),
+    );
+  }
+
+  waitFor<K extends AgentEvent["kind"]>(
+    what: string,
+    kind: K,
+    match: (e: Extract<AgentEvent, { kind: K }>) => boolean = () => true,
+    timeoutMs = 30_000,
+  ): Promise<Extract<AgentEvent, { kind: K }>> {
+    return waitFor(what, () => this.events.find((e): e is Extract<AgentEvent, { kind: K }> => e.kind === kind && match(e as Extract<AgentEvent, { kind: K }>)), timeoutMs);
+  }
+
+  close(): void {
+    this.client.dispose();
+  }
+}
+
+export async function json<T = unknown>(url: string, init?: RequestInit): Promise<T> {
+  const r = await fetch(url, init);
+  const text = await r.text();
+  if (!r.ok) throw new Error(`${init?.method ?? "GET"} ${url} → ${r.status}: ${text}`);
+  return JSON.parse(text) as T;
+}
+
+export function cleanup(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,111 @@
+import type { ObjectRef, Origin, UnsequencedEvent } from "../protocol/protocol";
+import type { AgentRuntime, ObjectMemory } from "./runtime";
+
+/** What the probe knows about the alarm attempt that is running, if any. */
+export interface AttemptState {
+  /** The handler called `setAlarm`: the new alarm runs instead of a retry. */
+  setCalled: boolean;
+  /** The handler called `deleteAlarm`: retries stop on a best-effort basis only. */
+  deleteCalled: boolean;
+}
+
+/** An event, or one whose details (the replaced alarm time) arrive later; `null` means "nothing to record". */
+export type PendingEvent = UnsequencedEvent | Promise<UnsequencedEvent | null>;
+
+/** Where instrumented storage sends its events: straight to the buffer, or held until a transaction commits. */
+export type EventSink = (event: PendingEvent) => void;
+
+/**
+ * The agent's view of one live Durable Object instance. It is kept beside the instance (in a WeakMap, never as a
+ * property the user's code could see) and shared by the storage wrapper, the `alarm()` wrapper and control calls.
+ */
+export class ObjectProbe {
+  readonly ref: ObjectRef;
+  readonly memory: ObjectMemory;
+  /** True until the constructor and any `blockConcurrencyWhile` it started have finished. */
+  constructing = true;
+  private initCallbacks = 0;
+  private superReturned = false;
+  attempt: AttemptState | null = null;
+  /** Events held by `transactionSync` until it returns; discarded if it throws. */
+  private syncTxnBuffers: PendingEvent[][] = [];
+
+  constructor(
+    className: string,
+    readonly id: DurableObjectId,
+    readonly runtime: AgentRuntime,
+  ) {
+    const name = readName(id);
+    this.ref = name === undefined ? { className, id: id.toString() } : { className, id: id.toString(), name };
+    this.memory = runtime.memory(className, this.ref.id);
+  }
+
+  get inHandler(): boolean {
+    return this.attempt !== null;
+  }
+
+  /** Common fields of every event about this object. */
+  base(at: number = Date.now()): { at: number; object: ObjectRef } {
+    return { at, object: this.ref };
+  }
+
+  readonly sink: EventSink = (event) => {
+    const buffer = this.syncTxnBuffers[this.syncTxnBuffers.length - 1];
+    if (buffer) buffer.push(event);
+    else this.deliver(event);
+  };
+
+  deliver(event: PendingEvent): void {
+    if (event instanceof Promise) {
+      event.then((e) => e && this.runtime.record(e), () => undefined);
+    } else this.runtime.record(event);
+  }
+
+  /** Runs `fn` (the runtime's `transactionSync`), keeping its events only if it commits. */
+  withSyncTransaction<T>(fn: () => T): T {
+    const held: PendingEvent[] = [];
+    this.syncTxnBuffers.push(held);
+    let committed = false;
+    try {
+      const result = fn();
+      committed = true;
+      return result;
+    } finally {
+      this.syncTxnBuffers.pop();
+      if (committed) for (const e of held) this.sink(e);
+    }
+  }
+
+  /** A user alarm call from now on replaces an inspector `fireNow` that has not started yet. */
+  noteUserAlarmChange(origin: Origin): void {
+    if (origin === "user") this.memory.fireNowPending = false;
+  }
+
+  beginInit(): void {
+    this.initCallbacks++;
+  }
+
+  endInit(): void {
+    this.initCallbacks--;
+    this.settleConstruction();
+  }
+
+  constructorReturned(): void {
+    this.superReturned = true;
+    this.settleConstruction();
+  }
+
+  private settleConstruction(): void {
+    if (this.superReturned && this.initCallbacks <= 0) this.constructing = false;
+  }
+}
+
+/** `ctx.id.name` is only set when the object was addressed by name; reading it never throws in workerd. */
+function readName(id: DurableObjectId): string | undefined {
+  try {
+    const name = (id as { name?: unknown }).name;
+    return typeof name === "string" && name !== "" ? name : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,173 @@
+import type { CallSite, ValuePreview } from "../protocol/protocol";
+
+/** Longest preview text sent for one value; the value itself never leaves the object. */
+export const MAX_PREVIEW_CHARS = 200;
+/** Longest key sent. */
+export const MAX_KEY_CHARS = 256;
+/** Most entries reported for one multi-key put/delete. */
+export const MAX_ENTRIES_PER_EVENT = 20;
+/** Longest SQL statement text sent. */
+export const MAX_QUERY_CHARS = 300;
+
+export function clipKey(key: string): string {
+  return key.length > MAX_KEY_CHARS ? `${key.slice(0, MAX_KEY_CHARS)}…` : key;
+}
+
+/**
+ * A bounded, printable rendering of a stored value. It walks the value itself instead of calling `JSON.stringify`
+ * so that a megabyte value costs a few hundred characters of work, and it never throws (getters, cycles and exotic
+ * objects are shown, not evaluated into an error that would reach the user's code).
+ */
+export function previewValue(value: unknown): ValuePreview {
+  if (value === undefined) return { kind: "undefined", text: "undefined", truncated: false };
+  if (value instanceof ArrayBuffer) return binary(value.byteLength);
+  if (ArrayBuffer.isView(value)) return binary(value.byteLength);
+  const out = new Writer(MAX_PREVIEW_CHARS);
+  let kind: ValuePreview["kind"] = "json";
+  try {
+    if (!walk(value, out, new Set(), 0)) kind = "other";
+  } catch {
+    kind = "other";
+    out.push("…");
+  }
+  return { kind, text: out.text, truncated: out.full };
+}
+
+function binary(bytes: number): ValuePreview {
+  return { kind: "binary", text: `<binary ${bytes} bytes>`, truncated: false, bytes };
+}
+
+class Writer {
+  text = "";
+  full = false;
+  constructor(private readonly limit: number) {}
+  push(s: string): void {
+    if (this.full) return;
+    if (this.text.length + s.length > this.limit) {
+      this.text += s.slice(0, this.limit - this.text.length);
+      this.full = true;
+    } else this.text += s;
+  }
+}
+
+/** Writes a JSON-like rendering; returns false when the value holds something JSON cannot represent. */
+function walk(v: unknown, out: Writer, seen: Set<object>, depth: number): boolean {
+  if (out.full) return true;
+  switch (typeof v) {
+    case "string":
+      out.push(JSON.stringify(v.length > MAX_PREVIEW_CHARS ? v.slice(0, MAX_PREVIEW_CHARS + 1) : v));
+      return true;
+    case "number":
+      out.push(Number.isFinite(v) ? String(v) : String(v));
+      return Number.isFinite(v);
+    case "boolean":
+      out.push(String(v));
+      return true;
+    case "bigint":
+      out.push(`${v}n`);
+      return false;
+    case "undefined":
+      out.push("undefined");
+      return false;
+    case "function":
+    case "symbol":
+      out.push(`<${typeof v}>`);
+      return false;
+  }
+  if (v === null) {
+    out.push("null");
+    return true;
+  }
+  const obj = v as object;
+  if (seen.has(obj)) {
+    out.push("<cycle>");
+    return false;
+  }
+  if (depth > 6) {
+    out.push("…");
+    return true;
+  }
+  seen.add(obj);
+  try {
+    if (obj instanceof Date) {
+      out.push(`Date(${Number.isNaN(obj.getTime()) ? "invalid" : obj.toISOString()})`);
+      return false;
+    }
+    if (obj instanceof ArrayBuffer || ArrayBuffer.isView(obj)) {
+      out.push(`<binary ${(obj as ArrayBuffer).byteLength} bytes>`);
+      return false;
+    }
+    if (obj instanceof Map) return walkEntries("Map{", "}", obj.entries(), out, seen, depth, true) && false;
+    if (obj instanceof Set) return walkEntries("Set[", "]", obj.values(), out, seen, depth, false) && false;
+    if (Array.isArray(obj)) {
+      let plain = true;
+      out.push("[");
+      for (let i = 0; i < obj.length && !out.full; i++) {
+        if (i) out.push(",");
+        plain = walk(obj[i], out, seen, depth + 1) && plain;
+      }
+      out.push("]");
+      return plain;
+    }
+    let plain = true;
+    out.push("{");
+    let first = true;
+    for (const key of Object.keys(obj)) {
+      if (out.full) break;
+      if (!first) out.push(",");
+      first = false;
+      out.push(`${JSON.stringify(key)}:`);
+      const desc = Object.getOwnPropertyDescriptor(obj, key);
+      if (desc && "value" in desc) plain = walk(desc.value, out, seen, depth + 1) && plain;
+      else {
+        out.push("<getter>");
+        plain = false;
+      }
+    }
+    out.push("}");
+    return plain;
+  } finally {
+    seen.delete(obj);
+  }
+}
+
+function walkEntries(
+  open: string,
+  close: string,
+  it: Iterator<unknown>,
+  out: Writer,
+  seen: Set<object>,
+  depth: number,
+  pairs: boolean,
+): boolean {
+  out.push(open);
+  let first = true;
+  for (let r = it.next(); !r.done && !out.full; r = it.next()) {
+    if (!first) out.push(",");
+    first = false;
+    if (pairs) {
+      const [k, val] = r.value as [unknown, unknown];
+      walk(k, out, seen, depth + 1);
+      out.push("=>");
+      walk(val, out, seen, depth + 1);
+    } else walk(r.value, out, seen, depth + 1);
+  }
+  out.push(close);
+  return true;
+}
+
+/** Most frames kept in a call site. */
+const MAX_FRAMES = 8;
+
+/**
+ * The caller's stack, starting below `above` (the agent's own wrapper), so the first frame is the user's line.
+ * `Error.captureStackTrace` is V8's: workerd has it.
+ */
+export function callSite(above: Function): CallSite | undefined {
+  const holder: { stack?: string } = {};
+  const capture = (Error as unknown as { captureStackTrace?: (o: object, f: Function) => void }).captureStackTrace;
+  if (!capture) return undefined;
+  capture(holder, above);
+  const lines = (holder.stack ?? "").split("\n").slice(1, 1 + MAX_FRAMES);
+  return lines.length ? { stack: lines.join("\n") } : undefined;
+}
