@@ -1,0 +1,121 @@
+/**
+ * The inspector endpoint's defences: token, browser origins, and frames it cannot take. Each is refused before any
+ * data is sent (or answered with an error frame), and the user's Worker keeps serving.
+ */
+import assert from "node:assert/strict";
+import WebSocket from "ws";
+import type { ServerMessage } from "../../protocol/protocol";
+import { FIXTURES, launch, Recorder, waitFor } from "./helpers";
+import type { Launched } from "./helpers";
+import { join } from "node:path";
+
+/** Opens a raw socket and reports how the handshake ended: the HTTP status of a refusal, or "open". */
+function handshake(url: string, headers: Record<string, string> = {}): Promise<{ status: number | "open"; body: string; frames: string[] }> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url, { headers });
+    const frames: string[] = [];
+    ws.on("message", (d) => frames.push(d.toString()));
+    ws.on("unexpected-response", (_req, res) => {
+      let body = "";
+      res.on("data", (c: Buffer) => (body += c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body, frames }));
+    });
+    ws.on("open", () => setTimeout(() => {
+      ws.close();
+      resolve({ status: "open", body: "", frames });
+    }, 300));
+    ws.on("error", () => undefined);
+  });
+}
+
+describe("inspector endpoint security and robustness", function () {
+  let session: Launched;
+  let inspector: string;
+  let token: string;
+
+  before(async function () {
+    session = await launch(join(FIXTURES, "conformance"));
+    ({ inspector, token } = session.info);
+  });
+  after(async () => session?.stop());
+
+  async function stillServing(): Promise<void> {
+    const r = await fetch(`${session.url}/echo/alive`);
+    assert.equal(r.status, 200);
+    assert.deepEqual(await r.json(), [1, "two", { three: [3] }, null]);
+  }
+
+  it("binds to loopback and serves a health probe that reveals no secret", async function () {
+    assert.match(session.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    const health = await (await fetch(`${session.url}/__alarm_inspector/health`)).json();
+    assert.deepEqual(health, { ok: true, protocol: 1, worker: "conformance" });
+  });
+
+  it("refuses a missing token, a wrong token, and a browser Origin before sending anything", async function () {
+    const none = await handshake(inspector);
+    assert.equal(none.status, 401);
+    assert.match(none.body, /missing or wrong token/);
+    assert.deepEqual(none.frames, []);
+    const wrong = await handshake(inspector, { Authorization: `Bearer ${token}x` });
+    assert.equal(wrong.status, 401);
+    const wrongQuery = await handshake(`${inspector}?token=nope`);
+    assert.equal(wrongQuery.status, 401);
+    const browser = await handshake(inspector, { Authorization: `Bearer ${token}`, Origin: "http://evil.example" });
+    assert.equal(browser.status, 403);
+    assert.match(browser.body, /browsers are refused/);
+    const browserLocal = await handshake(`${inspector}?token=${token}`, { Origin: "http://127.0.0.1" });
+    assert.equal(browserLocal.status, 403);
+    await stillServing();
+  });
+
+  it("accepts the token as a bearer header or a query parameter, hello first", async function () {
+    const header = await handshake(inspector, { Authorization: `Bearer ${token}` });
+    assert.equal(header.status, "open");
+    const query = await handshake(`${inspector}?token=${encodeURIComponent(token)}`);
+    assert.equal(query.status, "open");
+    const first = JSON.parse(query.frames[0]!) as ServerMessage;
+    assert.equal(first.type, "hello");
+  });
+
+  it("answers a plain HTTP request to the socket path with 426", async function () {
+    const r = await fetch(inspector.replace("ws:", "http:"), { headers: { Authorization: `Bearer ${token}` } });
+    assert.equal(r.status, 426);
+  });
+
+  it("refuses malformed, oversized, binary and unknown frames with an error and keeps the connection", async function () {
+    const rec = await Recorder.connect(session.info);
+    const errors: string[] = [];
+    rec.client.onProtocolError((e) => errors.push(e));
+    try {
+      rec.client.sendRaw("{not json");
+      await waitFor("malformed error", () => errors.find((e) => /malformed frame, not JSON/.test(e)));
+      rec.client.sendRaw(JSON.stringify({ type: "command", id: 1, op: "snapshot", target: { className: "Probe", name: "x" }, pad: "x".repeat(70_000) }));
+      await waitFor("oversized error", () => errors.find((e) => /frame of \d+ bytes refused; the limit is 65536/.test(e)));
+      rec.client.sendRaw(Buffer.from([1, 2, 3]));
+      await waitFor("binary error", () => errors.find((e) => /binary frames are not accepted/.test(e)));
+      rec.client.sendRaw(JSON.stringify({ type: "subscribe" }));
+      await waitFor("unknown type error", () => errors.find((e) => /unknown message type "subscribe"/.test(e)));
+      rec.client.sendRaw(JSON.stringify([1, 2]));
+      await waitFor("array error", () => errors.find((e) => /must be a JSON object/.test(e)));
+      await assert.rejects(rec.client.send({ op: "explode" } as never), /unknown op "explode"/);
+      await assert.rejects(rec.client.send({ op: "fireNow", target: { className: "Probe" } } as never), /exactly one of "id" or "name"/);
+      await assert.rejects(rec.client.send({ op: "failNext", target: { className: "Probe", name: "x" }, count: -1 }), /whole number from 0 to 100/);
+      // The connection is still good after all of that.
+      const snap = await rec.client.send({ op: "snapshot", target: { className: "Probe", name: "after-abuse" } });
+      assert.ok(snap && typeof snap === "object");
+      assert.ok(rec.client.isOpen);
+    } finally {
+      rec.close();
+    }
+    await stillServing();
+  });
+
+  it("says clearly when a class has no alarm handler to fire", async function () {
+    const rec = await Recorder.connect(session.info);
+    try {
+      await assert.rejects(rec.client.send({ op: "fireNow", target: { className: "KvProbe", name: "k" } }), /alarm\(\) handler/);
+    } finally {
+      rec.close();
+    }
+  });
+});
