@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { join, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { HEALTH_PATH } from "../protocol/protocol";
 import { LauncherError } from "./errors";
 import { writeGenerated } from "./generate";
@@ -80,18 +80,25 @@ export async function startDev(opts: DevOptions): Promise<RunningSession> {
     env: { ...process.env, WRANGLER_SEND_METRICS: "false", FORCE_COLOR: process.env.FORCE_COLOR ?? "0" },
   });
   const tail: string[] = [];
-  let buildError: string | undefined;
+  /** wrangler's `[ERROR]` lines before the Worker was ready: "Build failed with 1 error:" and then the error. */
+  const errorLines: string[] = [];
   let ready = false;
   const onOutput = (chunk: Buffer) => {
     const text = chunk.toString("utf8");
     opts.log(text);
-    for (const line of text.split("\n")) {
+    for (const raw of text.split("\n")) {
+      const line = stripAnsi(raw);
       if (line.trim() === "") continue;
       tail.push(line);
       if (tail.length > TAIL_LINES) tail.shift();
-      if (!ready && buildError === undefined && /\[ERROR\]/.test(line)) buildError = line;
+      const error = /\[ERROR\]\s*(.*)$/.exec(line);
+      if (!ready && error && errorLines.length < 4) errorLines.push(error[1]!.trim());
+      // esbuild names the file and line on the line after the message; keep it, relative to the project.
+      const where = /^\s*((?:\.\.\/)+[^\s:]+:\d+:\d+):?\s*$/.exec(line);
+      if (!ready && where && errorLines.length > 0 && errorLines.length < 6) errorLines.push(`at ${projectRelative(generated.dir, loaded.dir, where[1]!)}`);
     }
   };
+  const buildError = () => (errorLines.length > 0 ? errorLines.filter((l) => !/^Build failed with/.test(l)).join(" ") || errorLines[0] : undefined);
   child.stdout?.on("data", onOutput);
   child.stderr?.on("data", onOutput);
   const exited = new Promise<number>((res) => child.once("exit", (code, signal) => res(code ?? (signal ? 128 : 1))));
@@ -99,11 +106,11 @@ export async function startDev(opts: DevOptions): Promise<RunningSession> {
   const stop = () => stopGroup(child, exited);
   const info = sessionInfo(port, token, worker, configPath, "wrangler");
   try {
-    await waitReady(`${info.url}${HEALTH_PATH}`, exited, () => buildError);
+    await waitReady(`${info.url}${HEALTH_PATH}`, exited, buildError);
   } catch (e) {
     await stop();
     if (e instanceof LauncherError && e.code === "build-failed") {
-      throw new LauncherError("build-failed", `your Worker failed to build: ${stripAnsi(buildError ?? "").replace(/^.*\[ERROR\]\s*/, "")}`, tail.join("\n"));
+      throw new LauncherError("build-failed", `your Worker failed to build: ${buildError() ?? "see wrangler's output above"}`, tail.join("\n"));
     }
     if (e instanceof LauncherError && e.code === "wrangler-exited") throw new LauncherError("wrangler-exited", e.message, tail.join("\n"));
     throw e;
@@ -120,6 +127,12 @@ export async function startDev(opts: DevOptions): Promise<RunningSession> {
       return code;
     },
   };
+}
+
+/** esbuild reports paths relative to the generated config's folder; a user wants them relative to the project. */
+function projectRelative(generatedDir: string, projectDir: string, location: string): string {
+  const [file, ...rest] = location.split(":");
+  return [relative(projectDir, resolve(generatedDir, file!)), ...rest].join(":");
 }
 
 function stripAnsi(s: string): string {

@@ -11,8 +11,10 @@ export class JsonShapeError extends Error {
   }
 }
 
+/** A parsed JSON object. */
 export type JsonRecord = Record<string, unknown>;
 
+/** A JSON object (not null, not an array). */
 export function isRecord(v: unknown): v is JsonRecord {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
@@ -22,30 +24,37 @@ function fail(path: string, expected: string, v: unknown): never {
   throw new JsonShapeError(`${path} should be ${expected}, but is ${got}`);
 }
 
+/** `v` as a JSON object, or a `JsonShapeError` naming `path`. */
 export function record(v: unknown, path: string): JsonRecord {
   return isRecord(v) ? v : fail(path, "an object", v);
 }
 
+/** `v` as an array, or a `JsonShapeError` naming `path`. */
 export function array(v: unknown, path: string): unknown[] {
   return Array.isArray(v) ? v : fail(path, "an array", v);
 }
 
+/** `v` as a string, or a `JsonShapeError` naming `path`. */
 export function string(v: unknown, path: string): string {
   return typeof v === "string" ? v : fail(path, "a string", v);
 }
 
+/** `v` as a finite number, or a `JsonShapeError` naming `path`. */
 export function num(v: unknown, path: string): number {
   return typeof v === "number" && Number.isFinite(v) ? v : fail(path, "a number", v);
 }
 
+/** `v` as a boolean, or a `JsonShapeError` naming `path`. */
 export function bool(v: unknown, path: string): boolean {
   return typeof v === "boolean" ? v : fail(path, "true or false", v);
 }
 
+/** `v` as a finite number or null. */
 export function numOrNull(v: unknown, path: string): number | null {
   return v === null ? null : num(v, path);
 }
 
+/** `v` as a string, or undefined when absent. */
 export function optString(v: unknown, path: string): string | undefined {
   return v === undefined ? undefined : string(v, path);
 }

@@ -25,6 +25,7 @@ export interface StoredRecord<E extends ObjectEvent = ObjectEvent> extends Event
   readonly ordinal: number;
 }
 
+/** An attempt as the model mutates it. */
 export interface AttemptState extends Mutable<Omit<Attempt, "storage" | "alarmCalls">> {
   storage: StoredRecord<StorageEvent>[];
   alarmCalls: StoredRecord<AlarmCallEvent>[];
@@ -32,10 +33,12 @@ export interface AttemptState extends Mutable<Omit<Attempt, "storage" | "alarmCa
   firstOrdinal: number;
 }
 
+/** A run as the model mutates it. */
 export interface RunState extends Mutable<Omit<Run, "attempts">> {
   attempts: AttemptState[];
 }
 
+/** An object as the model mutates it; handed out as the read-only `ObjectView`. */
 export interface ObjectEntry extends ObjectView {
   readonly key: ObjectKey;
   readonly worker: string;
@@ -67,6 +70,7 @@ export const UNKNOWN_ALARM: CurrentAlarm = Object.freeze({
   inHandler: false,
 });
 
+/** A new object with nothing known but its identity. */
 export function newObjectEntry(worker: string, ref: ObjectRef, seenLive: boolean): ObjectEntry {
   const cleanRef: ObjectRef = { className: ref.className, id: ref.id };
   if (ref.name !== undefined) cleanRef.name = ref.name;

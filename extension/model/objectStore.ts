@@ -34,6 +34,7 @@ export interface TouchResult {
   evicted: ObjectKey[];
 }
 
+/** The objects, in least-recently-active order, within `Bounds`. */
 export class ObjectStore {
   // Map iteration follows insertion order: re-inserting on activity keeps the least recently active first.
   private readonly map = new Map<ObjectKey, ObjectEntry>();
@@ -46,6 +47,7 @@ export class ObjectStore {
 
   constructor(readonly bounds: Bounds) {}
 
+  /** Objects kept. */
   get size(): number {
     return this.map.size;
   }
@@ -55,6 +57,7 @@ export class ObjectStore {
     return this.total;
   }
 
+  /** The object with this key, if kept. */
   get(key: ObjectKey): ObjectEntry | undefined {
     return this.map.get(key);
   }
@@ -79,13 +82,7 @@ export class ObjectStore {
       if (ref.name !== undefined && existing.ref.name === undefined) existing.ref = { ...existing.ref, name: ref.name };
       return { entry: existing, created: false, evicted: [] };
     }
-    const evicted: ObjectKey[] = [];
-    while (this.map.size >= this.bounds.maxObjects && this.map.size > 0) {
-      const victim = this.pickVictim();
-      this.remove(victim.key);
-      this.evictedObjects++;
-      evicted.push(victim.key);
-    }
+    const evicted = this.evictDownTo(this.bounds.maxObjects - 1);
     const entry = newObjectEntry(worker, ref, options.seenLive);
     this.map.set(key, entry);
     return { entry, created: true, evicted };
@@ -93,6 +90,7 @@ export class ObjectStore {
 
   /** Inserts an object restored from an export, as the most recently active. */
   insert(entry: ObjectEntry): void {
+    this.remove(entry.key);
     this.map.set(entry.key, entry);
     this.total += entry.history.length;
   }
@@ -102,13 +100,25 @@ export class ObjectStore {
     return this.nextOrdinal++;
   }
 
+  /** Evicts objects until at most `count` remain; returns their keys. */
+  evictDownTo(count: number): ObjectKey[] {
+    const evicted: ObjectKey[] = [];
+    while (this.map.size > Math.max(0, count)) {
+      const victim = this.pickVictim();
+      this.remove(victim.key);
+      this.evictedObjects++;
+      evicted.push(victim.key);
+    }
+    return evicted;
+  }
+
   private pickVictim(): ObjectEntry {
     let first: ObjectEntry | undefined;
     for (const e of this.map.values()) {
       first ??= e;
       if (isQuiet(e)) return e;
     }
-    // Unreachable with maxObjects ≥ 1: the loop only runs on a non-empty map.
+    // Unreachable: callers only evict from a non-empty map.
     if (!first) throw new Error("no object to evict");
     return first;
   }

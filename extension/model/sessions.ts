@@ -36,6 +36,14 @@ class SeqWindow {
   }
 }
 
+/**
+ * The agent can replay at most its buffer; keep a margin in case a reconnection overlaps two replays. A missing or
+ * absurd `bufferSize` from the wire must not make the window unbounded (NaN would disable pruning).
+ */
+function windowFor(bufferSize: number): number {
+  return Number.isFinite(bufferSize) ? Math.min(Math.max(1024, 2 * Math.floor(bufferSize)), 1_000_000) : 1024;
+}
+
 interface SessionSlot {
   info: SessionInfo;
   window: SeqWindow;
@@ -85,14 +93,14 @@ export class SessionRegistry {
           slot.window.seal();
         }
       }
-      // The agent can replay at most its buffer; keep a margin in case a reconnection overlaps two replays.
-      this.slots.set(id, { info, window: new SeqWindow(Math.max(1024, 2 * hello.bufferSize)) });
+      this.slots.set(id, { info, window: new SeqWindow(windowFor(hello.bufferSize)) });
     }
     this.declared.set(hello.worker, hello.classes.map((c) => ({ ...c })));
     this.currentId = id;
     return { session: info, isNew: !existing, ended };
   }
 
+  /** The session with this id, if seen. */
   get(id: string): SessionInfo | undefined {
     return this.slots.get(id)?.info;
   }
@@ -122,7 +130,7 @@ export class SessionRegistry {
    * still running the same session does not make them count twice when it replays its buffer.
    */
   restore(sessions: readonly SessionInfo[], classes: ReadonlyMap<string, readonly ClassInfo[]>, seen: Iterable<readonly [string, number]>): void {
-    for (const info of sessions) this.slots.set(info.id, { info, window: new SeqWindow(Math.max(1024, 2 * info.bufferSize)) });
+    for (const info of sessions) this.slots.set(info.id, { info, window: new SeqWindow(windowFor(info.bufferSize)) });
     for (const [worker, list] of classes) this.declared.set(worker, list);
     for (const [session, seq] of seen) this.slots.get(session)?.window.add(seq);
     for (const slot of this.slots.values()) slot.window.seal();

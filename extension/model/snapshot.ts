@@ -121,10 +121,11 @@ function encodeAttempt(a: AttemptState, at: (r: StoredRecord) => number): Attemp
     omittedEvents: a.omittedEvents,
     storage: a.storage.map(at),
     alarmCalls: a.alarmCalls.map(at),
+    // Absent rather than undefined, so the document survives JSON unchanged.
+    ...(a.error ? { error: a.error } : {}),
+    ...(a.retry ? { retry: a.retry } : {}),
+    ...(a.expected ? { expected: a.expected } : {}),
   };
-  if (a.error) out.error = a.error;
-  if (a.retry) out.retry = a.retry;
-  if (a.expected) out.expected = a.expected;
   return out;
 }
 
