@@ -1,2 +1,57 @@
-export function activate(): void {}
-export function deactivate(): void {}
+import * as vscode from "vscode";
+import { ObjectCommands } from "./commands/objectCommands";
+import { Commands, ContextKeys } from "./common/ids";
+import { Log } from "./common/log";
+import { readSettings, SECTION } from "./common/settings";
+import { AlarmModel } from "./model/alarmModel";
+import type { ObjectKey } from "./model/types";
+import { SessionManager } from "./session/sessionManager";
+import { AlarmsTreeProvider } from "./views/alarmsTree";
+import { AlarmsStatusBar } from "./views/statusBar";
+
+/** What the extension hands its own tests (and nothing else): the live model and the session manager. */
+export interface AlarmInspectorApi {
+  readonly model: AlarmModel;
+  readonly sessions: SessionManager;
+  readonly tree: AlarmsTreeProvider;
+}
+
+/**
+ * Only wires: the model, the session (launcher + connection), the views and the commands, each pushed into
+ * `context.subscriptions`. Anything slow (finding configs, auto-attach) runs after activation returns.
+ */
+export function activate(context: vscode.ExtensionContext): AlarmInspectorApi {
+  const log = new Log();
+  context.subscriptions.push(log);
+  const model = new AlarmModel({ maxEventsPerObject: readSettings().maxEventsPerObject });
+  context.subscriptions.push({ dispose: () => model.dispose() });
+
+  const sessions = new SessionManager(context, model, log);
+  context.subscriptions.push(sessions, ...SessionManager.registerCommands(sessions));
+
+  const tree = new AlarmsTreeProvider(model);
+  context.subscriptions.push(tree, new AlarmsStatusBar(model));
+  const hasObjects = model.onDidChange(() => void vscode.commands.executeCommand("setContext", ContextKeys.hasObjects, model.objects().length > 0));
+  context.subscriptions.push({ dispose: () => hasObjects.dispose() });
+
+  const openTimeline = (key?: ObjectKey) => {
+    void key;
+    void vscode.window.showInformationMessage("The timeline view is not available in this build yet.");
+  };
+  const objectCommands = new ObjectCommands(model, sessions.connection, log);
+  context.subscriptions.push(
+    ...objectCommands.register(openTimeline),
+    vscode.commands.registerCommand(Commands.refresh, () => tree.refresh()),
+    vscode.commands.registerCommand(Commands.showLog, () => log.show()),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration(SECTION)) log.info("settings changed; they apply to the next start");
+    }),
+  );
+
+  void sessions.initialize().catch((e: Error) => log.error(`start-up: ${e.message}`));
+  return { model, sessions, tree };
+}
+
+export function deactivate(): void {
+  // Everything is disposed through context.subscriptions; the launcher this window started is stopped there.
+}

@@ -1,0 +1,52 @@
+/**
+ * Every id the manifest and the code share, declared once. `package.json` must list the same strings; the unit test
+ * `manifest.test.ts` checks that they agree.
+ */
+export const VIEW_ID = "alarmInspector.alarms";
+export const VIEW_CONTAINER_ID = "alarmInspector";
+
+export const Commands = {
+  start: "alarmInspector.start",
+  attach: "alarmInspector.attach",
+  stop: "alarmInspector.stop",
+  reconnect: "alarmInspector.reconnect",
+  refresh: "alarmInspector.refresh",
+  showLog: "alarmInspector.showLog",
+  fireNow: "alarmInspector.fireNow",
+  reschedule: "alarmInspector.reschedule",
+  deleteAlarm: "alarmInspector.deleteAlarm",
+  failNext: "alarmInspector.failNext",
+  copyObjectId: "alarmInspector.copyObjectId",
+  openTimeline: "alarmInspector.openTimeline",
+  exportSession: "alarmInspector.exportSession",
+  openSessionFile: "alarmInspector.openSessionFile",
+} as const;
+
+/** Context keys read by `when` clauses (welcome views, menus). */
+export const ContextKeys = {
+  hasConfig: "alarmInspector.hasConfig",
+  state: "alarmInspector.state",
+  hasObjects: "alarmInspector.hasObjects",
+  launched: "alarmInspector.launched",
+} as const;
+
+/**
+ * Tree item `contextValue`s: a base name plus `+flag` suffixes for states, matched in `when` clauses with regular
+ * expressions (`viewItem =~ /^object\b.*\+alarm/`), as gitlens does.
+ */
+export const ItemKinds = {
+  worker: "worker",
+  class: "class",
+  object: "object",
+  alarm: "alarm",
+  run: "run",
+  attempt: "attempt",
+  storageGroup: "storageGroup",
+  storage: "storage",
+} as const;
+
+export type ItemFlag = "alarm" | "overdue" | "running" | "retrying" | "abandoned" | "injected" | "notLive" | "offline";
+
+export function contextValue(kind: (typeof ItemKinds)[keyof typeof ItemKinds], flags: readonly ItemFlag[] = []): string {
+  return [kind, ...flags.map((f) => `+${f}`)].join("");
+}

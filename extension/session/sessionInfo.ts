@@ -1,0 +1,70 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+
+/** The launcher's ready object, as written to `session.json` (see `launcher/session.ts`). */
+export interface LauncherSession {
+  url: string;
+  inspector: string;
+  token: string;
+  worker: string;
+  config: string;
+  pid: number;
+  startedAt: number;
+  runtime: "wrangler" | "partykit";
+}
+
+/** Where the launcher writes its session file, relative to the project folder. */
+export const SESSION_RELATIVE = join(".wrangler", "alarm-inspector", "session.json");
+
+/** Parses and checks a ready line or session file; returns a sentence saying what is wrong otherwise. */
+export function parseSession(text: string): { ok: true; session: LauncherSession } | { ok: false; reason: string } {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return { ok: false, reason: "it is not JSON" };
+  }
+  if (!v || typeof v !== "object") return { ok: false, reason: "it is not a JSON object" };
+  const s = v as Record<string, unknown>;
+  for (const key of ["url", "inspector", "token"] as const) {
+    if (typeof s[key] !== "string" || s[key] === "") return { ok: false, reason: `"${key}" is missing` };
+  }
+  if (!/^wss?:\/\//.test(s.inspector as string)) return { ok: false, reason: `"inspector" is not a ws:// URL` };
+  return {
+    ok: true,
+    session: {
+      url: s.url as string,
+      inspector: s.inspector as string,
+      token: s.token as string,
+      worker: typeof s.worker === "string" ? s.worker : "worker",
+      config: typeof s.config === "string" ? s.config : "",
+      pid: typeof s.pid === "number" ? s.pid : 0,
+      startedAt: typeof s.startedAt === "number" ? s.startedAt : 0,
+      runtime: s.runtime === "partykit" ? "partykit" : "wrangler",
+    },
+  };
+}
+
+/** Reads a session file; undefined when it does not exist or its launcher is gone (a stale file after a crash). */
+export async function readSessionFile(path: string): Promise<LauncherSession | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch {
+    return undefined;
+  }
+  const parsed = parseSession(text);
+  if (!parsed.ok) return undefined;
+  if (parsed.session.pid > 0 && !processAlive(parsed.session.pid)) return undefined;
+  return parsed.session;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists but belongs to someone else, which still means alive.
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}

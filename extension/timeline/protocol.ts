@@ -1,0 +1,539 @@
+/**
+ * The timeline webview's contract: every message between the extension host and the timeline webview, with a guard
+ * per message. Compiled in both worlds (Node extension host and the browser webview), so it imports nothing but types
+ * of the wire protocol and uses nothing but the language: no DOM, no Node, no `vscode`.
+ *
+ * The shape of the exchange:
+ * 1. The webview loads and sends `ready`. The host sends nothing before that (a message posted to a webview that has
+ *    not loaded yet is lost), and answers every `ready` (the webview is re-created when a hidden panel is shown) with
+ *    `state`, then `detail` when a run is selected.
+ * 2. The webview owns the viewport (time range and scrolled rows) and sends `viewport` when it needs data it does not
+ *    have; the host answers with one `slice` holding only what can be drawn there (plus a margin), thinned to the
+ *    screen's resolution. The webview never receives the whole history.
+ * 3. On model changes the host sends, at most a few times a second, a new `state` when lanes came or went, a new
+ *    `slice` for the last viewport asked for, and a new `detail` when the selected run changed.
+ * 4. Everything else the webview sends is a request (`select`, `step`, `setFilter`, `openFrame`, …); the host acts and
+ *    answers with the messages of step 3 where the view must change.
+ *
+ * Guards check what a handler relies on, because both sides treat what arrives as untrusted input: the host never
+ * acts on a malformed request, and the webview never draws a malformed answer.
+ */
+import type { AlarmInfoCopy, AlarmTrigger, RetryInfo, ValuePreview } from "../../protocol/protocol";
+
+/** The `viewType` of timeline panels; the serializer that restores them after a reload is registered under it. */
+export const TIMELINE_VIEW_TYPE = "alarmInspector.timeline";
+
+// ───────────────────────────── shared shapes ─────────────────────────────
+
+/** Kinds of event markers drawn on a lane; each can be hidden with the kind filter. */
+export type MarkerKind = "wake" | "set" | "overwrite" | "delete" | "attemptStart" | "attemptEnd" | "storage";
+
+/** Every marker kind, in legend order. */
+export const MARKER_KINDS: readonly MarkerKind[] = ["wake", "set", "overwrite", "delete", "attemptStart", "attemptEnd", "storage"];
+
+/** How each marker kind is named in the legend and the kind filter. */
+export const MARKER_KIND_LABELS: Readonly<Record<MarkerKind, string>> = {
+  wake: "Wake (object constructed)",
+  set: "setAlarm",
+  overwrite: "setAlarm over a pending alarm",
+  delete: "deleteAlarm",
+  attemptStart: "Attempt start",
+  attemptEnd: "Attempt end",
+  storage: "Storage write",
+};
+
+/** Where a run stands (mirrors the model's `RunState`, restated so the webview world needs no model import). */
+export type RunStateName = "running" | "succeeded" | "retrying" | "abandoned" | "failed" | "replaced" | "interrupted";
+
+/** How an attempt ended (mirrors the model's `AttemptOutcome`). */
+export type AttemptOutcomeName = "running" | "ok" | "error" | "interrupted";
+
+/** An object's status (mirrors the model's `AlarmStatus`). */
+export type LaneStatus = "idle" | "scheduled" | "overdue" | "running" | "retrying" | "abandoned" | "succeeded" | "failed";
+
+/** What the lanes show. Empty lists mean "no restriction". */
+export interface TimelineFilter {
+  /** `worker/className` of classes whose lanes are hidden. */
+  hiddenClasses: string[];
+  /** When not empty, only these objects (by `ObjectKey`) get lanes. */
+  objects: string[];
+  /** Marker kinds not drawn. */
+  hiddenKinds: MarkerKind[];
+  /** Case-insensitive text matched against storage keys, error messages, and object names and ids; lanes without a
+   *  match are hidden, and matching markers are highlighted. Empty: no search. */
+  search: string;
+}
+
+/** A filter that shows everything. */
+export const EMPTY_FILTER: Readonly<TimelineFilter> = Object.freeze({ hiddenClasses: [], objects: [], hiddenKinds: [], search: "" });
+
+/** What the webview is showing, as it asks for data. */
+export interface ViewportRequest {
+  /** Visible time range, ms since the epoch (`start < end`). */
+  start: number;
+  end: number;
+  /** First visible row (0-based) and how many rows fit. */
+  firstRow: number;
+  rowCount: number;
+  /** Width of the time area in CSS pixels: sets how finely markers are kept apart. */
+  widthPx: number;
+}
+
+/** One event marker, or several of one kind merged because they fall within a couple of pixels of each other. */
+export interface Marker {
+  /** Time of the (first merged) event, ms since the epoch. */
+  t: number;
+  kind: MarkerKind;
+  /** Events merged into this marker (1 for a single event). */
+  count: number;
+  /** One line for a tooltip (for a merged marker, a summary). Shown as text, never as markup. */
+  label: string;
+  /** An attempt end that failed, or a write that replaced/removed something: drawn in the error colour. */
+  alert?: boolean;
+  /** Some merged event matched the search. */
+  match?: boolean;
+  /** The run and attempt (index in the run) the event belongs to, when it happened inside an attempt. */
+  runId?: string;
+  attemptIndex?: number;
+}
+
+/** One attempt as drawn in a run chain. */
+export interface AttemptBar {
+  /** Index in the run (0-based). */
+  index: number;
+  /** Attempt number: 1 for the first, 2–7 for retries. */
+  number: number;
+  start: number;
+  /** Null while running. */
+  end: number | null;
+  outcome: AttemptOutcomeName;
+  trigger: AlarmTrigger;
+  injected: boolean;
+  /** For a retry: the window the previous failure predicted for its start. */
+  expected?: { earliest: number; latest: number };
+}
+
+/** The backoff wait between a failed attempt's end and the next attempt's start. */
+export interface BackoffGap {
+  from: number;
+  to: number;
+  /** Whether the next start fell before, inside or after the predicted window; absent when none was predicted. */
+  verdict?: WindowVerdict;
+}
+
+/** Where an attempt started relative to the window its retry was predicted in. */
+export type WindowVerdict = "early" | "inWindow" | "late";
+
+/** A run (a scheduled alarm and its retries) as one connected chain. */
+export interface RunChain {
+  id: string;
+  state: RunStateName;
+  /** Drawn extent: first start to last end (or the end of the awaited window). */
+  start: number;
+  end: number;
+  scheduledTime: number | null;
+  /** Empty when `collapsed`. */
+  attempts: AttemptBar[];
+  gaps: BackoffGap[];
+  /** While a retry is awaited: the window its start is expected in. */
+  waiting: { earliest: number; latest: number; retryCount: number | null } | null;
+  /** Too narrow on screen to show its parts: drawn as one tick, attempts omitted. */
+  collapsed: boolean;
+  /** Runs merged into this collapsed tick (1 unless collapsed). */
+  count: number;
+}
+
+/** The alarm still pending on an object, where it will fire. */
+export interface PendingMark {
+  t: number;
+  /** Past its time by more than the model's grace, and not started. */
+  overdue: boolean;
+  /** Who set it: `user`, `inspector`, `persisted` (read from wrangler's state), … */
+  origin: string;
+}
+
+/** A class heading row. */
+export interface ClassRow {
+  kind: "class";
+  row: number;
+  worker: string;
+  className: string;
+  /** Objects of the class with a lane under the current filter. */
+  objects: number;
+  label: string;
+}
+
+/** One object's lane. */
+export interface LaneRow {
+  kind: "lane";
+  row: number;
+  /** The model's `ObjectKey`. */
+  key: string;
+  label: string;
+  /** Several lines: class, name, id, worker. */
+  tooltip: string;
+  className: string;
+  status: LaneStatus;
+  markers: Marker[];
+  runs: RunChain[];
+  pending: PendingMark | null;
+  /** Events of this object the model no longer holds (its memory bounds): older history is incomplete. */
+  droppedEvents: number;
+}
+
+export type Row = ClassRow | LaneRow;
+
+/** A class the filter can show or hide. */
+export interface ClassChoice {
+  /** `worker/className`. */
+  id: string;
+  worker: string;
+  className: string;
+  objects: number;
+}
+
+/** A stack frame, parsed from an error's stack text. */
+export interface StackFrame {
+  /** The line as the runtime printed it (trimmed). */
+  text: string;
+  /** File path or URL as printed, when the line names one. */
+  file?: string;
+  line?: number;
+  column?: number;
+  /** The host found the file in the workspace: the frame is drawn as a link that opens it. */
+  openable?: boolean;
+}
+
+/** A stored value as known at one moment. */
+export type ValueState =
+  | { state: "unknown" }
+  | { state: "absent" }
+  | { state: "value"; value: ValuePreview };
+
+/** What one attempt did to one key: the value before the attempt and after it. */
+export interface StorageChange {
+  key: string;
+  /** Last value seen for the key in earlier events of the object; `unknown` when none was seen. */
+  before: ValueState;
+  /** `absent` when the attempt deleted the key. */
+  after: ValueState;
+  /** Writes to the key during the attempt. */
+  writes: number;
+}
+
+/** Everything shown for one attempt of the selected run. */
+export interface StepDetail {
+  objectKey: string;
+  objectLabel: string;
+  className: string;
+  worker: string;
+  /** Row of the object's lane under the current filter, or -1 when it is filtered out. */
+  row: number;
+  run: {
+    id: string;
+    state: RunStateName;
+    scheduledTime: number | null;
+    trigger: AlarmTrigger;
+    attemptCount: number;
+    /** Earlier attempts were not seen (connected mid-run). */
+    partial: boolean;
+    superseded: boolean;
+  };
+  /** Index of the shown attempt in the run (0-based). */
+  attemptIndex: number;
+  attempt: {
+    number: number;
+    trigger: AlarmTrigger;
+    alarmInfo: AlarmInfoCopy | null;
+    startedAt: number;
+    endedAt: number | null;
+    durationMs: number | null;
+    outcome: AttemptOutcomeName;
+    injectedFailure: boolean;
+    startMissed: boolean;
+    /** For a retry: the predicted window, and where the start fell. */
+    expected: { earliest: number; latest: number; verdict: WindowVerdict } | null;
+    /** Wait since the previous attempt ended (the backoff), for a retry. */
+    backoffMs: number | null;
+    /** What the runtime was expected to do after this attempt failed. */
+    retry: RetryInfo | null;
+  };
+  error: { name: string; message: string; injected: boolean; frames: StackFrame[] } | null;
+  storage: StorageChange[];
+  /** `deleteAll()` calls during the attempt: every key was removed at that point. */
+  deleteAll: number;
+  /** SQL writes during the attempt, in order. */
+  sql: { at: number; query: string; bindings: number }[];
+  /** `setAlarm` / `deleteAlarm` calls during the attempt. */
+  alarmCalls: { at: number; kind: "set" | "delete"; scheduledTime: number | null; previous: number | null }[];
+  /** Storage writes of the attempt the agent left out (`omitted`) or the model no longer holds. */
+  omittedWrites: number;
+  /** The object's history was trimmed, so a "before" may be unknown only because it was forgotten. */
+  historyTrimmed: boolean;
+}
+
+// ───────────────────────────── host → webview ─────────────────────────────
+
+/** Everything but the drawn data: sent after `ready` and whenever it changes. */
+export interface StateMessage {
+  type: "state";
+  title: string;
+  /** An opened session file: no live clock, no follow. */
+  offline: boolean;
+  /** One line about the connection or the file (shown in the toolbar). */
+  status: string;
+  follow: boolean;
+  filter: TimelineFilter;
+  classes: ClassChoice[];
+  /** Rows under the current filter (headings and lanes): the scroll extent. */
+  totalRows: number;
+  /** First and last time worth showing (events, pending alarms, awaited retries), or null with nothing to show. */
+  extent: { min: number; max: number } | null;
+  /** The host's clock (ms since the epoch), or null offline; the webview keeps its "now" line in step with it. */
+  now: number | null;
+  /** Objects with a lane, events held, and events lost (dropped by the agent or the model's bounds). */
+  counts: { lanes: number; events: number; lost: number };
+  /** Row to scroll into view (an object asked for by `TimelinePanel.show`), once. */
+  reveal?: number;
+}
+
+/** The drawable data for one viewport request. */
+export interface SliceMessage {
+  type: "slice";
+  /** The `requestId` of the `viewport` this answers; 0 when the host refreshed on its own after a model change. */
+  requestId: number;
+  /** What the slice holds, margin included: the webview asks again only when its view leaves this. */
+  covers: { start: number; end: number; firstRow: number; lastRow: number; msPerPx: number };
+  rows: Row[];
+  totalRows: number;
+  now: number | null;
+}
+
+/** The selected run and attempt, or null when nothing is selected. */
+export interface DetailMessage {
+  type: "detail";
+  detail: StepDetail | null;
+}
+
+export type ToWebviewMessage = StateMessage | SliceMessage | DetailMessage;
+
+// ───────────────────────────── webview → host ─────────────────────────────
+
+/** The webview has loaded and listens: the host may post. */
+export interface ReadyMessage {
+  type: "ready";
+}
+
+/** The webview needs data for this view. */
+export interface ViewportMessage {
+  type: "viewport";
+  /** Echoed in the `slice` that answers, so that a late answer to an older request can be recognised. */
+  requestId: number;
+  viewport: ViewportRequest;
+}
+
+/** Select a run (and one of its attempts; the last one when absent). */
+export interface SelectMessage {
+  type: "select";
+  objectKey: string;
+  runId: string;
+  attemptIndex?: number;
+}
+
+/** Move through the selected run's attempts. */
+export interface StepMessage {
+  type: "step";
+  to: StepTarget;
+}
+
+/** Where `step` goes. */
+export type StepTarget = "first" | "previous" | "next" | "last";
+
+/** Every step target. */
+export const STEP_TARGETS: readonly StepTarget[] = ["first", "previous", "next", "last"];
+
+/** Drop the selection. */
+export interface ClearSelectionMessage {
+  type: "clearSelection";
+}
+
+/** Replace the filter. */
+export interface SetFilterMessage {
+  type: "setFilter";
+  filter: TimelineFilter;
+}
+
+/** Follow live (the view keeps "now" in sight) or not; remembered across reloads. */
+export interface SetFollowMessage {
+  type: "setFollow";
+  follow: boolean;
+}
+
+/** Open a stack frame's file at its line. */
+export interface OpenFrameMessage {
+  type: "openFrame";
+  file: string;
+  line?: number;
+  column?: number;
+}
+
+/** A toolbar action the host carries out. */
+export interface RunCommandMessage {
+  type: "command";
+  command: TimelineCommand;
+}
+
+/** `export`: save this session to a file; `open`: open a session file in a new panel. */
+export type TimelineCommand = "export" | "open";
+
+export type ToHostMessage =
+  | ReadyMessage
+  | ViewportMessage
+  | SelectMessage
+  | StepMessage
+  | ClearSelectionMessage
+  | SetFilterMessage
+  | SetFollowMessage
+  | OpenFrameMessage
+  | RunCommandMessage;
+
+/** What the webview keeps with `vscode.setState`, and the serializer gets back to restore a panel after a reload. */
+export interface TimelineWebviewState {
+  /** The session file an offline panel shows (a URI string), so a restored panel can reopen it. */
+  sessionFile?: string;
+  follow?: boolean;
+  filter?: TimelineFilter;
+  /** The view when the state was saved: restored as it was. */
+  view?: { start: number; end: number; firstRow: number };
+}
+
+// ───────────────────────────── guards ─────────────────────────────
+
+type Fields = Record<string, unknown>;
+
+function isRecord(v: unknown): v is Fields {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function isFiniteNumber(v: unknown): v is number {
+  return typeof v === "number" && Number.isFinite(v);
+}
+
+function isStringArray(v: unknown): v is string[] {
+  return Array.isArray(v) && v.every((s) => typeof s === "string");
+}
+
+/** A guard for messages of one `type` whose other fields pass `check`. */
+function guard<T extends { type: string }>(type: T["type"], check: (m: Fields) => boolean = () => true): (v: unknown) => v is T {
+  return (v: unknown): v is T => isRecord(v) && v.type === type && check(v);
+}
+
+/** A well-formed filter (kinds must be known ones). */
+export function isTimelineFilter(v: unknown): v is TimelineFilter {
+  return (
+    isRecord(v) &&
+    isStringArray(v.hiddenClasses) &&
+    isStringArray(v.objects) &&
+    Array.isArray(v.hiddenKinds) &&
+    v.hiddenKinds.every((k) => (MARKER_KINDS as readonly unknown[]).includes(k)) &&
+    typeof v.search === "string"
+  );
+}
+
+/** A viewport with a real, ordered time range and sane row numbers. */
+export function isViewportRequest(v: unknown): v is ViewportRequest {
+  return (
+    isRecord(v) &&
+    isFiniteNumber(v.start) &&
+    isFiniteNumber(v.end) &&
+    v.start < v.end &&
+    Number.isInteger(v.firstRow) &&
+    (v.firstRow as number) >= 0 &&
+    Number.isInteger(v.rowCount) &&
+    (v.rowCount as number) >= 0 &&
+    isFiniteNumber(v.widthPx) &&
+    v.widthPx > 0
+  );
+}
+
+export const isReadyMessage = guard<ReadyMessage>("ready");
+export const isViewportMessage = guard<ViewportMessage>("viewport", (m) => isFiniteNumber(m.requestId) && isViewportRequest(m.viewport));
+export const isSelectMessage = guard<SelectMessage>(
+  "select",
+  (m) => typeof m.objectKey === "string" && typeof m.runId === "string" && (m.attemptIndex === undefined || (Number.isInteger(m.attemptIndex) && (m.attemptIndex as number) >= 0)),
+);
+export const isStepMessage = guard<StepMessage>("step", (m) => (STEP_TARGETS as readonly unknown[]).includes(m.to));
+export const isClearSelectionMessage = guard<ClearSelectionMessage>("clearSelection");
+export const isSetFilterMessage = guard<SetFilterMessage>("setFilter", (m) => isTimelineFilter(m.filter));
+export const isSetFollowMessage = guard<SetFollowMessage>("setFollow", (m) => typeof m.follow === "boolean");
+export const isOpenFrameMessage = guard<OpenFrameMessage>(
+  "openFrame",
+  (m) =>
+    typeof m.file === "string" &&
+    m.file !== "" &&
+    (m.line === undefined || (Number.isInteger(m.line) && (m.line as number) >= 1)) &&
+    (m.column === undefined || (Number.isInteger(m.column) && (m.column as number) >= 1)),
+);
+export const isRunCommandMessage = guard<RunCommandMessage>("command", (m) => m.command === "export" || m.command === "open");
+
+/** True for any well-formed message from the webview. */
+export function isToHostMessage(v: unknown): v is ToHostMessage {
+  return (
+    isReadyMessage(v) ||
+    isViewportMessage(v) ||
+    isSelectMessage(v) ||
+    isStepMessage(v) ||
+    isClearSelectionMessage(v) ||
+    isSetFilterMessage(v) ||
+    isSetFollowMessage(v) ||
+    isOpenFrameMessage(v) ||
+    isRunCommandMessage(v)
+  );
+}
+
+export const isStateMessage = guard<StateMessage>(
+  "state",
+  (m) =>
+    typeof m.title === "string" &&
+    typeof m.offline === "boolean" &&
+    typeof m.status === "string" &&
+    typeof m.follow === "boolean" &&
+    isTimelineFilter(m.filter) &&
+    Array.isArray(m.classes) &&
+    Number.isInteger(m.totalRows) &&
+    (m.extent === null || (isRecord(m.extent) && isFiniteNumber(m.extent.min) && isFiniteNumber(m.extent.max))) &&
+    (m.now === null || isFiniteNumber(m.now)) &&
+    isRecord(m.counts),
+);
+export const isSliceMessage = guard<SliceMessage>(
+  "slice",
+  (m) =>
+    isFiniteNumber(m.requestId) &&
+    isRecord(m.covers) &&
+    isFiniteNumber(m.covers.start) &&
+    isFiniteNumber(m.covers.end) &&
+    isFiniteNumber(m.covers.msPerPx) &&
+    Array.isArray(m.rows) &&
+    Number.isInteger(m.totalRows) &&
+    (m.now === null || isFiniteNumber(m.now)),
+);
+export const isDetailMessage = guard<DetailMessage>("detail", (m) => m.detail === null || (isRecord(m.detail) && typeof m.detail.objectKey === "string" && isRecord(m.detail.attempt)));
+
+/** True for any well-formed message from the host. */
+export function isToWebviewMessage(v: unknown): v is ToWebviewMessage {
+  return isStateMessage(v) || isSliceMessage(v) || isDetailMessage(v);
+}
+
+/** Reads back what the webview saved, keeping only well-formed fields (a restored state may come from an older build). */
+export function readWebviewState(v: unknown): TimelineWebviewState {
+  if (!isRecord(v)) return {};
+  const out: TimelineWebviewState = {};
+  if (typeof v.sessionFile === "string" && v.sessionFile !== "") out.sessionFile = v.sessionFile;
+  if (typeof v.follow === "boolean") out.follow = v.follow;
+  if (isTimelineFilter(v.filter)) out.filter = v.filter;
+  const view = v.view;
+  if (isRecord(view) && isFiniteNumber(view.start) && isFiniteNumber(view.end) && view.start < view.end && Number.isInteger(view.firstRow) && (view.firstRow as number) >= 0) {
+    out.view = { start: view.start, end: view.end, firstRow: view.firstRow as number };
+  }
+  return out;
+}

@@ -1,0 +1,412 @@
+import * as vscode from "vscode";
+import { contextValue, ItemKinds, VIEW_ID } from "../common/ids";
+import type { ItemFlag } from "../common/ids";
+import { Disposable } from "../common/lifecycle";
+import type { AlarmModel } from "../model/alarmModel";
+import { objectLabel } from "../model/objectLabel";
+import { formatAbsolute, formatRelative } from "../model/timeInput";
+import type { AlarmStatus, Attempt, ClassView, EventRecord, ObjectKey, ObjectView, Run, StatusInfo, StorageEvent, WorkerView } from "../model/types";
+import { attemptText, runText, statusText, storageText } from "./describe";
+
+/** Tree nodes are plain data; the provider turns them into items from the model's current state. */
+export type AlarmsNode =
+  | { kind: "worker"; worker: string }
+  | { kind: "class"; worker: string; className: string }
+  | { kind: "object"; key: ObjectKey }
+  | { kind: "alarm"; key: ObjectKey }
+  | { kind: "run"; key: ObjectKey; runId: string }
+  | { kind: "attempt"; key: ObjectKey; runId: string; number: number; startSeq: number }
+  | { kind: "storageGroup"; key: ObjectKey }
+  | { kind: "storage"; key: ObjectKey; session: string; seq: number };
+
+export type ObjectNode = Extract<AlarmsNode, { kind: "object" }>;
+
+/** Codicon and theme colour per state, so states read at a glance in every theme. */
+const STATUS_ICONS: Record<AlarmStatus, [string, string | undefined]> = {
+  scheduled: ["clock", "charts.blue"],
+  overdue: ["warning", "list.warningForeground"],
+  running: ["sync~spin", "charts.yellow"],
+  retrying: ["debug-restart", "charts.orange"],
+  abandoned: ["error", "list.errorForeground"],
+  succeeded: ["pass", "testing.iconPassed"],
+  failed: ["error", "list.errorForeground"],
+  idle: ["circle-outline", undefined],
+};
+
+/** Statuses whose text changes with time: their rows are repainted every second while the view is visible. */
+const TICKING: ReadonlySet<AlarmStatus> = new Set(["scheduled", "overdue", "running", "retrying"]);
+
+/** Most storage changes listed under an object. */
+const STORAGE_ROWS = 20;
+
+function themeIcon(id: string, color?: string): vscode.ThemeIcon {
+  return new vscode.ThemeIcon(id, color ? new vscode.ThemeColor(color) : undefined);
+}
+
+/** Untrusted text (values, messages, stacks from the Worker) goes into a hover only as a code block. */
+function codeBlock(md: vscode.MarkdownString, text: string): void {
+  md.appendCodeblock(text.length > 4000 ? `${text.slice(0, 4000)}\n…` : text, "text");
+}
+
+/**
+ * The Alarms view: Worker › Durable Object class › object › its alarm, latest run (with its attempts) and recent
+ * storage changes. A thin subscriber of the model: it holds no state but the node objects it handed out, so that
+ * it can repaint exactly the rows that changed.
+ */
+export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataProvider<AlarmsNode> {
+  private readonly changeEmitter = this._register(new vscode.EventEmitter<AlarmsNode | undefined | void>());
+  readonly onDidChangeTreeData = this.changeEmitter.event;
+  private objectNodes = new Map<ObjectKey, ObjectNode>();
+  readonly view: vscode.TreeView<AlarmsNode>;
+
+  constructor(private readonly model: AlarmModel) {
+    super();
+    this.view = this._register(vscode.window.createTreeView(VIEW_ID, { treeDataProvider: this, showCollapseAll: true }));
+    this._register(
+      toVscode(
+        model.onDidChange((change) => {
+          if (change.structural || change.reason === "connection" || change.reason === "clear") {
+            this.changeEmitter.fire();
+            return;
+          }
+          for (const key of change.objects) {
+            const node = this.objectNodes.get(key);
+            if (node) this.changeEmitter.fire(node);
+            else {
+              this.changeEmitter.fire();
+              return;
+            }
+          }
+        }),
+      ),
+    );
+    const timer = setInterval(() => this.tick(), 1000);
+    this._register({ dispose: () => clearInterval(timer) });
+  }
+
+  /** Repaints the rows whose words depend on the clock ("fires in 12s"). */
+  private tick(): void {
+    if (!this.view.visible) return;
+    const now = Date.now();
+    for (const [key, node] of this.objectNodes) {
+      const obj = this.model.getObject(key);
+      if (obj && TICKING.has(this.model.status(obj, now).status)) this.changeEmitter.fire(node);
+    }
+  }
+
+  /** The stable node for an object, so `reveal` and partial refreshes find the same row. */
+  objectNode(key: ObjectKey): ObjectNode {
+    let node = this.objectNodes.get(key);
+    if (!node) {
+      node = { kind: "object", key };
+      this.objectNodes.set(key, node);
+    }
+    return node;
+  }
+
+  refresh(): void {
+    this.changeEmitter.fire();
+  }
+
+  getParent(node: AlarmsNode): AlarmsNode | undefined {
+    switch (node.kind) {
+      case "worker":
+        return undefined;
+      case "class":
+        return { kind: "worker", worker: node.worker };
+      case "object": {
+        const obj = this.model.getObject(node.key);
+        return obj ? { kind: "class", worker: obj.worker, className: obj.ref.className } : undefined;
+      }
+      case "run":
+      case "alarm":
+      case "storageGroup":
+        return this.objectNode(node.key);
+      case "attempt":
+        return { kind: "run", key: node.key, runId: node.runId };
+      case "storage":
+        return { kind: "storageGroup", key: node.key };
+    }
+  }
+
+  getChildren(node?: AlarmsNode): AlarmsNode[] {
+    if (!node) {
+      // No objects at all: return nothing, so the view shows its welcome content for the connection state.
+      if (this.model.objects().length === 0) return [];
+      return this.model.workers().map((w) => ({ kind: "worker", worker: w.name }));
+    }
+    switch (node.kind) {
+      case "worker":
+        return (this.worker(node.worker)?.classes ?? []).map((c) => ({ kind: "class", worker: node.worker, className: c.className }));
+      case "class": {
+        const cls = this.classView(node.worker, node.className);
+        const objects = [...(cls?.objects ?? [])].sort(byUrgency(this.model, Date.now()));
+        return objects.map((o) => this.objectNode(o.key));
+      }
+      case "object": {
+        const obj = this.model.getObject(node.key);
+        if (!obj) return [];
+        const children: AlarmsNode[] = [{ kind: "alarm", key: obj.key }];
+        const run = obj.runs.at(-1);
+        if (run) children.push({ kind: "run", key: obj.key, runId: run.id });
+        if (obj.recentStorage.length > 0) children.push({ kind: "storageGroup", key: obj.key });
+        return children;
+      }
+      case "run": {
+        const run = this.run(node.key, node.runId);
+        return (run?.attempts ?? []).map((a) => ({ kind: "attempt", key: node.key, runId: node.runId, number: a.number, startSeq: a.startSeq }));
+      }
+      case "storageGroup": {
+        const obj = this.model.getObject(node.key);
+        return (obj?.recentStorage ?? [])
+          .slice(-STORAGE_ROWS)
+          .reverse()
+          .map((r) => ({ kind: "storage", key: node.key, session: r.session, seq: r.event.seq }));
+      }
+      default:
+        return [];
+    }
+  }
+
+  getTreeItem(node: AlarmsNode): vscode.TreeItem {
+    const now = Date.now();
+    switch (node.kind) {
+      case "worker":
+        return this.workerItem(node.worker);
+      case "class":
+        return this.classItem(node.worker, node.className);
+      case "object":
+        return this.objectItem(node.key, now);
+      case "alarm":
+        return this.alarmItem(node.key, now);
+      case "run":
+        return this.runItem(node.key, node.runId);
+      case "attempt":
+        return this.attemptItem(node, now);
+      case "storageGroup":
+        return this.storageGroupItem(node.key);
+      case "storage":
+        return this.storageItem(node, now);
+    }
+  }
+
+  private worker(name: string): WorkerView | undefined {
+    return this.model.workers().find((w) => w.name === name);
+  }
+
+  private classView(worker: string, className: string): ClassView | undefined {
+    return this.worker(worker)?.classes.find((c) => c.className === className);
+  }
+
+  private run(key: ObjectKey, runId: string): Run | undefined {
+    return this.model.getObject(key)?.runs.find((r) => r.id === runId);
+  }
+
+  private workerItem(name: string): vscode.TreeItem {
+    const w = this.worker(name);
+    const item = new vscode.TreeItem(name, vscode.TreeItemCollapsibleState.Expanded);
+    item.id = `worker:${name}`;
+    const live = w?.session && this.model.currentSession?.id === w.session.id;
+    const conn = this.model.connection;
+    item.description = live
+      ? conn.kind === "connected"
+        ? "live"
+        : conn.kind === "reconnecting"
+          ? `reconnecting (${conn.attempt})`
+          : "disconnected"
+      : "not connected";
+    if (w && w.sessions.length > 1) item.description += ` · ${w.sessions.length - 1} reload${w.sessions.length > 2 ? "s" : ""}`;
+    item.iconPath = themeIcon("cloud");
+    item.contextValue = contextValue(ItemKinds.worker);
+    const md = new vscode.MarkdownString();
+    md.appendText(`Worker ${name}\n`);
+    if (w?.session) md.appendText(`Agent ${w.session.agentVersion}, session started ${formatAbsolute(w.session.sessionStartedAt)}\n`);
+    md.appendText(`Sessions seen: ${w?.sessions.length ?? 0} (a new one after every reload; history is kept)`);
+    item.tooltip = md;
+    return item;
+  }
+
+  private classItem(worker: string, className: string): vscode.TreeItem {
+    const cls = this.classView(worker, className);
+    const item = new vscode.TreeItem(className, vscode.TreeItemCollapsibleState.Expanded);
+    item.id = `class:${worker}/${className}`;
+    const objects = cls?.objects ?? [];
+    const pending = objects.filter((o) => o.currentAlarm.scheduledTime !== null).length;
+    item.description = `${objects.length} object${objects.length === 1 ? "" : "s"}${pending ? ` · ${pending} pending` : ""}`;
+    item.iconPath = themeIcon("symbol-class");
+    item.contextValue = contextValue(ItemKinds.class);
+    const info = cls?.info;
+    item.tooltip = info
+      ? `${className}: binding env.${info.binding}, ${info.sqlite ? "SQLite-backed" : "key-value-backed"} storage`
+      : `${className} (not declared by the connected agent)`;
+    return item;
+  }
+
+  private objectItem(key: ObjectKey, now: number): vscode.TreeItem {
+    const obj = this.model.getObject(key);
+    if (!obj) return new vscode.TreeItem("(gone)");
+    const status = this.model.status(obj, now);
+    const item = new vscode.TreeItem(objectLabel(obj.ref), vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = `object:${key}`;
+    item.description = statusText(status, now) + (obj.seenLive ? "" : " · from disk, not seen live");
+    const [icon, color] = obj.seenLive ? STATUS_ICONS[status.status] : (["history", "descriptionForeground"] as const);
+    item.iconPath = status.failureInjected || (obj.pendingFailNext ?? 0) > 0 ? themeIcon("beaker", "charts.purple") : themeIcon(icon, color);
+    item.contextValue = contextValue(ItemKinds.object, objectFlags(obj, status));
+    item.tooltip = objectTooltip(obj, status, now);
+    item.accessibilityInformation = { label: `${objectLabel(obj.ref)}, ${obj.ref.className}: ${item.description}` };
+    return item;
+  }
+
+  private alarmItem(key: ObjectKey, now: number): vscode.TreeItem {
+    const obj = this.model.getObject(key);
+    const alarm = obj?.currentAlarm;
+    const item = new vscode.TreeItem("Alarm", vscode.TreeItemCollapsibleState.None);
+    item.id = `alarm:${key}`;
+    item.contextValue = contextValue(ItemKinds.alarm);
+    if (!alarm || alarm.scheduledTime === null) {
+      item.description = "none pending";
+      item.iconPath = themeIcon("bell-slash");
+      return item;
+    }
+    const t = alarm.scheduledTime;
+    const delta = t - now;
+    item.description = `${delta >= 0 ? formatRelative(delta) : formatRelative(delta, { past: "overdue" })} · ${formatAbsolute(t, now)}`;
+    item.iconPath = themeIcon(delta >= 0 ? "bell" : "warning", delta >= 0 ? "charts.blue" : "list.warningForeground");
+    const md = new vscode.MarkdownString();
+    md.appendText(`Scheduled for ${new Date(t).toISOString()} (${formatAbsolute(t)})\n`);
+    md.appendText(`Set by ${alarm.origin === "inspector" ? "the inspector" : alarm.origin === "persisted" ? "an earlier session (read from wrangler's state)" : "your code"}`);
+    if (alarm.setAt) md.appendText(` at ${formatAbsolute(alarm.setAt)}`);
+    if (alarm.replaced !== null) md.appendText(`\nReplaced the alarm for ${formatAbsolute(alarm.replaced)}`);
+    if (alarm.inConstructor) md.appendText("\nSet from the constructor");
+    item.tooltip = md;
+    return item;
+  }
+
+  private runItem(key: ObjectKey, runId: string): vscode.TreeItem {
+    const run = this.run(key, runId);
+    const item = new vscode.TreeItem("Latest run", vscode.TreeItemCollapsibleState.Expanded);
+    item.id = `run:${key}/${runId}`;
+    item.contextValue = contextValue(ItemKinds.run);
+    if (!run) return item;
+    item.description = runText(run);
+    const last = run.attempts.at(-1);
+    item.iconPath = last ? attemptIcon(last) : themeIcon("circle-outline");
+    return item;
+  }
+
+  private attemptItem(node: Extract<AlarmsNode, { kind: "attempt" }>, now: number): vscode.TreeItem {
+    const a = this.run(node.key, node.runId)?.attempts.find((x) => x.startSeq === node.startSeq);
+    const item = new vscode.TreeItem(`Attempt ${node.number}`, vscode.TreeItemCollapsibleState.None);
+    item.id = `attempt:${node.key}/${node.runId}/${node.startSeq}`;
+    item.contextValue = contextValue(ItemKinds.attempt);
+    if (!a) return item;
+    item.description = `${attemptText(a).replace(/^attempt \d+ of \d+ · /, "")} · ${formatRelative(a.startedAt - now, { past: "ago" })}`;
+    item.iconPath = attemptIcon(a);
+    const md = new vscode.MarkdownString();
+    md.appendText(`Trigger: ${a.trigger === "fireNow" ? "fire now" : a.trigger}; started ${formatAbsolute(a.startedAt)}\n`);
+    if (a.alarmInfo) md.appendText(`alarmInfo: retryCount ${a.alarmInfo.retryCount}, isRetry ${a.alarmInfo.isRetry}\n`);
+    if (a.retry?.willRetry === "yes" && a.retry.earliest) md.appendText(`Next attempt expected ${formatAbsolute(a.retry.earliest)}–${formatAbsolute(a.retry.latest ?? a.retry.earliest)}\n`);
+    if (a.retry?.willRetry === "no") md.appendText("No retry: this was the last attempt. The alarm is abandoned until the next setAlarm.\n");
+    if (a.retry?.willRetry === "replaced") md.appendText("No retry: the handler set a new alarm, which runs instead.\n");
+    if (a.retry?.willRetry === "maybe") md.appendText("The handler called deleteAlarm(): retries stop on a best-effort basis only.\n");
+    if (a.error) codeBlock(md, `${a.error.name}: ${a.error.message}${a.error.stack ? `\n${a.error.stack}` : ""}`);
+    item.tooltip = md;
+    return item;
+  }
+
+  private storageGroupItem(key: ObjectKey): vscode.TreeItem {
+    const n = this.model.getObject(key)?.recentStorage.length ?? 0;
+    const item = new vscode.TreeItem("Storage changes", vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = `storage:${key}`;
+    item.description = `${n} recent`;
+    item.iconPath = themeIcon("database");
+    item.contextValue = contextValue(ItemKinds.storageGroup);
+    return item;
+  }
+
+  private storageItem(node: Extract<AlarmsNode, { kind: "storage" }>, now: number): vscode.TreeItem {
+    const rec = this.model.getObject(node.key)?.recentStorage.find((r) => r.session === node.session && r.event.seq === node.seq);
+    const text = rec ? storageText(rec) : "(no longer kept)";
+    const item = new vscode.TreeItem(text.length > 120 ? `${text.slice(0, 120)}…` : text, vscode.TreeItemCollapsibleState.None);
+    item.id = `storage:${node.key}/${node.session}/${node.seq}`;
+    item.contextValue = contextValue(ItemKinds.storage);
+    if (!rec) return item;
+    item.description = `${formatRelative(rec.event.at - now, { past: "ago" })}${rec.event.inHandler ? " · in alarm()" : ""}`;
+    item.iconPath = themeIcon(storageIcon(rec));
+    const md = new vscode.MarkdownString();
+    codeBlock(md, text);
+    item.tooltip = md;
+    return item;
+  }
+}
+
+function storageIcon(rec: EventRecord<StorageEvent>): string {
+  switch (rec.event.kind) {
+    case "storage.put":
+      return "edit";
+    case "storage.delete":
+    case "storage.deleteAll":
+      return "trash";
+    case "storage.sql":
+      return "database";
+  }
+}
+
+function attemptIcon(a: Attempt): vscode.ThemeIcon {
+  switch (a.outcome) {
+    case "running":
+      return themeIcon("sync~spin", "charts.yellow");
+    case "ok":
+      return themeIcon("pass", "testing.iconPassed");
+    case "error":
+      return a.injectedFailure ? themeIcon("beaker", "charts.purple") : themeIcon("error", "list.errorForeground");
+    case "interrupted":
+      return themeIcon("debug-disconnect");
+  }
+}
+
+export function objectFlags(obj: ObjectView, status: StatusInfo): ItemFlag[] {
+  const flags: ItemFlag[] = [];
+  if (obj.currentAlarm.scheduledTime !== null) flags.push("alarm");
+  if (status.status === "overdue") flags.push("overdue");
+  if (status.status === "running") flags.push("running");
+  if (status.status === "retrying") flags.push("retrying");
+  if (status.status === "abandoned") flags.push("abandoned");
+  if (status.failureInjected || (obj.pendingFailNext ?? 0) > 0) flags.push("injected");
+  if (!obj.seenLive) flags.push("notLive");
+  return flags;
+}
+
+function objectTooltip(obj: ObjectView, status: StatusInfo, now: number): vscode.MarkdownString {
+  const md = new vscode.MarkdownString();
+  md.appendText(`${obj.ref.className} ${obj.ref.name ? `"${obj.ref.name}"` : ""}\n`);
+  md.appendText(`id ${obj.ref.id}\n`);
+  md.appendText(`Worker ${obj.worker}\n`);
+  md.appendText(`State: ${statusText(status, now)}\n`);
+  if (obj.currentAlarm.scheduledTime !== null) md.appendText(`Alarm at ${formatAbsolute(obj.currentAlarm.scheduledTime, now)}\n`);
+  if (obj.lastWake) md.appendText(`Last woke ${formatRelative(obj.lastWake - now, { past: "ago" })}\n`);
+  if ((obj.pendingFailNext ?? 0) > 0) md.appendText(`${obj.pendingFailNext} injected failure(s) pending\n`);
+  const c = obj.counts;
+  md.appendText(`${c.sets} sets (${c.overwrites} overwrites), ${c.deletes} deletes, ${c.attempts} attempts (${c.failures} failed), ${c.storageWrites} storage writes`);
+  if (!obj.seenLive) md.appendText("\nKnown from wrangler's local state only: nothing has woken it in this session.");
+  return md;
+}
+
+/** Sort order within a class: running and failing first, then soonest alarm, then by label. */
+function byUrgency(model: AlarmModel, now: number): (a: ObjectView, b: ObjectView) => number {
+  const rank: Record<AlarmStatus, number> = { running: 0, retrying: 1, overdue: 2, abandoned: 3, failed: 4, scheduled: 5, succeeded: 6, idle: 7 };
+  return (a, b) => {
+    const sa = model.status(a, now);
+    const sb = model.status(b, now);
+    if (rank[sa.status] !== rank[sb.status]) return rank[sa.status] - rank[sb.status];
+    const da = sa.dueAt ?? Number.MAX_SAFE_INTEGER;
+    const db = sb.dueAt ?? Number.MAX_SAFE_INTEGER;
+    if (da !== db) return da - db;
+    return objectLabel(a.ref).localeCompare(objectLabel(b.ref));
+  };
+}
+
+/** The model's disposables are its own minimal type; VS Code wants its own. */
+function toVscode(d: { dispose(): void }): vscode.Disposable {
+  return new vscode.Disposable(() => d.dispose());
+}

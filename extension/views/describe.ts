@@ -1,0 +1,79 @@
+/**
+ * The words the tree, the status bar and the hovers use for an object's state. Pure (no `vscode`), so they are unit
+ * tested and every view says the same thing the same way.
+ */
+import { MAX_ALARM_RETRIES } from "../../protocol/protocol";
+import { runState } from "../model/runs";
+import type { Attempt, EventRecord, Run, StatusInfo, StorageEvent } from "../model/types";
+import { formatDuration, formatRelative } from "../model/timeInput";
+
+/** Attempts an alarm gets in all: the first and its retries. */
+export const MAX_ATTEMPTS = MAX_ALARM_RETRIES + 1;
+
+/** One line for an object's state at `now`: "fires in 2m 10s", "retrying: attempt 3 of 7 in 4s–6s", … */
+export function statusText(s: StatusInfo, now: number): string {
+  const injected = s.failureInjected ? " (failure injected)" : "";
+  switch (s.status) {
+    case "scheduled":
+      return s.dueAt !== null ? `fires ${formatRelative(s.dueAt - now)}` : "scheduled";
+    case "overdue":
+      return s.window ? `retry overdue by ${formatDuration(s.overdueBy ?? 0)}` : `overdue by ${formatDuration(s.overdueBy ?? 0)}`;
+    case "running":
+      return `running: attempt ${s.attempt ?? 1} of ${MAX_ATTEMPTS}${injected}`;
+    case "retrying": {
+      const next = (s.attempt ?? 1) + 1;
+      const w = s.window;
+      const when = w ? `${formatRelative(Math.max(0, w.earliest - now))}–${formatDuration(Math.max(0, w.latest - now))}` : "soon";
+      return `retrying: attempt ${next} of ${MAX_ATTEMPTS} ${when}${injected}`;
+    }
+    case "abandoned":
+      return `abandoned after ${MAX_ATTEMPTS} attempts${injected}`;
+    case "succeeded":
+      return `succeeded${s.attempt && s.attempt > 1 ? ` on attempt ${s.attempt}` : ""}`;
+    case "failed":
+      return `failed${injected}`;
+    case "idle":
+      return "no alarm";
+  }
+}
+
+/** "attempt 2 of 7 · error: boom (injected)" */
+export function attemptText(a: Attempt): string {
+  const head = `attempt ${a.number} of ${MAX_ATTEMPTS}`;
+  const took = a.durationMs !== null ? ` in ${formatDuration(a.durationMs)}` : "";
+  switch (a.outcome) {
+    case "running":
+      return `${head} · running`;
+    case "ok":
+      return `${head} · ok${took}`;
+    case "interrupted":
+      return `${head} · interrupted (the Worker reloaded)`;
+    case "error":
+      return `${head} · failed${took}: ${a.error?.message ?? "error"}${a.injectedFailure ? " (injected)" : ""}`;
+  }
+}
+
+/** "Run (fire now) · retrying · 2 attempts" */
+export function runText(run: Run): string {
+  const trigger = run.trigger === "fireNow" ? "fired now" : "scheduled";
+  const n = run.attempts.length;
+  return `${trigger} · ${runState(run)} · ${n} attempt${n === 1 ? "" : "s"}${run.partial ? " (earlier attempts not seen)" : ""}`;
+}
+
+/** "put buffer = ["apple"]", "delete reminder", "sql INSERT INTO ticks …" */
+export function storageText(rec: EventRecord<StorageEvent>): string {
+  const e = rec.event;
+  switch (e.kind) {
+    case "storage.put": {
+      const first = e.entries[0];
+      const more = e.entries.length - 1 + e.omitted;
+      return first ? `put ${first.key} = ${first.value.text}${first.value.truncated ? "…" : ""}${more > 0 ? ` (+${more} more)` : ""}` : "put";
+    }
+    case "storage.delete":
+      return `delete ${e.keys.join(", ")}${e.omitted > 0 ? ` (+${e.omitted} more)` : ""}`;
+    case "storage.deleteAll":
+      return "deleteAll";
+    case "storage.sql":
+      return `sql ${e.query.replace(/\s+/g, " ").trim()}`;
+  }
+}
