@@ -18,7 +18,7 @@
 // Each part is skipped when its marker file says the same version is already installed, so a warm run costs a few
 // `stat`s. A marker is written only after the part has been checked, so an interrupted install is redone next time.
 import { spawn } from "node:child_process";
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -52,11 +52,65 @@ const NATIVE_MODULES = ["@vscode/spdlog", "node-pty", "@vscode/sqlite3", "@parce
 export async function provisionVSCode({ log = (line) => console.log(`[provision] ${line}`) } = {}) {
   mkdirSync(VSCODE_TEST_ROOT, { recursive: true });
   const t0 = Date.now();
-  const nodeDir = await ensureNode(log);
-  const codeServerEntry = await ensureCodeServer(nodeDir, log);
-  const chromium = await ensureChromium(log);
-  log(`ready in ${seconds(t0)}: node ${join(nodeDir, "bin", "node")}, code-server ${CODE_SERVER_VERSION}, ${chromium}`);
-  return { nodeBin: join(nodeDir, "bin", "node"), codeServerEntry, chromium, root: VSCODE_TEST_ROOT };
+  return withLock(log, async () => {
+    const nodeDir = await ensureNode(log);
+    const codeServerEntry = await ensureCodeServer(nodeDir, log);
+    const chromium = await ensureChromium(log);
+    log(`ready in ${seconds(t0)}: node ${join(nodeDir, "bin", "node")}, code-server ${CODE_SERVER_VERSION}, ${chromium}`);
+    return { nodeBin: join(nodeDir, "bin", "node"), codeServerEntry, chromium, root: VSCODE_TEST_ROOT };
+  });
+}
+
+/**
+ * One provisioning at a time: two test runs started together on a cold machine would otherwise both wipe and install
+ * the same folders. The lock is a folder (mkdir is atomic) holding the owner's pid; a dead owner's lock is taken over.
+ */
+async function withLock(log, fn) {
+  const lock = join(VSCODE_TEST_ROOT, ".provision.lock");
+  const t0 = Date.now();
+  let told = false;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      writeFileSync(join(lock, "pid"), String(process.pid));
+      break;
+    } catch (err) {
+      if (err?.code !== "EEXIST") throw err;
+      if (lockIsStale(lock)) {
+        rmSync(lock, { recursive: true, force: true });
+        continue;
+      }
+      if (!told) log(`waiting for another provisioning run to finish (${lock})…`);
+      told = true;
+      if (Date.now() - t0 > 15 * 60_000) throw new Error(`${lock} has been held for 15 minutes; remove it if no provisioning is running`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+function lockIsStale(lock) {
+  let pid;
+  try {
+    pid = Number(readFileSync(join(lock, "pid"), "utf8"));
+  } catch {
+    // Its owner may be between mkdir and writing the pid; only a lock that stays without one for a minute is stale.
+    try {
+      return Date.now() - statSync(lock).mtimeMs > 60_000;
+    } catch {
+      return true; // gone already
+    }
+  }
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return err?.code !== "EPERM";
+  }
 }
 
 // ───────────────────────────── node 24 ─────────────────────────────
@@ -163,7 +217,7 @@ async function aptInstall(packages, log, why) {
     aptUpdated = true;
   }
   log(`apt-get install -y ${packages.join(" ")}: ${why}…`);
-  await run("apt-get", ["install", "-y", "--no-install-recommends", ...packages], { log, what: `apt-get install ${packages.join(" ")}`, env });
+  await run("apt-get", ["install", "-y", ...packages], { log, what: `apt-get install ${packages.join(" ")}`, env });
 }
 
 // ───────────────────────────── helpers ─────────────────────────────

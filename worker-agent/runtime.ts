@@ -34,7 +34,7 @@ const MAX_REMEMBERED_OBJECTS = 10_000;
 /** One per Worker isolate: the buffer every object records into and the hub reads from. */
 export class AgentRuntime {
   readonly buffer: EventBuffer;
-  readonly startedAt = Date.now();
+  private started = 0;
   /** Open inspector connections; while none, the agent skips the costly parts (call-site capture). */
   clients = 0;
   private readonly memories = new Map<string, ObjectMemory>();
@@ -43,7 +43,17 @@ export class AgentRuntime {
     this.buffer = new EventBuffer(options.bufferSize ?? 10_000);
   }
 
+  /**
+   * When this agent session began. Taken lazily: at module scope workerd's clock reads 0 (time only moves inside a
+   * request), so the first reading happens in the first request the isolate serves.
+   */
+  get startedAt(): number {
+    if (this.started === 0) this.started = Date.now();
+    return this.started;
+  }
+
   record(event: UnsequencedEvent): void {
+    if (this.started === 0) this.started = Date.now();
     this.buffer.record(event);
   }
 

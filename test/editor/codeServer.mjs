@@ -11,7 +11,7 @@
 import { spawn } from "node:child_process";
 import { createWriteStream, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { provisionVSCode, VSCODE_TEST_ROOT } from "../../scripts/provision-vscode.mjs";
 
 /** User settings for a quiet, offline, deterministic workbench. Tests may add to these but not need to repeat them. */
@@ -25,6 +25,8 @@ export const DEFAULT_USER_SETTINGS = Object.freeze({
   "workbench.tips.enabled": false,
   "chat.disableAIFeatures": true,
   "security.workspace.trust.enabled": false,
+  // The secondary side bar opens empty (its chat view is disabled above) and takes a quarter of the width.
+  "workbench.secondarySideBar.defaultVisibility": "hidden",
   // Recommendation toasts cover the bottom-right of the workbench and can take clicks meant for what is under them.
   "extensions.ignoreRecommendations": true,
 });
@@ -41,6 +43,11 @@ export function runDir() {
     mkdirSync(dir, { recursive: true });
   }
   return dir;
+}
+
+/** Removes this process's scratch folder; call it last, after every server started from it has stopped. */
+export function removeRunDir() {
+  rmSync(join(VSCODE_TEST_ROOT, `run-${process.pid}`), { recursive: true, force: true });
 }
 
 function pruneStaleRunDirs() {
@@ -102,7 +109,8 @@ let serverCount = 0;
  * @property {string} host           `127.0.0.1:<port>`, the authority of `vscode-remote://` URIs for this server.
  * @property {string} home           Its folder under `.vscode-test/run-<pid>/` (user data, extensions, XDG, config).
  * @property {string} logFile        code-server's own stdout and stderr.
- * @property {() => Promise<void>} stop  Stops the whole process group and removes `home`; safe to call twice.
+ * @property {() => Promise<void>} stop  Stops the whole process group and removes `home` (a `logFile` given to
+ *                                       startCodeServer stays); safe to call twice.
  */
 
 /**
@@ -112,23 +120,24 @@ let serverCount = 0;
  * @param {number} [options.port]                      Fixed port (else a free one).
  * @param {string} [options.extensionsDir]             Installed extensions (else an empty folder of its own).
  * @param {Record<string, unknown>} [options.userSettings]  Added to DEFAULT_USER_SETTINGS.
+ * @param {string} [options.logFile]                   Where its output goes (else `home`, removed by stop()).
  * @param {import("../../scripts/provision-vscode.mjs").ProvisionedVSCode} [options.vscode]  From provisionVSCode().
  * @returns {Promise<RunningCodeServer>}
  */
-export async function startCodeServer({ workspace, port, extensionsDir, userSettings = {}, vscode }) {
+export async function startCodeServer({ workspace, port, extensionsDir, userSettings = {}, logFile, vscode }) {
   const installed = vscode ?? (await provisionVSCode());
   // A kernel-chosen port can be taken again between our probe and code-server's bind; a fixed one is tried once.
   for (let attempt = 1; ; attempt++) {
     const chosen = port ?? (await freePort());
     try {
-      return await startOnce({ workspace, port: chosen, extensionsDir, userSettings, installed });
+      return await startOnce({ workspace, port: chosen, extensionsDir, userSettings, logFile, installed });
     } catch (err) {
       if (port !== undefined || attempt >= 3 || !/EADDRINUSE/.test(String(err))) throw err;
     }
   }
 }
 
-async function startOnce({ workspace, port, extensionsDir, userSettings, installed }) {
+async function startOnce({ workspace, port, extensionsDir, userSettings, logFile: logTo, installed }) {
   const home = join(runDir(), `server-${++serverCount}-${port}`);
   const userDataDir = join(home, "user-data");
   const extDir = extensionsDir ?? join(home, "extensions");
@@ -138,7 +147,8 @@ async function startOnce({ workspace, port, extensionsDir, userSettings, install
   // Without --config code-server writes ~/.config/code-server/config.yaml with a generated password.
   writeFileSync(config, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
 
-  const logFile = join(home, "code-server.log");
+  const logFile = logTo ?? join(home, "code-server.log");
+  mkdirSync(dirname(logFile), { recursive: true });
   const log = createWriteStream(logFile);
   const child = spawn(
     installed.nodeBin,
@@ -164,7 +174,11 @@ async function startOnce({ workspace, port, extensionsDir, userSettings, install
   const remember = (chunk) => { output = (output + chunk).slice(-4000); };
   child.stdout.on("data", remember);
   child.stderr.on("data", remember);
-  const exited = new Promise((resolveExit) => child.once("exit", (code, signal) => resolveExit({ code, signal })));
+  const exited = new Promise((resolveExit) => {
+    child.once("exit", (code, signal) => resolveExit({ code, signal }));
+    // A spawn failure (no such binary) emits only "error".
+    child.once("error", (err) => resolveExit({ code: null, signal: null, error: err }));
+  });
 
   let stopped = false;
   const stop = async () => {
@@ -191,7 +205,7 @@ async function waitForHealth(url, exited, output) {
   let gone;
   exited.then((e) => (gone = e));
   while (Date.now() < deadline) {
-    if (gone) throw new Error(`code-server exited (${gone.signal ?? `code ${gone.code}`}) before it was healthy:\n${output()}`);
+    if (gone) throw new Error(`code-server exited (${gone.error?.message ?? gone.signal ?? `code ${gone.code}`}) before it was healthy:\n${output()}`);
     try {
       const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) });
       if (res.ok) return;
@@ -245,11 +259,13 @@ export async function installVsix(vsixPath, extensionsDir, vscode) {
   const home = join(runDir(), `install-${++serverCount}`);
   mkdirSync(extensionsDir, { recursive: true });
   mkdirSync(join(home, "xdg"), { recursive: true });
+  // Without --config code-server writes a config.yaml with a generated password, even just to install.
+  writeFileSync(join(home, "config.yaml"), "auth: none\ncert: false\n");
   try {
     return await new Promise((resolveInstall, reject) => {
       const child = spawn(
         installed.nodeBin,
-        [installed.codeServerEntry, "--user-data-dir", join(home, "user-data"), "--extensions-dir", extensionsDir, "--install-extension", vsixPath, "--force"],
+        [installed.codeServerEntry, "--config", join(home, "config.yaml"), "--user-data-dir", join(home, "user-data"), "--extensions-dir", extensionsDir, "--install-extension", vsixPath, "--force"],
         { cwd: home, env: serverEnv(home), stdio: ["ignore", "pipe", "pipe"] },
       );
       let out = "";

@@ -6,13 +6,13 @@
 //
 // Needs `npm run build` first (it bundles test/editor/suite/*.ts into out/test/editor/suite/). Exit code: 0 when every
 // test passed, 1 when a test failed or the run timed out, 2 when the harness itself could not start.
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { chromium } from "playwright-core";
 import { provisionVSCode } from "../../scripts/provision-vscode.mjs";
-import { runDir, startCodeServer } from "./codeServer.mjs";
+import { removeRunDir, runDir, startCodeServer } from "./codeServer.mjs";
 import { startUiBridge } from "./uiBridge.mjs";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -33,6 +33,8 @@ const verbose = args.verbose || process.env.ALARM_INSPECTOR_EDITOR_VERBOSE === "
 const deadlineMs = Number(process.env.ALARM_INSPECTOR_EDITOR_TIMEOUT_S ?? 600) * 1000;
 
 const t0 = Date.now();
+/** Mocha's own counts, read off its epilogue, for the summary line. */
+const counts = { passing: undefined, failing: 0, pending: 0 };
 const lap = (message) => console.log(`[editor ${((Date.now() - t0) / 1000).toFixed(1).padStart(5)}s] ${message}`);
 
 // ───────────────────────────── cleanup, also on Ctrl-C ─────────────────────────────
@@ -45,7 +47,8 @@ async function cleanUp() {
     try {
       await step();
     } catch (err) {
-      console.error(`[editor] cleanup: ${err instanceof Error ? err.message : String(err)}`);
+      // One line: Playwright's messages carry a call log that says nothing more here.
+      console.error(`[editor] cleanup: ${(err instanceof Error ? err.message : String(err)).split("\n")[0]}`);
     }
   }
 }
@@ -59,18 +62,27 @@ for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]]) {
 // ───────────────────────────── what the extension host sees ─────────────────────────────
 
 /**
- * Renderer console noise that says nothing about our tests: the sandbox has no network (gallery, telemetry and
- * update hosts fail to resolve) and webviews warn about their own iframe sandboxing.
+ * The extension host's console reaches the page only as workbench log lines (`%c INFO`, a colour, then the text),
+ * among the workbench's own chatter. Mocha's reporter in test/editor/suite/index.ts and `log()` in suite/ui.ts start
+ * their lines with this mark (keep them in step), so those are shown and the rest only with --verbose.
  */
-const NOISE = /ENOTFOUND|ERR_NAME_NOT_RESOLVED|ERR_INTERNET_DISCONNECTED|Failed to load resource|same-origin iframe|allow-same-origin|marketplace|copilot/i;
+const HOST_MARK = "[editor-test] ";
+/** Errors, and the workbench's reports about the extension host itself (a crash, a failed activation), show too. */
+const HOST_TROUBLE = /^(ERR|ERROR)\b|\[Extension Host\]|Extension host .*(terminated|crashed|exited)|Activating extension .* failed/i;
+/**
+ * Said on every run, and about nothing of ours: the sandbox has no network (gallery, telemetry and update hosts fail
+ * to resolve) and webviews warn about their own iframe sandboxing.
+ */
+const NOISE = /ENOTFOUND|ERR_NAME_NOT_RESOLVED|ERR_INTERNET_DISCONNECTED|Failed to load resource|same-origin iframe|allow-same-origin/i;
 
-/** In test mode the renderer re-logs the extension host's stdout and console; strip the `%c` colouring it adds. */
-function hostLine(text) {
-  return text.replace(/%c/g, "").replace(/\s*color:\s*#?[a-z0-9]+;?\s*/gi, " ").trimEnd();
-}
-
-function isTestOutput(text) {
-  return text.includes("[Extension Host]") || /passing|failing|pending|✔|✓|^\s*\d+\) |Error|AssertionError/.test(text);
+/** What to print for one console message of the page, or undefined to stay quiet. */
+function consoleLine(text) {
+  const at = text.indexOf(HOST_MARK);
+  if (at >= 0) return text.slice(at + HOST_MARK.length).trimEnd();
+  const plain = text.replace(/%c/g, "").replace(/\s*color:\s*#?[a-z0-9]+;?\s*/gi, " ").trim();
+  if (verbose) return plain;
+  if (HOST_TROUBLE.test(plain) && !NOISE.test(plain)) return plain;
+  return undefined;
 }
 
 // ───────────────────────────── the run ─────────────────────────────
@@ -89,6 +101,8 @@ async function main() {
 
   const vscode = await provisionVSCode();
   const deadline = Date.now() + deadlineMs;
+  // First in, so it runs last: the scratch folder goes once the server and the browser are gone.
+  cleanups.push(async () => removeRunDir());
 
   /** @type {import("playwright-core").Page | undefined} */
   let page;
@@ -96,12 +110,9 @@ async function main() {
   cleanups.push(() => bridge.close());
 
   lap(`starting code-server on ${workspace}…`);
-  const server = await startCodeServer({ workspace, vscode });
-  cleanups.push(async () => {
-    // Keep the server's own log beside the screenshots: it is where an extension host crash shows up.
-    try { copyFileSync(server.logFile, join(artifactsDir, "code-server.log")); } catch { /* nothing was written */ }
-    await server.stop();
-  });
+  // The server's own log goes beside the screenshots: it is where an extension host crash shows up.
+  const server = await startCodeServer({ workspace, vscode, logFile: join(artifactsDir, "code-server.log") });
+  cleanups.push(() => server.stop());
   lap(`code-server ready at ${server.url}`);
 
   const extensionEnvironment = {
@@ -128,6 +139,10 @@ async function main() {
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: vscode.chromium,
     headless: true,
+    // Playwright's own handlers would close the browser and exit(130) before code-server is stopped: ours do it in order.
+    handleSIGINT: false,
+    handleSIGTERM: false,
+    handleSIGHUP: false,
     viewport: { width: 1400, height: 900 },
     // Without the networking flags Chromium keeps dialling Google's hosts, which this machine refuses.
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
@@ -140,20 +155,22 @@ async function main() {
     await shown.screenshot({ path: join(artifactsDir, "final.png"), timeout: 10_000 });
   });
 
-  /** @type {Promise<number>} */
-  const exitCode = new Promise((resolveExit) => {
-    // The workbench calls this (enabled by --vscode-option enable-smoke-test-driver) when extensionTestsPath's run()
-    // settles: 0 when it resolved, 1 when it rejected.
-    void shown.exposeFunction("codeAutomationExit", (code) => resolveExit(Number(code)));
-  });
+  /** @type {(outcome: number | "crash") => void} */
+  let settle = () => {};
+  /** @type {Promise<number | "crash">} */
+  const exitCode = new Promise((resolveExit) => { settle = resolveExit; });
+  // The workbench calls this (enabled by --vscode-option enable-smoke-test-driver) when extensionTestsPath's run()
+  // settles: 0 when it resolved, 1 when it rejected. Registered before the page loads, or the call would be missed.
+  await shown.exposeFunction("codeAutomationExit", (code) => settle(Number(code)));
+  shown.on("crash", () => settle("crash"));
   shown.on("console", (message) => {
-    const text = message.text();
-    if (verbose) return console.log(`  | ${hostLine(text).slice(0, 2000)}`);
-    if (NOISE.test(text) || !isTestOutput(text)) return;
-    console.log(`  | ${hostLine(text).slice(0, 2000)}`);
+    const line = consoleLine(message.text());
+    if (line === undefined) return;
+    console.log(line.split("\n").map((l) => `  |${l ? ` ${l}` : ""}`).join("\n"));
+    // Mocha's epilogue: kept for the one-line summary at the end.
+    for (const [, n, what] of line.matchAll(/^\s*(\d+) (passing|failing|pending)\b/gm)) counts[what] = Number(n);
   });
   shown.on("pageerror", (err) => { if (verbose) console.log(`  [pageerror] ${String(err).slice(0, 500)}`); });
-  shown.on("crash", () => lap("the workbench page crashed"));
 
   lap(`opening the workbench; tests: ${suiteIndex}${grep ? ` (grep ${JSON.stringify(grep)})` : ""}`);
   await shown.goto(url);
@@ -166,6 +183,10 @@ async function main() {
     lap(`TIMEOUT: the editor tests did not report an exit code within ${deadlineMs / 1000} s. ` +
       `Either a test hangs (its mocha timeout should have caught that) or the workbench never started the tests ` +
       `(look at test-artifacts/editor/final.png and code-server.log, or rerun with --verbose).`);
+    return 1;
+  }
+  if (outcome === "crash") {
+    lap("the workbench page crashed before the tests reported (Chromium ran out of memory, or was killed)");
     return 1;
   }
   lap(`extension host tests exited with code ${outcome}`);
@@ -182,4 +203,8 @@ try {
   await cleanUp();
 }
 lap(`done: ${code === 0 ? "PASS" : "FAIL"} (artifacts in ${artifactsDir})`);
+// The plain closing line CI reads, only when mocha really reported (a timeout or harness error has no counts to give).
+if (counts.passing !== undefined) {
+  console.log(`editor: ${counts.passing} passed, ${counts.failing} failed${counts.pending ? `, ${counts.pending} skipped` : ""}`);
+}
 process.exit(code);

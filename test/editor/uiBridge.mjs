@@ -83,7 +83,8 @@ function handlers(page, artifactsDir) {
 /** Playwright errors carry a long call log; the first lines say what went wrong. */
 function shortError(err) {
   const message = err instanceof Error ? err.message : String(err);
-  return message.split("\n").slice(0, 12).join("\n");
+  // eslint-disable-next-line no-control-regex -- the call log is coloured for a terminal; these are ANSI escapes
+  return message.replace(/\x1b\[[0-9;]*m/g, "").split("\n").slice(0, 12).join("\n");
 }
 
 /**

@@ -28,6 +28,8 @@ describe("examples under alarm-inspector dev", function () {
     const hello = rec.client.hello!;
     assert.equal(hello.protocol, 1);
     assert.equal(hello.worker, "alarm-examples");
+    // workerd's clock reads 0 at module scope; the session start must be a real time.
+    assert.ok(Math.abs(hello.sessionStartedAt - Date.now()) < 10 * 60_000, `sessionStartedAt ${hello.sessionStartedAt}`);
     const names = hello.classes.map((c) => c.className).sort();
     assert.deepEqual(names, ["Batcher", "ExpiringSession", "FlakyJob", "PeriodicCleaner", "Reminder", "Scheduler", "SqlCounter"]);
     assert.equal(hello.classes.find((c) => c.className === "SqlCounter")?.sqlite, true);

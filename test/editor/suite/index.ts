@@ -7,9 +7,11 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import Mocha from "mocha";
-import { uiAvailable, ui } from "./ui";
+import { log, uiAvailable, ui } from "./ui";
 
 export async function run(): Promise<void> {
+  // Mocha's reporters all print through Base.consoleLog: mark their lines so run.mjs shows them (see `log`).
+  Object.assign(Mocha.reporters.Base, { consoleLog: log });
   const mocha = new Mocha({
     ui: "bdd",
     reporter: "spec",
@@ -27,9 +29,9 @@ export async function run(): Promise<void> {
     if (test?.state !== "failed" || !uiAvailable()) return;
     try {
       const path = await ui.screenshot(`failed-${test.fullTitle()}`);
-      console.log(`    (screenshot of the failure: ${path})`);
+      log(`    (screenshot of the failure: ${path})`);
     } catch (err) {
-      console.log(`    (no failure screenshot: ${err instanceof Error ? err.message : String(err)})`);
+      log(`    (no failure screenshot: ${err instanceof Error ? err.message : String(err)})`);
     }
   });
 

@@ -41,6 +41,16 @@ describe("editor harness", () => {
     assert.match(path, /smoke-workbench\.png$/);
   });
 
+  it("opens the command palette from the keyboard, and closes it with Escape", async () => {
+    await ui.waitFor(sel.workbench);
+    await ui.press("F1");
+    await ui.waitFor(sel.quickInput);
+    await ui.type("toggle side bar");
+    await ui.waitFor(`${sel.quickInput} .monaco-list-row`, { text: "Toggle Primary Side Bar Visibility" });
+    await ui.press("Escape");
+    await ui.waitFor(sel.quickInput, { state: "hidden" });
+  });
+
   it("reads text inside a webview", async () => {
     // The built-in Markdown preview is a webview like ours: same two nested iframes, same way in.
     const dir = join(env("ALARM_INSPECTOR_TEST_ARTIFACTS"), "smoke");

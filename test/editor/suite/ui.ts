@@ -10,6 +10,22 @@
  * hand-written selectors, so a change in the workbench's DOM is fixed in one place.
  */
 import * as http from "node:http";
+import { format } from "node:util";
+
+/**
+ * Starts every line `log` prints. The extension host's console reaches test/editor/run.mjs only as the workbench's own
+ * log lines, mixed with the workbench's chatter (and VS Code does not let a host replace `console.log`), so run.mjs
+ * shows the lines with this mark and hides the rest unless --verbose. Keep it in step with HOST_MARK in run.mjs.
+ */
+export const HOST_MARK = "[editor-test] ";
+
+/**
+ * Print from a test so that `npm run test:editor` shows it (plain `console.log` shows only with --verbose). Formats
+ * like `console.log` does: the workbench would print `%s` placeholders raw.
+ */
+export function log(...args: unknown[]): void {
+  console.log(HOST_MARK + format(...args));
+}
 
 /** What every bridge op may say about the element it acts on. */
 export interface TargetOptions {

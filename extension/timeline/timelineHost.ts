@@ -1,0 +1,356 @@
+/**
+ * The host side of the timeline, without `vscode`: it answers the webview's messages from the model, keeps the
+ * selection and the filter, and pushes throttled updates when the model changes. `TimelinePanel` connects it to a
+ * real webview; the bench and the unit tests connect it to a page or to an array of posted messages.
+ */
+import type { AlarmModel } from "../model/alarmModel";
+import type { Disposable } from "../model/events";
+import type { ModelChange, ObjectKey } from "../model/types";
+import { formatDateTime } from "./format";
+import {
+  EMPTY_FILTER,
+  isClearSelectionMessage,
+  isOpenFrameMessage,
+  isReadyMessage,
+  isRunCommandMessage,
+  isSelectMessage,
+  isSetFilterMessage,
+  isSetFollowMessage,
+  isStepMessage,
+  isViewportMessage,
+} from "./protocol";
+import type {
+  OpenFrameMessage,
+  StackFrame,
+  StateMessage,
+  StepDetail,
+  StepTarget,
+  TimelineCommand,
+  TimelineFilter,
+  TimelineWebviewState,
+  ToWebviewMessage,
+  ViewportRequest,
+} from "./protocol";
+import { findRun, stepDetail } from "./stepDetail";
+import { TimelineIndex } from "./timelineData";
+import type { TimelineModel } from "./timelineData";
+
+/** What the host reads from the model. */
+export type TimelineHostModel = TimelineModel & Pick<AlarmModel, "onDidChange" | "connection" | "totalEvents" | "stats">;
+
+/** How a timeline host is set up. */
+export interface TimelineHostOptions {
+  model: TimelineHostModel;
+  /** Delivers a message to the webview. */
+  post: (message: ToWebviewMessage) => void;
+  title: string;
+  /**
+   * For an opened session file: the moment statuses are computed at (when it was exported, or its last event) and a
+   * line describing the file. Absent for the live timeline.
+   */
+  offline?: { asOf: number; description: string };
+  /** The live clock; `Date.now` unless a test says. */
+  clock?: () => number;
+  /** Least time between two pushes caused by model changes. Default 150 ms: smooth to watch, cheap to send. */
+  throttleMs?: number;
+  /** What a restored panel saved. */
+  restored?: TimelineWebviewState;
+  /** Open a stack frame's file. */
+  openFrame?: (frame: OpenFrameMessage) => void;
+  /** Run a toolbar command. */
+  command?: (command: TimelineCommand) => void;
+  /** Marks the frames whose file is in the workspace as `openable`. */
+  resolveFrames?: (frames: StackFrame[]) => Promise<StackFrame[]>;
+}
+
+/** The selected run, and which of its attempts is shown. */
+export interface TimelineSelection {
+  objectKey: ObjectKey;
+  runId: string;
+  attemptIndex: number;
+  /** The newest attempt is shown: when a retry arrives, show it. */
+  atLast: boolean;
+}
+
+/** How often a live timeline refreshes a view with something the clock changes (a running attempt, an awaited retry). */
+const CLOCK_REFRESH_MS = 1000;
+
+/** Answers one timeline webview. */
+export class TimelineHost implements Disposable {
+  private readonly index: TimelineIndex;
+  private readonly subscriptions: Disposable[] = [];
+  private ready = false;
+  private filterValue: TimelineFilter;
+  private followValue: boolean;
+  private selectionValue: TimelineSelection | undefined;
+  private lastViewport: ViewportRequest | undefined;
+  private revealRow: number | undefined;
+  private pendingKeys = new Set<ObjectKey>();
+  private pendingStructural = false;
+  private flushTimer: ReturnType<typeof setTimeout> | undefined;
+  private clockTimer: ReturnType<typeof setInterval> | undefined;
+  private volatileView = false;
+  private detailToken = 0;
+  private disposed = false;
+
+  constructor(private readonly options: TimelineHostOptions) {
+    this.index = new TimelineIndex(options.model);
+    this.filterValue = options.restored?.filter ?? { ...EMPTY_FILTER };
+    this.followValue = options.offline ? false : (options.restored?.follow ?? true);
+    this.subscriptions.push(options.model.onDidChange((change) => this.onModelChange(change)));
+    if (!options.offline) {
+      this.clockTimer = setInterval(() => this.onClock(), CLOCK_REFRESH_MS);
+    }
+  }
+
+  /** The filter in effect. */
+  get filter(): TimelineFilter {
+    return this.filterValue;
+  }
+
+  /** Whether the webview follows live. */
+  get follow(): boolean {
+    return this.followValue;
+  }
+
+  /** The selected run, if any. */
+  get selection(): TimelineSelection | undefined {
+    return this.selectionValue;
+  }
+
+  /** True once the webview said `ready` (and since it last did). */
+  get isReady(): boolean {
+    return this.ready;
+  }
+
+  /** The time statuses are computed at: the clock, or the offline "as of". */
+  now(): number {
+    return this.options.offline ? this.options.offline.asOf : (this.options.clock ?? Date.now)();
+  }
+
+  /** Handles one message from the webview; malformed messages are ignored (the webview is untrusted input). */
+  receive(message: unknown): void {
+    if (this.disposed) return;
+    switch (true) {
+      case isReadyMessage(message):
+        this.ready = true;
+        this.postState();
+        void this.postDetail();
+        break;
+      case isViewportMessage(message):
+        this.lastViewport = message.viewport;
+        this.postSlice(message.requestId);
+        break;
+      case isSelectMessage(message):
+        this.select(message.objectKey, message.runId, message.attemptIndex);
+        break;
+      case isStepMessage(message):
+        this.step(message.to);
+        break;
+      case isClearSelectionMessage(message):
+        this.selectionValue = undefined;
+        void this.postDetail();
+        break;
+      case isSetFilterMessage(message):
+        this.filterValue = message.filter;
+        this.postState();
+        if (this.lastViewport) this.postSlice(0);
+        void this.postDetail();
+        break;
+      case isSetFollowMessage(message):
+        if (!this.options.offline) this.followValue = message.follow;
+        break;
+      case isOpenFrameMessage(message):
+        this.options.openFrame?.(message);
+        break;
+      case isRunCommandMessage(message):
+        this.options.command?.(message.command);
+        break;
+      default:
+        break;
+    }
+  }
+
+  /**
+   * Brings an object into view: makes sure the filter shows its lane, scrolls to it, and selects its newest run (its
+   * newest attempt), so the detail shows what happened last.
+   */
+  focus(key: ObjectKey): void {
+    const object = this.options.model.getObject(key);
+    if (!object) return;
+    const f = this.filterValue;
+    const classId = `${object.worker}/${object.ref.className}`;
+    if (f.hiddenClasses.includes(classId) || (f.objects.length > 0 && !f.objects.includes(key)) || f.search !== "") {
+      this.filterValue = { ...f, hiddenClasses: f.hiddenClasses.filter((c) => c !== classId), objects: f.objects.length > 0 ? [...f.objects, key] : [], search: "" };
+    }
+    this.revealRow = this.index.layout(this.filterValue).rowOf.get(key);
+    const run = object.runs[object.runs.length - 1];
+    if (run && run.attempts.length > 0) {
+      this.selectionValue = { objectKey: key, runId: run.id, attemptIndex: run.attempts.length - 1, atLast: true };
+    }
+    if (this.ready) {
+      this.postState();
+      if (this.lastViewport) this.postSlice(0);
+      void this.postDetail();
+    }
+  }
+
+  /** Selects a run (and an attempt of it; its newest when not given). Unknown runs clear the selection. */
+  select(objectKey: ObjectKey, runId: string, attemptIndex?: number): void {
+    const object = this.options.model.getObject(objectKey);
+    const run = object ? findRun(object, runId) : undefined;
+    if (!run || run.attempts.length === 0) {
+      this.selectionValue = undefined;
+    } else {
+      const last = run.attempts.length - 1;
+      const index = Math.min(last, attemptIndex ?? last);
+      this.selectionValue = { objectKey, runId, attemptIndex: index, atLast: index === last };
+    }
+    void this.postDetail();
+  }
+
+  /** Moves through the selected run's attempts. */
+  step(to: StepTarget): void {
+    const sel = this.selectionValue;
+    if (!sel) return;
+    const object = this.options.model.getObject(sel.objectKey);
+    const run = object ? findRun(object, sel.runId) : undefined;
+    if (!run) return;
+    const last = run.attempts.length - 1;
+    const index = to === "first" ? 0 : to === "last" ? last : to === "previous" ? Math.max(0, sel.attemptIndex - 1) : Math.min(last, sel.attemptIndex + 1);
+    this.selectionValue = { ...sel, attemptIndex: index, atLast: index === last };
+    void this.postDetail();
+  }
+
+  /** The detail of the selection as it is now, or null. */
+  currentDetail(): StepDetail | null {
+    const sel = this.selectionValue;
+    if (!sel) return null;
+    const object = this.options.model.getObject(sel.objectKey);
+    if (!object) return null;
+    const row = this.index.layout(this.filterValue).rowOf.get(sel.objectKey) ?? -1;
+    return stepDetail(object, sel.runId, sel.attemptIndex, row) ?? null;
+  }
+
+  /** The state message as it would be sent now. */
+  stateMessage(): StateMessage {
+    const model = this.options.model;
+    const layout = this.index.layout(this.filterValue);
+    const stats = model.stats;
+    const message: StateMessage = {
+      type: "state",
+      title: this.options.title,
+      offline: this.options.offline !== undefined,
+      status: this.statusLine(),
+      follow: this.followValue,
+      filter: this.filterValue,
+      classes: [...layout.classes],
+      totalRows: layout.rows.length,
+      extent: this.index.extent(layout, this.now()),
+      now: this.options.offline ? null : this.now(),
+      counts: { lanes: layout.lanes, events: model.totalEvents, lost: stats.droppedByAgent + stats.droppedByModel },
+    };
+    if (this.revealRow !== undefined) message.reveal = this.revealRow;
+    return message;
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    if (this.flushTimer !== undefined) clearTimeout(this.flushTimer);
+    if (this.clockTimer !== undefined) clearInterval(this.clockTimer);
+    for (const s of this.subscriptions.splice(0)) s.dispose();
+  }
+
+  // ───────────────────────────── internals ─────────────────────────────
+
+  private statusLine(): string {
+    if (this.options.offline) return this.options.offline.description;
+    const c = this.options.model.connection;
+    switch (c.kind) {
+      case "connected":
+        return `Live · connected to ${c.url}`;
+      case "connecting":
+        return "Connecting…";
+      case "reconnecting":
+        return `Reconnecting (attempt ${c.attempt}) · showing what was recorded`;
+      case "disconnected":
+        return "Not connected · showing what was recorded";
+    }
+  }
+
+  private post(message: ToWebviewMessage): void {
+    if (this.ready && !this.disposed) this.options.post(message);
+  }
+
+  private postState(): void {
+    if (!this.ready) return;
+    this.post(this.stateMessage());
+    // A reveal is a one-time instruction: a later state must not scroll the view back.
+    this.revealRow = undefined;
+  }
+
+  private postSlice(requestId: number): void {
+    if (!this.ready || !this.lastViewport) return;
+    const slice = this.index.slice(this.filterValue, this.lastViewport, this.now(), {
+      requestId,
+      clockShown: !this.options.offline,
+      ...(this.selectionValue ? { keepRunId: this.selectionValue.runId } : {}),
+    });
+    this.volatileView = slice.rows.some((r) => r.kind === "lane" && (r.status === "running" || r.status === "retrying" || r.status === "scheduled" || r.status === "overdue"));
+    this.post(slice);
+  }
+
+  private async postDetail(): Promise<void> {
+    if (!this.ready) return;
+    const token = ++this.detailToken;
+    const detail = this.currentDetail();
+    if (detail?.error && this.options.resolveFrames && detail.error.frames.some((f) => f.file !== undefined)) {
+      try {
+        detail.error.frames = await this.options.resolveFrames(detail.error.frames);
+      } catch {
+        // Frames stay plain text: opening them still reports what is wrong.
+      }
+      // A newer selection or update superseded this one while the files were looked up.
+      if (token !== this.detailToken) return;
+    }
+    this.post({ type: "detail", detail });
+  }
+
+  private onModelChange(change: ModelChange): void {
+    for (const k of change.objects) this.pendingKeys.add(k);
+    if (change.structural) this.pendingStructural = true;
+    // Connection changes carry no objects but change the status line.
+    if (this.flushTimer === undefined && !this.disposed) {
+      this.flushTimer = setTimeout(() => this.flush(), this.options.throttleMs ?? 150);
+    }
+  }
+
+  private flush(): void {
+    this.flushTimer = undefined;
+    const keys = [...this.pendingKeys];
+    const structural = this.pendingStructural;
+    this.pendingKeys = new Set();
+    this.pendingStructural = false;
+    this.index.invalidate(keys, structural);
+    const sel = this.selectionValue;
+    if (sel) {
+      const object = this.options.model.getObject(sel.objectKey);
+      const run = object ? findRun(object, sel.runId) : undefined;
+      if (!run || run.attempts.length === 0) {
+        this.selectionValue = undefined;
+      } else if (sel.atLast) {
+        this.selectionValue = { ...sel, attemptIndex: run.attempts.length - 1 };
+      }
+    }
+    if (!this.ready) return;
+    this.postState();
+    if (this.lastViewport) this.postSlice(0);
+    if (!this.selectionValue || keys.includes(this.selectionValue.objectKey) || structural) void this.postDetail();
+    else if (sel && !this.selectionValue) void this.postDetail();
+  }
+
+  private onClock(): void {
+    // Statuses and running bars move with the clock even when no event arrives.
+    if (this.ready && this.volatileView) this.postSlice(0);
+  }
+}
