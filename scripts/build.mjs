@@ -3,8 +3,8 @@
 //   node scripts/build.mjs --production   minified, no maps (what the VSIX ships)
 //   node scripts/build.mjs --watch
 import * as esbuild from "esbuild";
-import { readFileSync, readdirSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
+import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
 
 const production = process.argv.includes("--production");
 const watch = process.argv.includes("--watch");
@@ -45,6 +45,19 @@ if (watch) {
   console.log("watching…");
 } else {
   const t0 = Date.now();
-  await Promise.all(builds.map((b) => esbuild.build(b)));
+  // Files are written only when their bytes change: a running `alarm-inspector dev` watches dist/agent.mjs through
+  // the generated entry, and rewriting it unchanged would make wrangler reload every Worker that uses it.
+  const results = await Promise.all(builds.map((b) => esbuild.build({ ...b, write: false })));
+  for (const file of results.flatMap((r) => r.outputFiles)) {
+    let same = false;
+    try {
+      same = readFileSync(file.path).equals(Buffer.from(file.contents));
+    } catch {
+      // not there yet
+    }
+    if (same) continue;
+    mkdirSync(dirname(file.path), { recursive: true });
+    writeFileSync(file.path, file.contents);
+  }
   console.log(`built ${builds.length} bundles in ${Date.now() - t0} ms${production ? " (production)" : ""}: ${builds.map((b) => relative(".", b.outfile ?? b.outdir)).join(", ")}`);
 }

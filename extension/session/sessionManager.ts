@@ -7,6 +7,8 @@ import type { Log } from "../common/log";
 import { InspectorConnection } from "../connection/connection";
 import type { EndpointSource } from "../connection/connection";
 import type { AlarmModel } from "../model/alarmModel";
+import { readPersistedAlarms } from "../persisted/persistedAlarms";
+import type { HelloMessage } from "../../protocol/protocol";
 import { LauncherProcess } from "./launcherProcess";
 import { launcherTerminal } from "./launcherTerminal";
 import { parseSession, readSessionFile, SESSION_RELATIVE } from "./sessionInfo";
@@ -54,6 +56,7 @@ export class SessionManager extends Disposable {
     this.connection.onLog((line) => log.info(line));
     this.connection.onDidChangeState((state) => void vscode.commands.executeCommand("setContext", ContextKeys.state, state.kind));
     this.connection.onDidReconnect((r) => {
+      void this.loadPersisted(r.hello);
       const what = r.reloaded ? "the Worker restarted; history kept" : "connection restored";
       this._register(vscode.window.setStatusBarMessage(`$(check) Alarm Inspector reconnected: ${what}`, 5000));
     });
@@ -120,6 +123,26 @@ export class SessionManager extends Disposable {
     this.changeEmitter.fire();
     const hello = await this.connection.attach(sessionFileSource(path));
     this.log.info(`attached to ${hello.worker} through ${vscode.workspace.asRelativePath(path)}`);
+    void this.loadPersisted(hello);
+  }
+
+  /**
+   * Alarms set in earlier sessions, read from wrangler's local state without waking anything, so objects that are
+   * asleep with an alarm pending show up before they fire.
+   */
+  async loadPersisted(hello: HelloMessage): Promise<void> {
+    if (!this.projectDir) return;
+    const args = readSettings().launcherArgs;
+    const at = args.indexOf("--persist-to");
+    const stateDir = at >= 0 && args[at + 1] ? join(this.projectDir, args[at + 1]!) : join(this.projectDir, ".wrangler", "state");
+    const read = await readPersistedAlarms(stateDir, hello.worker, hello.classes.map((c) => c.className));
+    if (!read.ok) {
+      this.log.warn(read.reason);
+      return;
+    }
+    for (const w of read.warnings) this.log.warn(`wrangler state: ${w}`);
+    this.model.applyPersisted(hello.worker, read.alarms, read.readAt);
+    this.log.info(`read ${read.alarms.length} pending alarm(s) from wrangler's local state`);
   }
 
   /** *Start wrangler dev with Alarm Inspector*: runs the launcher in a terminal and attaches when it is ready. */
@@ -171,6 +194,7 @@ export class SessionManager extends Disposable {
         try {
           const session = await launcher.ready;
           const hello = await this.connection.attach(sessionFileSource(join(cwd, SESSION_RELATIVE)));
+          void this.loadPersisted(hello);
           this.log.info(`ready: ${session.url} (${hello.classes.length} Durable Object classes)`);
           vscode.window.setStatusBarMessage(`$(bell) Alarm Inspector: ${hello.worker} on ${session.url}`, 5000);
         } catch (e) {

@@ -6,7 +6,6 @@
 import type { AlarmModel } from "../model/alarmModel";
 import type { Disposable } from "../model/events";
 import type { ModelChange, ObjectKey } from "../model/types";
-import { formatDateTime } from "./format";
 import {
   EMPTY_FILTER,
   isClearSelectionMessage,
@@ -345,8 +344,9 @@ export class TimelineHost implements Disposable {
     if (!this.ready) return;
     this.postState();
     if (this.lastViewport) this.postSlice(0);
-    if (!this.selectionValue || keys.includes(this.selectionValue.objectKey) || structural) void this.postDetail();
-    else if (sel && !this.selectionValue) void this.postDetail();
+    // The detail changes when its object did, when its row may have moved, or when the selection went away.
+    const now = this.selectionValue;
+    if (now ? structural || keys.includes(now.objectKey) : sel !== undefined) void this.postDetail();
   }
 
   private onClock(): void {

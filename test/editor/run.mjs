@@ -70,10 +70,11 @@ const HOST_MARK = "[editor-test] ";
 /** Errors, and the workbench's reports about the extension host itself (a crash, a failed activation), show too. */
 const HOST_TROUBLE = /^(ERR|ERROR)\b|\[Extension Host\]|Extension host .*(terminated|crashed|exited)|Activating extension .* failed/i;
 /**
- * Said on every run, and about nothing of ours: the sandbox has no network (gallery, telemetry and update hosts fail
- * to resolve) and webviews warn about their own iframe sandboxing.
+ * Said about nothing of ours: the sandbox has no network (gallery, telemetry and update hosts fail to resolve),
+ * webviews warn about their own iframe sandboxing, and when a short run ends the extension host goes away under
+ * calls the workbench still had in flight (its accounts lookup), which it logs as `ERR Canceled`.
  */
-const NOISE = /ENOTFOUND|ERR_NAME_NOT_RESOLVED|ERR_INTERNET_DISCONNECTED|Failed to load resource|same-origin iframe|allow-same-origin/i;
+const NOISE = /ENOTFOUND|ERR_NAME_NOT_RESOLVED|ERR_INTERNET_DISCONNECTED|Failed to load resource|same-origin iframe|allow-same-origin|^ERR Canceled: Canceled/i;
 
 /** What to print for one console message of the page, or undefined to stay quiet. */
 function consoleLine(text) {

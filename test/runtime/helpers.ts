@@ -123,7 +123,10 @@ export async function launch(dir: string, opts: { persistDir?: string; extra?: s
       stderr: () => stderr,
       stop: async () => {
         await stopGroup(child);
-        return exited;
+        const code = await exited;
+        // A state folder the helper made is the helper's to remove; one the test passed in is the test's.
+        if (!opts.persistDir) cleanup(persistDir);
+        return code;
       },
     };
   } catch (e) {
