@@ -1,4 +1,4 @@
-import { dirname, basename, join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import * as vscode from "vscode";
 import { Disposable } from "../common/lifecycle";
 import { Commands, ContextKeys } from "../common/ids";
@@ -17,6 +17,8 @@ import type { LauncherSession } from "./sessionInfo";
 const CONFIG_GLOB = "**/{wrangler.toml,wrangler.json,wrangler.jsonc,partykit.json}";
 const SESSION_GLOB = "**/.wrangler/alarm-inspector/session.json";
 const EXCLUDE_GLOB = "**/{node_modules,.git}/**";
+/** The launcher writes a generated wrangler.json under .wrangler/: never offer that one as the user's config. */
+const CONFIG_EXCLUDE_GLOB = "**/{node_modules,.git,.wrangler,.partykit}/**";
 
 /** A session file as an endpoint source: read again on every reconnection (a restarted launcher has a new token). */
 function sessionFileSource(path: string): EndpointSource {
@@ -86,7 +88,7 @@ export class SessionManager extends Disposable {
   }
 
   private async findConfigs(): Promise<void> {
-    this.configs = await vscode.workspace.findFiles(CONFIG_GLOB, EXCLUDE_GLOB, 50);
+    this.configs = await vscode.workspace.findFiles(CONFIG_GLOB, CONFIG_EXCLUDE_GLOB, 50);
     await vscode.commands.executeCommand("setContext", ContextKeys.hasConfig, this.configs.length > 0);
   }
 
@@ -134,7 +136,7 @@ export class SessionManager extends Disposable {
     if (!this.projectDir) return;
     const args = readSettings().launcherArgs;
     const at = args.indexOf("--persist-to");
-    const stateDir = at >= 0 && args[at + 1] ? join(this.projectDir, args[at + 1]!) : join(this.projectDir, ".wrangler", "state");
+    const stateDir = at >= 0 && args[at + 1] ? resolve(this.projectDir, args[at + 1]!) : join(this.projectDir, ".wrangler", "state");
     const read = await readPersistedAlarms(stateDir, hello.worker, hello.classes.map((c) => c.className));
     if (!read.ok) {
       this.log.warn(read.reason);

@@ -295,6 +295,8 @@ export interface StateMessage {
   counts: { lanes: number; events: number; lost: number };
   /** Row to scroll into view (an object asked for by `TimelinePanel.show`), once. */
   reveal?: number;
+  /** The session file an offline panel shows (a URI string): the webview saves it so a restored panel reopens it. */
+  sessionFile?: string;
 }
 
 /** The drawable data for one viewport request. */
@@ -503,7 +505,9 @@ export const isStateMessage = guard<StateMessage>(
     Number.isInteger(m.totalRows) &&
     (m.extent === null || (isRecord(m.extent) && isFiniteNumber(m.extent.min) && isFiniteNumber(m.extent.max))) &&
     (m.now === null || isFiniteNumber(m.now)) &&
-    isRecord(m.counts),
+    isRecord(m.counts) &&
+    (m.reveal === undefined || Number.isInteger(m.reveal)) &&
+    (m.sessionFile === undefined || typeof m.sessionFile === "string"),
 );
 export const isSliceMessage = guard<SliceMessage>(
   "slice",

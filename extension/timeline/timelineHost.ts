@@ -47,7 +47,7 @@ export interface TimelineHostOptions {
    * For an opened session file: the moment statuses are computed at (when it was exported, or its last event) and a
    * line describing the file. Absent for the live timeline.
    */
-  offline?: { asOf: number; description: string };
+  offline?: { asOf: number; description: string; sessionFile?: string };
   /** The live clock; `Date.now` unless a test says. */
   clock?: () => number;
   /** Least time between two pushes caused by model changes. Default 150 ms: smooth to watch, cheap to send. */
@@ -250,6 +250,7 @@ export class TimelineHost implements Disposable {
       counts: { lanes: layout.lanes, events: model.totalEvents, lost: stats.droppedByAgent + stats.droppedByModel },
     };
     if (this.revealRow !== undefined) message.reveal = this.revealRow;
+    if (this.options.offline?.sessionFile !== undefined) message.sessionFile = this.options.offline.sessionFile;
     return message;
   }
 

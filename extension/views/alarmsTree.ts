@@ -57,6 +57,8 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
   private readonly changeEmitter = this._register(new vscode.EventEmitter<AlarmsNode | undefined | void>());
   readonly onDidChangeTreeData = this.changeEmitter.event;
   private objectNodes = new Map<ObjectKey, ObjectNode>();
+  /** Worker and class nodes, kept so a change can repaint a class's counts without rebuilding the tree. */
+  private groupNodes = new Map<string, Extract<AlarmsNode, { kind: "worker" | "class" }>>();
   readonly view: vscode.TreeView<AlarmsNode>;
 
   constructor(private readonly model: AlarmModel) {
@@ -69,14 +71,19 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
             this.changeEmitter.fire();
             return;
           }
+          const classes = new Set<AlarmsNode>();
           for (const key of change.objects) {
             const node = this.objectNodes.get(key);
-            if (node) this.changeEmitter.fire(node);
-            else {
+            const obj = this.model.getObject(key);
+            if (!node || !obj) {
               this.changeEmitter.fire();
               return;
             }
+            this.changeEmitter.fire(node);
+            classes.add(this.classNode(obj.worker, obj.ref.className));
           }
+          // A class row counts its pending alarms.
+          for (const node of classes) this.changeEmitter.fire(node);
         }),
       ),
     );
@@ -104,6 +111,20 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
     return node;
   }
 
+  private workerNode(worker: string): AlarmsNode {
+    const id = `w:${worker}`;
+    let node = this.groupNodes.get(id);
+    if (!node) this.groupNodes.set(id, (node = { kind: "worker", worker }));
+    return node;
+  }
+
+  private classNode(worker: string, className: string): AlarmsNode {
+    const id = `c:${worker}/${className}`;
+    let node = this.groupNodes.get(id);
+    if (!node) this.groupNodes.set(id, (node = { kind: "class", worker, className }));
+    return node;
+  }
+
   refresh(): void {
     this.changeEmitter.fire();
   }
@@ -113,10 +134,10 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
       case "worker":
         return undefined;
       case "class":
-        return { kind: "worker", worker: node.worker };
+        return this.workerNode(node.worker);
       case "object": {
         const obj = this.model.getObject(node.key);
-        return obj ? { kind: "class", worker: obj.worker, className: obj.ref.className } : undefined;
+        return obj ? this.classNode(obj.worker, obj.ref.className) : undefined;
       }
       case "run":
       case "alarm":
@@ -133,11 +154,11 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
     if (!node) {
       // No objects at all: return nothing, so the view shows its welcome content for the connection state.
       if (this.model.objects().length === 0) return [];
-      return this.model.workers().map((w) => ({ kind: "worker", worker: w.name }));
+      return this.model.workers().map((w) => this.workerNode(w.name));
     }
     switch (node.kind) {
       case "worker":
-        return (this.worker(node.worker)?.classes ?? []).map((c) => ({ kind: "class", worker: node.worker, className: c.className }));
+        return (this.worker(node.worker)?.classes ?? []).map((c) => this.classNode(node.worker, c.className));
       case "class": {
         const cls = this.classView(node.worker, node.className);
         const objects = [...(cls?.objects ?? [])].sort(byUrgency(this.model, Date.now()));

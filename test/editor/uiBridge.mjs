@@ -61,6 +61,8 @@ function handlers(page, artifactsDir) {
   return {
     click: async (cmd) => { await ui(cmd).first().click({ timeout: timeoutOf(cmd) }); },
     hover: async (cmd) => { await ui(cmd).first().hover({ timeout: timeoutOf(cmd) }); },
+    // Context menus open on a right click, as a person opens them.
+    rightClick: async (cmd) => { await ui(cmd).first().click({ button: "right", timeout: timeoutOf(cmd) }); },
     waitFor: async (cmd) => { await ui(cmd).first().waitFor({ state: cmd.state ?? "visible", timeout: timeoutOf(cmd) }); },
     text: async (cmd) => ui(cmd).first().innerText({ timeout: timeoutOf(cmd) }),
     count: async (cmd) => ui(cmd).count(),

@@ -1,6 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
 import { alarmAt, storageEntries, type StorageEntry } from "../inspect";
 
+/** How long "sending" a reminder takes. */
+const DELIVERY_MS = 600;
+
 export interface PendingReminder {
   message: string;
   /** Epoch milliseconds; always equal to the alarm that was set with it. */
@@ -40,6 +43,9 @@ export class Reminder extends DurableObject {
     const reminder = await this.ctx.storage.get<PendingReminder>("reminder");
     // Nothing to deliver if the reminder was cancelled after this alarm was already under way.
     if (reminder === undefined) return;
+    // Stands in for sending the notification (an email, a webhook): real delivery takes a moment, which is also
+    // what lets you watch the attempt run in the Alarms view.
+    await new Promise((resolve) => setTimeout(resolve, DELIVERY_MS));
     const delivered = (await this.ctx.storage.get<string[]>("delivered")) ?? [];
     delivered.push(reminder.message);
     await this.ctx.storage.put("delivered", delivered);

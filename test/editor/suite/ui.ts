@@ -43,7 +43,7 @@ export interface WaitOptions extends TargetOptions {
 
 /** One request to the bridge. Mirrors `handlers()` in test/editor/uiBridge.mjs. */
 export type BridgeCommand =
-  | ({ op: "click" | "hover" | "text" | "count" | "frameText" | "frameClick" | "frameCount"; selector: string } & TargetOptions)
+  | ({ op: "click" | "rightClick" | "hover" | "text" | "count" | "frameText" | "frameClick" | "frameCount"; selector: string } & TargetOptions)
   | ({ op: "waitFor" | "frameWaitFor"; selector: string } & WaitOptions)
   | { op: "screenshot"; name: string; selector?: string; timeoutMs?: number }
   | { op: "press"; key: string }
@@ -143,6 +143,31 @@ export const ui = {
   /** Click the first element matching `selector` (and `text`). */
   async click(selector: string, options: TargetOptions = {}): Promise<void> {
     await send({ op: "click", selector, ...options });
+  },
+  /** Right-click it (opens a tree row's context menu). */
+  async rightClick(selector: string, options: TargetOptions = {}): Promise<void> {
+    await send({ op: "rightClick", selector, ...options });
+  },
+  /**
+   * Right-click a tree row and choose `item` from its context menu. VS Code's menus ignore a click that comes too soon
+   * after they open (it protects against the right button's release choosing an item), so the click is repeated
+   * until the menu closes, as a person clicks again when nothing happened.
+   */
+  async contextMenu(rowText: string, item: string, options: Pick<TargetOptions, "timeoutMs"> = {}): Promise<void> {
+    const menu = ".context-view .monaco-menu";
+    const entry = `${menu} .action-menu-item:has-text(${cssString(item)})`;
+    await send({ op: "rightClick", selector: sel.treeRowWith(rowText), ...options });
+    await send({ op: "waitFor", selector: entry, ...options });
+    for (let attempt = 1; ; attempt++) {
+      await send({ op: "hover", selector: entry, timeoutMs: 2000 });
+      await send({ op: "click", selector: entry, timeoutMs: 2000 }).catch(() => undefined);
+      try {
+        await send({ op: "waitFor", selector: menu, state: "hidden", timeoutMs: 700 });
+        return;
+      } catch (err) {
+        if (attempt >= 5) throw err;
+      }
+    }
   },
   /** Move the mouse over it: tree rows show their inline actions only on hover. */
   async hover(selector: string, options: TargetOptions = {}): Promise<void> {

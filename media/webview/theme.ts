@@ -1,0 +1,104 @@
+/**
+ * The canvas's colours, read from CSS custom properties that timeline.css maps onto VS Code's `--vscode-*` theme
+ * variables. A canvas cannot use `var()` itself, so the palette is read once and again whenever VS Code switches theme
+ * (it changes the body's class: `vscode-light`, `vscode-dark`, `vscode-high-contrast`, `vscode-high-contrast-light`).
+ */
+
+/** Every colour the canvas draws with. */
+export interface Palette {
+  background: string;
+  foreground: string;
+  muted: string;
+  grid: string;
+  border: string;
+  headerBackground: string;
+  rowHover: string;
+  ok: string;
+  error: string;
+  running: string;
+  interrupted: string;
+  retryWindow: string;
+  wake: string;
+  set: string;
+  overwrite: string;
+  delete: string;
+  storage: string;
+  pending: string;
+  now: string;
+  selection: string;
+  match: string;
+  /** Outline drawn around shapes in high-contrast themes; empty otherwise. */
+  contrastBorder: string;
+  font: string;
+  fontBold: string;
+  fontSmall: string;
+  highContrast: boolean;
+}
+
+const VARS: Record<Exclude<keyof Palette, "font" | "fontBold" | "fontSmall" | "highContrast">, string> = {
+  background: "--tl-background",
+  foreground: "--tl-foreground",
+  muted: "--tl-muted",
+  grid: "--tl-grid",
+  border: "--tl-border",
+  headerBackground: "--tl-header-background",
+  rowHover: "--tl-row-hover",
+  ok: "--tl-ok",
+  error: "--tl-error",
+  running: "--tl-running",
+  interrupted: "--tl-interrupted",
+  retryWindow: "--tl-retry-window",
+  wake: "--tl-wake",
+  set: "--tl-set",
+  overwrite: "--tl-overwrite",
+  delete: "--tl-delete",
+  storage: "--tl-storage",
+  pending: "--tl-pending",
+  now: "--tl-now",
+  selection: "--tl-selection",
+  match: "--tl-match",
+  contrastBorder: "--tl-contrast-border",
+};
+
+/** Reads the palette from the document's computed style. */
+export function readPalette(root: HTMLElement = document.body): Palette {
+  const style = getComputedStyle(root);
+  const read = (name: string, fallback: string): string => style.getPropertyValue(name).trim() || fallback;
+  const entries = Object.entries(VARS).map(([k, v]) => [k, read(v, "#888888")]);
+  const family = read("--vscode-font-family", "system-ui, sans-serif");
+  const size = parseFloat(read("--vscode-font-size", "13px")) || 13;
+  const classes = document.body.classList;
+  const highContrast = classes.contains("vscode-high-contrast") || classes.contains("vscode-high-contrast-light");
+  const palette = Object.fromEntries(entries) as Omit<Palette, "font" | "fontBold" | "fontSmall" | "highContrast">;
+  return {
+    ...palette,
+    contrastBorder: highContrast ? palette.contrastBorder : "",
+    font: `${size}px ${family}`,
+    fontBold: `600 ${size}px ${family}`,
+    fontSmall: `${Math.max(10, size - 2)}px ${family}`,
+    highContrast,
+  };
+}
+
+/** Calls `onChange` when VS Code switches theme. */
+export function watchTheme(onChange: () => void): void {
+  new MutationObserver(onChange).observe(document.body, { attributes: true, attributeFilter: ["class", "data-vscode-theme-kind"] });
+}
+
+/** `color` with `alpha` (0–1), for translucent fills; works for `#rgb`, `#rrggbb` and `rgb()`/`rgba()` colours. */
+export function withAlpha(color: string, alpha: number): string {
+  const c = color.trim();
+  const hex = /^#([0-9a-f]{3,8})$/i.exec(c);
+  if (hex) {
+    let h = hex[1] as string;
+    if (h.length === 3 || h.length === 4) h = [...h].map((x) => x + x).join("");
+    const [r, g, b] = [0, 2, 4].map((i) => parseInt(h.slice(i, i + 2), 16));
+    return `rgba(${r}, ${g}, ${b}, ${alpha})`;
+  }
+  const rgb = /^rgba?\(([^)]+)\)$/i.exec(c);
+  if (rgb) {
+    const [r, g, b] = (rgb[1] as string).split(/[,\s/]+/).filter(Boolean);
+    return `rgba(${r}, ${g}, ${b}, ${alpha})`;
+  }
+  return c;
+}
