@@ -4,9 +4,9 @@ import { randomBytes } from "node:crypto";
 import { join, relative, resolve } from "node:path";
 import { HEALTH_PATH } from "../protocol/protocol";
 import { LauncherError } from "./errors";
-import { writeGenerated } from "./generate";
+import { generatedDir, writeGenerated } from "./generate";
 import { choosePort } from "./ports";
-import { removeSession, sessionInfo, writeSession } from "./session";
+import { readLiveSession, removeSession, sessionInfo, writeSession } from "./session";
 import type { SessionInfo } from "./session";
 import { findNode, findWrangler } from "./toolchain";
 import { durableObjectClasses, findConfig, loadConfig, workerName } from "./wranglerConfig";
@@ -51,6 +51,7 @@ export async function startDev(opts: DevOptions): Promise<RunningSession> {
       `${configPath} binds no Durable Object classes of this Worker: add one under durable_objects.bindings (alarms live on Durable Objects)`,
     );
   }
+  refuseSecondSession(generatedDir(loaded.dir));
   const node = findNode(loaded.dir, opts.packageDir);
   const wrangler = findWrangler(loaded.dir, opts.packageDir);
   const port = await choosePort(opts.port, 8787);
@@ -133,6 +134,20 @@ export async function startDev(opts: DevOptions): Promise<RunningSession> {
 function projectRelative(generatedDir: string, projectDir: string, location: string): string {
   const [file, ...rest] = location.split(":");
   return [relative(projectDir, resolve(generatedDir, file!)), ...rest].join(":");
+}
+
+/**
+ * Two sessions in one project would overwrite each other's generated entry (and token) under the same wrangler
+ * watch: refuse the second with the first one's address instead.
+ */
+function refuseSecondSession(dir: string): void {
+  const live = readLiveSession(dir);
+  if (live) {
+    throw new LauncherError(
+      "already-running",
+      `an inspector session is already running for this project (pid ${live.pid}, ${live.url}): stop it first, or attach to it`,
+    );
+  }
 }
 
 function stripAnsi(s: string): string {

@@ -23,6 +23,7 @@ export type LauncherErrorCode =
   | "no-wrangler"
   | "node-too-old"
   | "port-in-use"
+  | "already-running"
   | "build-failed"
   | "wrangler-exited"
   | "not-ready";

@@ -1,4 +1,4 @@
-import { rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { INSPECTOR_PATH } from "../protocol/protocol";
 
@@ -47,4 +47,21 @@ export function writeSession(generatedDir: string, info: SessionInfo): void {
 
 export function removeSession(generatedDir: string): void {
   rmSync(sessionPath(generatedDir), { force: true });
+}
+
+/** The session recorded in `generatedDir`, if its launcher is still alive (a crash can leave a stale file). */
+export function readLiveSession(generatedDir: string): SessionInfo | undefined {
+  let info: SessionInfo;
+  try {
+    info = JSON.parse(readFileSync(sessionPath(generatedDir), "utf8")) as SessionInfo;
+  } catch {
+    return undefined;
+  }
+  if (typeof info.pid !== "number" || info.pid <= 0 || info.pid === process.pid) return undefined;
+  try {
+    process.kill(info.pid, 0);
+    return info;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM" ? info : undefined;
+  }
 }

@@ -32,7 +32,11 @@ export interface ObjectRef {
   className: string;
   /** The object's id as a hex string (`ctx.id.toString()`). */
   id: string;
-  /** The name it was addressed by (`getByName` / `idFromName`), when the runtime knows it. */
+  /**
+   * The name it was addressed by (`getByName` / `idFromName`), when the runtime knows it. For a PartyKit room (its
+   * class has a `party` in `hello`) this is the room name: from `ctx.id.name`, else the name partyserver stored, else
+   * (classic PartyKit) the `room.id` the agent saw in an earlier request to the room.
+   */
   name?: string;
 }
 
@@ -102,9 +106,17 @@ interface EventBase {
   object: ObjectRef;
 }
 
-/** The object was constructed: it was asleep (or never existed) and something woke it. */
+/**
+ * A step of waking up. Without `phase` (or with `constructor`): the object was constructed, because it was asleep (or
+ * never existed) and something woke it. With `phase: "onStart"`: a PartyKit room's `onStart()` began, which both
+ * PartyKit runtimes run after the constructor and before the handler that woke the room (its alarm included).
+ */
 export interface ObjectStartEvent extends EventBase {
   kind: "object.start";
+  /** Which step of the wake; absent means `constructor` (agents before PartyKit support never send it). */
+  phase?: "constructor" | "onStart";
+  /** `onStart` only: true when the room woke for its alarm, so `onAlarm` runs next. */
+  forAlarm?: boolean;
 }
 
 /** `setAlarm` succeeded. */
@@ -138,6 +150,12 @@ export interface AlarmStartEvent extends EventBase {
   trigger: AlarmTrigger;
   /** True when this attempt will throw an injected failure before the user's handler runs. */
   injectedFailure: boolean;
+  /**
+   * Present only when `alarmInfo` is null (classic PartyKit calls `onAlarm()` with nothing): the agent's own estimate,
+   * where a failed attempt followed by another with no `setAlarm`/`deleteAlarm` in between counts as a retry. Show it
+   * as inferred, never as the runtime's word; `trigger` is inferred the same way.
+   */
+  inferred?: AlarmInfoCopy;
 }
 
 /** An alarm attempt ended. */
@@ -149,6 +167,8 @@ export interface AlarmEndEvent extends EventBase {
   error?: ErrorInfo;
   /** Present when `outcome` is `error`. */
   retry?: RetryInfo;
+  /** The estimate of `alarm.start`'s `inferred`, when `alarmInfo` is null; `retry` was computed from it. */
+  inferred?: AlarmInfoCopy;
 }
 
 export interface StoragePutEvent extends EventBase {
@@ -234,11 +254,26 @@ export type UnsequencedEvent = AgentEvent extends infer E ? (E extends AgentEven
 /** One Durable Object class the Worker defines and the agent instruments. */
 export interface ClassInfo {
   className: string;
-  /** The binding name in the user's config (`env.<binding>`). */
+  /** The binding name in the user's config (`env.<binding>`); for classic PartyKit, the namespace PartyKit generates. */
   binding: string;
   /** True when the class is SQLite-backed (declared in `new_sqlite_classes`). */
   sqlite: boolean;
+  /**
+   * PartyKit rooms only: the party as it appears in URLs (`/parties/<party>/<room>`; classic PartyKit's main party is
+   * `main`). Its objects are rooms, and their `name` is the room name.
+   */
+  party?: string;
+  /**
+   * The method of the user's class that handles alarms, when it is not `alarm(alarmInfo)`: PartyKit rooms implement
+   * `onAlarm()`, which gets no `alarmInfo`. For CodeLens and diagnostics.
+   */
+  alarmMethod?: "onAlarm";
+  /** Classic PartyKit only: the module that defines the class (from partykit.json), relative to the project folder. */
+  source?: string;
 }
+
+/** Which local runtime serves the Worker. */
+export type RuntimeKind = "wrangler" | "partykit";
 
 /** First message on every connection. */
 export interface HelloMessage {
@@ -253,6 +288,13 @@ export interface HelloMessage {
   sessionStartedAt: number;
   /** Capacity of the agent's event buffer. */
   bufferSize: number;
+  /** The local runtime; absent from agents before PartyKit support, which only ran under wrangler. */
+  runtime?: RuntimeKind;
+  /**
+   * False when the runtime forgets pending alarms on a restart (classic `partykit dev` keeps storage in
+   * `.partykit/state/` but not alarms): an alarm still pending in an earlier session will not fire. Absent: they persist.
+   */
+  alarmsPersist?: boolean;
 }
 
 export interface EventsMessage {

@@ -1,8 +1,9 @@
-import { MAX_ALARM_RETRIES, retryWindow } from "../protocol/protocol";
-import type { AlarmInfoCopy, AlarmTrigger, Command, ErrorInfo, RetryInfo } from "../protocol/protocol";
+import type { Command } from "../protocol/protocol";
+import { runAlarmAttempt } from "./alarmAttempt";
 import { runControl } from "./control";
 import { userEnv } from "./env";
-import { ObjectProbe } from "./objectProbe";
+import { ObjectProbe, refOf } from "./objectProbe";
+import { describePartyClass, isPartyServer, learnStoredRoomName } from "./partyserver";
 import type { AgentRuntime } from "./runtime";
 import { instrumentStorage } from "./storage";
 
@@ -25,10 +26,13 @@ export function instrumentClass<T>(UserClass: T, className: string, runtime: Age
     throw new TypeError(`alarm-inspector: export "${className}" is not a class (got ${typeof UserClass})`);
   }
   const Base = UserClass as unknown as DurableObjectConstructor;
+  const party = isPartyServer(Base);
+  const info = runtime.options.classes.find((c) => c.className === className);
+  if (party && info) describePartyClass(info, Base);
 
   class Instrumented extends Base {
     constructor(ctx: DurableObjectState, env: unknown) {
-      const probe = new ObjectProbe(className, ctx.id, runtime);
+      const probe = new ObjectProbe(refOf(className, ctx.id), runtime);
       runtime.record({ kind: "object.start", ...probe.base() });
       // The base class brand-checks `ctx`, so it must receive the real one; its `storage` property is replaced
       // in place (it is configurable) by the instrumented view.
@@ -45,7 +49,15 @@ export function instrumentClass<T>(UserClass: T, className: string, runtime: Age
   if (typeof userAlarm === "function") {
     // Defined only when the user's class has an alarm handler, so objects without one behave as before.
     Object.defineProperty(Instrumented.prototype, "alarm", {
-      value: instrumentedAlarm(Base.prototype, runtime),
+      value: instrumentedAlarm(Base.prototype, party),
+      writable: true,
+      configurable: true,
+    });
+  }
+  if (party) {
+    // partyserver's Server always has onStart (a no-op by default), so the override changes nothing it calls.
+    Object.defineProperty(Instrumented.prototype, "onStart", {
+      value: instrumentedOnStart(Base.prototype, runtime),
       writable: true,
       configurable: true,
     });
@@ -105,105 +117,30 @@ function trackInitialization(ctx: DurableObjectState, probe: ObjectProbe): void 
   Object.defineProperty(ctx, "blockConcurrencyWhile", { value: wrapped, configurable: true, writable: true });
 }
 
-/** Copies the host `AlarmInvocationInfo` into plain data (the original cannot be structured-cloned). */
-export function copyAlarmInfo(info: unknown): AlarmInfoCopy | null {
-  if (!info || typeof info !== "object") return null;
-  const src = info as { retryCount?: unknown; isRetry?: unknown; scheduledTime?: unknown };
-  const copy: AlarmInfoCopy = {
-    retryCount: typeof src.retryCount === "number" ? src.retryCount : 0,
-    isRetry: src.isRetry === true,
-  };
-  const scheduled = src.scheduledTime instanceof Date ? src.scheduledTime.getTime() : src.scheduledTime;
-  if (typeof scheduled === "number") copy.scheduledTime = scheduled;
-  return copy;
-}
-
-export function describeError(e: unknown, injected: boolean): ErrorInfo {
-  if (e instanceof Error) {
-    const info: ErrorInfo = { name: e.name, message: e.message };
-    if (typeof e.stack === "string") info.stack = e.stack.slice(0, 4000);
-    if (injected) info.injected = true;
-    return info;
-  }
-  let message: string;
-  try {
-    message = String(e);
-  } catch {
-    message = "<unprintable value>";
-  }
-  return { name: typeof e, message, ...(injected ? { injected } : {}) };
-}
-
-/** Marks errors the inspector threw on purpose, without adding a visible property to them. */
-const injectedErrors = new WeakSet<object>();
-
-function injectedFailure(probe: ObjectProbe): Error {
-  const custom = probe.memory.failMessage;
-  const error = new Error(
-    `Injected by Alarm Inspector (failNext)${custom ? `: ${custom}` : ""}. Your alarm() handler did not run for this attempt.`,
-  );
-  error.name = "InjectedFailure";
-  injectedErrors.add(error);
-  return error;
-}
-
-function retryAfterFailure(info: AlarmInfoCopy | null, probe: ObjectProbe, endedAt: number): RetryInfo {
-  const attempt = probe.attempt;
-  if (attempt?.setCalled) return { willRetry: "replaced" };
-  const retryCount = info?.retryCount ?? probe.memory.inferredRetryCount;
-  if (retryCount >= MAX_ALARM_RETRIES) return { willRetry: "no" };
-  const next = retryCount + 1;
-  const window = retryWindow(endedAt, next);
-  return { willRetry: attempt?.deleteCalled ? "maybe" : "yes", nextRetryCount: next, ...window };
-}
-
-function triggerOf(info: AlarmInfoCopy | null, probe: ObjectProbe): AlarmTrigger {
-  if (info?.isRetry || (!info && probe.memory.lastAttemptFailed)) return "retry";
-  if (probe.memory.fireNowPending) return "fireNow";
-  return "scheduled";
-}
-
-function instrumentedAlarm(parentPrototype: object, runtime: AgentRuntime) {
+/**
+ * The Durable Object's own `alarm()`: one reported attempt around the user's handler, with the runtime's real
+ * `alarmInfo`. For a partyserver room the user's handler is `onAlarm()`, which partyserver calls with no arguments;
+ * the room name is looked up first when the runtime did not give it (an alarm after a wrangler restart).
+ */
+function instrumentedAlarm(parentPrototype: object, party: boolean) {
   return async function alarm(this: object, ...args: unknown[]): Promise<unknown> {
     const parentAlarm = (parentPrototype as { alarm: (...a: unknown[]) => unknown }).alarm;
     const probe = probes.get(this);
     if (!probe) return Reflect.apply(parentAlarm, this, args);
-    const memory = probe.memory;
-    const info = copyAlarmInfo(args[0]);
-    if (!info && memory.lastAttemptFailed) {
-      // No alarmInfo (PartyKit-style runtimes): a call after a failure with no new setAlarm is a retry.
-      memory.inferredRetryCount++;
-    } else if (!info) memory.inferredRetryCount = 0;
-    const trigger = triggerOf(info, probe);
-    memory.fireNowPending = false;
-    const inject = memory.failNext > 0;
-    if (inject) memory.failNext--;
-    probe.attempt = { setCalled: false, deleteCalled: false };
-    const startedAt = Date.now();
-    runtime.record({ kind: "alarm.start", ...probe.base(startedAt), alarmInfo: info, trigger, injectedFailure: inject });
-    try {
-      if (inject) throw injectedFailure(probe);
-      const result = await Reflect.apply(parentAlarm, this, args);
-      const endedAt = Date.now();
-      runtime.record({ kind: "alarm.end", ...probe.base(endedAt), outcome: "ok", durationMs: endedAt - startedAt, alarmInfo: info });
-      memory.lastAttemptFailed = false;
-      return result;
-    } catch (e) {
-      const endedAt = Date.now();
-      const isInjected = typeof e === "object" && e !== null && injectedErrors.has(e);
-      runtime.record({
-        kind: "alarm.end",
-        ...probe.base(endedAt),
-        outcome: "error",
-        durationMs: endedAt - startedAt,
-        alarmInfo: info,
-        error: describeError(e, isInjected),
-        retry: retryAfterFailure(info, probe, endedAt),
-      });
-      memory.lastAttemptFailed = !probe.attempt?.setCalled;
-      throw e;
-    } finally {
-      probe.attempt = null;
-    }
+    if (party) await learnStoredRoomName(probe, ctxStorage(this));
+    return runAlarmAttempt(probe, args[0], party ? "onAlarm()" : "alarm()", () => Reflect.apply(parentAlarm, this, args));
+  };
+}
+
+/**
+ * A partyserver room's `onStart()`, reported as a step of the wake. Inside an alarm attempt it is the room waking
+ * for its alarm: partyserver starts the room from within `alarm()`.
+ */
+function instrumentedOnStart(parentPrototype: object, runtime: AgentRuntime) {
+  return function onStart(this: object, ...args: unknown[]): unknown {
+    const parentOnStart = (parentPrototype as { onStart: (...a: unknown[]) => unknown }).onStart;
+    const probe = probes.get(this);
+    if (probe) runtime.record({ kind: "object.start", ...probe.base(), phase: "onStart", forAlarm: probe.inHandler });
+    return Reflect.apply(parentOnStart, this, args);
   };
 }

@@ -20,7 +20,8 @@ export type EventSink = (event: PendingEvent) => void;
  * property the user's code could see) and shared by the storage wrapper, the `alarm()` wrapper and control calls.
  */
 export class ObjectProbe {
-  readonly ref: ObjectRef;
+  /** Replaced (never mutated) when the object's name is learned late, so events already recorded keep theirs. */
+  ref: ObjectRef;
   readonly memory: ObjectMemory;
   /** True until the constructor and any `blockConcurrencyWhile` it started have finished. */
   constructing = true;
@@ -31,13 +32,20 @@ export class ObjectProbe {
   private syncTxnBuffers: PendingEvent[][] = [];
 
   constructor(
-    className: string,
-    readonly id: DurableObjectId,
+    ref: ObjectRef,
     readonly runtime: AgentRuntime,
   ) {
-    const name = readName(id);
-    this.ref = name === undefined ? { className, id: id.toString() } : { className, id: id.toString(), name };
-    this.memory = runtime.memory(className, this.ref.id);
+    this.ref = ref;
+    this.memory = runtime.memory(ref.className, ref.id);
+  }
+
+  /**
+   * Names the object from now on, when its name was not known at construction (a PartyKit room woken by its alarm
+   * learns it from storage or from a later request). A name already known is kept.
+   */
+  learnName(name: string | undefined): void {
+    if (name === undefined || name === "" || this.ref.name !== undefined) return;
+    this.ref = { ...this.ref, name };
   }
 
   get inHandler(): boolean {
@@ -76,9 +84,14 @@ export class ObjectProbe {
     }
   }
 
-  /** A user alarm call from now on replaces an inspector `fireNow` that has not started yet. */
-  noteUserAlarmChange(origin: Origin): void {
+  /**
+   * A `setAlarm`/`deleteAlarm` succeeded. A user call replaces an inspector `fireNow` that has not started yet; any
+   * call outside a handler replaces a retry the runtime was about to make, so the next attempt is not a retry (what
+   * retry counts are inferred from when the runtime gives no `alarmInfo`).
+   */
+  noteAlarmChange(origin: Origin): void {
     if (origin === "user") this.memory.fireNowPending = false;
+    if (!this.inHandler) this.memory.lastAttemptFailed = false;
   }
 
   beginInit(): void {
@@ -100,12 +113,18 @@ export class ObjectProbe {
   }
 }
 
-/** `ctx.id.name` is only set when the object was addressed by name; reading it never throws in workerd. */
+/** The reference of a Durable Object by its id: `ctx.id.name` is only set when it was addressed by name. */
+export function refOf(className: string, id: DurableObjectId): ObjectRef {
+  const name = readName(id);
+  return name === undefined ? { className, id: id.toString() } : { className, id: id.toString(), name };
+}
+
 function readName(id: DurableObjectId): string | undefined {
   try {
     const name = (id as { name?: unknown }).name;
     return typeof name === "string" && name !== "" ? name : undefined;
   } catch {
+    // Reading it never throws in workerd today; an odd host object must not break the user's constructor.
     return undefined;
   }
 }

@@ -65,7 +65,7 @@ export function trackedSetAlarm(
   const previous = quiet(() => store.getAlarm());
   const result = Reflect.apply(store.setAlarm, store, args) as Promise<void>;
   if (probe.attempt) probe.attempt.setCalled = true;
-  probe.noteUserAlarmChange(origin);
+  probe.noteAlarmChange(origin);
   const scheduledTime = scheduledTimeOf(args[0]);
   sink(
     Promise.all([previous, result]).then(
@@ -99,7 +99,7 @@ export function trackedDeleteAlarm(
   const previous = quiet(() => store.getAlarm());
   const result = Reflect.apply(store.deleteAlarm, store, args) as Promise<void>;
   if (probe.attempt) probe.attempt.deleteCalled = true;
-  probe.noteUserAlarmChange(origin);
+  probe.noteAlarmChange(origin);
   sink(
     Promise.all([previous, result]).then(
       ([prev]): UnsequencedEvent => ({

@@ -7,6 +7,7 @@
  * none of them implements `fetch`, which keeps HTTP concerns here and alarm logic in the objects.
  */
 import { Batcher } from "./objects/batcher";
+import { Clobber } from "./objects/clobber";
 import { ExpiringSession } from "./objects/expiring-session";
 import { FlakyJob } from "./objects/flaky-job";
 import { PeriodicCleaner } from "./objects/periodic-cleaner";
@@ -17,7 +18,7 @@ import { HttpError, errorResponse, numberParam, optionalNumberParam, stringParam
 
 // wrangler (and the inspector's launcher, which wraps each class) find the classes by these export names,
 // which must match `class_name` in wrangler.jsonc.
-export { Batcher, ExpiringSession, FlakyJob, PeriodicCleaner, Reminder, Scheduler, SqlCounter };
+export { Batcher, Clobber, ExpiringSession, FlakyJob, PeriodicCleaner, Reminder, Scheduler, SqlCounter };
 
 export interface Env {
   BATCHER: DurableObjectNamespace<Batcher>;
@@ -27,6 +28,7 @@ export interface Env {
   FLAKY: DurableObjectNamespace<FlakyJob>;
   EXPIRY: DurableObjectNamespace<ExpiringSession>;
   SQL_COUNTER: DurableObjectNamespace<SqlCounter>;
+  CLOBBER: DurableObjectNamespace<Clobber>;
 }
 
 /** URL segment → binding. The first path segment picks the pattern, the second names the object. */
@@ -38,6 +40,7 @@ const KINDS = {
   flaky: "FLAKY",
   expiry: "EXPIRY",
   sql: "SQL_COUNTER",
+  clobber: "CLOBBER",
 } as const satisfies Record<string, keyof Env>;
 
 type Kind = keyof typeof KINDS;
@@ -62,6 +65,8 @@ const ROUTES = [
   "GET /expiry/:name",
   "POST /sql/:name/tick?inMs=",
   "GET /sql/:name",
+  "POST /clobber/:name/set?inMs=",
+  "GET /clobber/:name",
   "GET /:kind/:name/alarm",
   "GET /:kind/:name/storage",
 ] as const;
@@ -114,6 +119,8 @@ function stubFor(env: Env, kind: Kind, name: string): Inspectable {
       return env.EXPIRY.getByName(name);
     case "sql":
       return env.SQL_COUNTER.getByName(name);
+    case "clobber":
+      return env.CLOBBER.getByName(name);
   }
 }
 
@@ -204,6 +211,12 @@ async function route(request: Request, env: Env): Promise<Response> {
     case "sql": {
       const stub = env.SQL_COUNTER.getByName(name);
       if (op === "POST tick") return Response.json(await stub.tick(numberParam(url, "inMs")));
+      if (op === "GET ") return Response.json(await stub.state());
+      break;
+    }
+    case "clobber": {
+      const stub = env.CLOBBER.getByName(name);
+      if (op === "POST set") return Response.json(await stub.set(numberParam(url, "inMs")));
       if (op === "GET ") return Response.json(await stub.state());
       break;
     }

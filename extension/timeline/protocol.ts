@@ -79,22 +79,24 @@ export interface ViewportRequest {
   widthPx: number;
 }
 
-/** One event marker, or several of one kind merged because they fall within a couple of pixels of each other. */
+/**
+ * One event marker, or several of one kind merged because they fall within a few pixels of each other. It carries no
+ * text: its tooltip is asked for (`describe`) when the pointer rests on it, so a slice stays small however dense.
+ */
 export interface Marker {
   /** Time of the (first merged) event, ms since the epoch. */
   t: number;
   kind: MarkerKind;
   /** Events merged into this marker (1 for a single event). */
   count: number;
-  /** One line for a tooltip (for a merged marker, a summary). Shown as text, never as markup. */
-  label: string;
-  /** An attempt end that failed, or a write that replaced/removed something: drawn in the error colour. */
+  /** Time of the last merged event; absent for a single event. */
+  last?: number;
+  /** A failed attempt end, or a constructor overwriting a pending alarm: drawn in the error colour. */
   alert?: boolean;
   /** Some merged event matched the search. */
   match?: boolean;
-  /** The run and attempt (index in the run) the event belongs to, when it happened inside an attempt. */
-  runId?: string;
-  attemptIndex?: number;
+  /** Every merged event happened inside the same alarm attempt: clicking it selects that attempt (`selectAt`). */
+  inAttempt?: boolean;
 }
 
 /** One attempt as drawn in a run chain. */
@@ -238,6 +240,9 @@ export interface StepDetail {
     /** Earlier attempts were not seen (connected mid-run). */
     partial: boolean;
     superseded: boolean;
+    /** First attempt's start, and the latest end of its attempts (a running attempt's start): what to zoom to. */
+    start: number;
+    end: number;
   };
   /** Index of the shown attempt in the run (0-based). */
   attemptIndex: number;
@@ -317,7 +322,15 @@ export interface DetailMessage {
   detail: StepDetail | null;
 }
 
-export type ToWebviewMessage = StateMessage | SliceMessage | DetailMessage;
+/** The tooltip of a marker, answering `describe`. */
+export interface DescriptionMessage {
+  type: "description";
+  requestId: number;
+  /** Lines of plain text (shown with `textContent`). Empty when the events are no longer held. */
+  lines: string[];
+}
+
+export type ToWebviewMessage = StateMessage | SliceMessage | DetailMessage | DescriptionMessage;
 
 // ───────────────────────────── webview → host ─────────────────────────────
 
@@ -340,6 +353,14 @@ export interface SelectMessage {
   objectKey: string;
   runId: string;
   attemptIndex?: number;
+}
+
+/** Select the attempt an event happened in: the first event of `kind` at time `t` on the object's lane. */
+export interface SelectAtMessage {
+  type: "selectAt";
+  objectKey: string;
+  kind: MarkerKind;
+  t: number;
 }
 
 /** Move through the selected run's attempts. */
@@ -379,6 +400,16 @@ export interface OpenFrameMessage {
   column?: number;
 }
 
+/** Asks for the tooltip of a marker: the events of `kind` on the object's lane between `from` and `to`. */
+export interface DescribeMessage {
+  type: "describe";
+  requestId: number;
+  objectKey: string;
+  kind: MarkerKind;
+  from: number;
+  to: number;
+}
+
 /** A toolbar action the host carries out. */
 export interface RunCommandMessage {
   type: "command";
@@ -392,11 +423,13 @@ export type ToHostMessage =
   | ReadyMessage
   | ViewportMessage
   | SelectMessage
+  | SelectAtMessage
   | StepMessage
   | ClearSelectionMessage
   | SetFilterMessage
   | SetFollowMessage
   | OpenFrameMessage
+  | DescribeMessage
   | RunCommandMessage;
 
 /** What the webview keeps with `vscode.setState`, and the serializer gets back to restore a panel after a reload. */
@@ -464,6 +497,10 @@ export const isSelectMessage = guard<SelectMessage>(
   "select",
   (m) => typeof m.objectKey === "string" && typeof m.runId === "string" && (m.attemptIndex === undefined || (Number.isInteger(m.attemptIndex) && (m.attemptIndex as number) >= 0)),
 );
+export const isSelectAtMessage = guard<SelectAtMessage>(
+  "selectAt",
+  (m) => typeof m.objectKey === "string" && (MARKER_KINDS as readonly unknown[]).includes(m.kind) && isFiniteNumber(m.t),
+);
 export const isStepMessage = guard<StepMessage>("step", (m) => (STEP_TARGETS as readonly unknown[]).includes(m.to));
 export const isClearSelectionMessage = guard<ClearSelectionMessage>("clearSelection");
 export const isSetFilterMessage = guard<SetFilterMessage>("setFilter", (m) => isTimelineFilter(m.filter));
@@ -476,6 +513,16 @@ export const isOpenFrameMessage = guard<OpenFrameMessage>(
     (m.line === undefined || (Number.isInteger(m.line) && (m.line as number) >= 1)) &&
     (m.column === undefined || (Number.isInteger(m.column) && (m.column as number) >= 1)),
 );
+export const isDescribeMessage = guard<DescribeMessage>(
+  "describe",
+  (m) =>
+    isFiniteNumber(m.requestId) &&
+    typeof m.objectKey === "string" &&
+    (MARKER_KINDS as readonly unknown[]).includes(m.kind) &&
+    isFiniteNumber(m.from) &&
+    isFiniteNumber(m.to) &&
+    m.from <= m.to,
+);
 export const isRunCommandMessage = guard<RunCommandMessage>("command", (m) => m.command === "export" || m.command === "open");
 
 /** True for any well-formed message from the webview. */
@@ -484,11 +531,13 @@ export function isToHostMessage(v: unknown): v is ToHostMessage {
     isReadyMessage(v) ||
     isViewportMessage(v) ||
     isSelectMessage(v) ||
+    isSelectAtMessage(v) ||
     isStepMessage(v) ||
     isClearSelectionMessage(v) ||
     isSetFilterMessage(v) ||
     isSetFollowMessage(v) ||
     isOpenFrameMessage(v) ||
+    isDescribeMessage(v) ||
     isRunCommandMessage(v)
   );
 }
@@ -523,9 +572,11 @@ export const isSliceMessage = guard<SliceMessage>(
 );
 export const isDetailMessage = guard<DetailMessage>("detail", (m) => m.detail === null || (isRecord(m.detail) && typeof m.detail.objectKey === "string" && isRecord(m.detail.attempt)));
 
+export const isDescriptionMessage = guard<DescriptionMessage>("description", (m) => isFiniteNumber(m.requestId) && isStringArray(m.lines));
+
 /** True for any well-formed message from the host. */
 export function isToWebviewMessage(v: unknown): v is ToWebviewMessage {
-  return isStateMessage(v) || isSliceMessage(v) || isDetailMessage(v);
+  return isStateMessage(v) || isSliceMessage(v) || isDetailMessage(v) || isDescriptionMessage(v);
 }
 
 /** Reads back what the webview saved, keeping only well-formed fields (a restored state may come from an older build). */

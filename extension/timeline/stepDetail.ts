@@ -148,6 +148,8 @@ export function stepDetail(object: ObjectView, runId: string, attemptIndex: numb
       attemptCount: run.attempts.length,
       partial: run.partial,
       superseded: run.superseded,
+      start: run.attempts[0]?.startedAt ?? a.startedAt,
+      end: Math.max(...run.attempts.map((x) => x.endedAt ?? x.startedAt)),
     },
     attemptIndex: index,
     attempt: {

@@ -58,14 +58,17 @@ export interface Layout {
   readonly lanes: number;
 }
 
-/** Pixels within which markers of one kind merge into one. */
-const MERGE_PX = 2;
+/**
+ * Pixels within which markers of one kind merge into one. Glyphs are 8–10 px wide: closer ones overlap on screen and
+ * cannot be told apart anyway, and a merged marker's tooltip lists them.
+ */
+const MERGE_PX = 6;
 /** A run narrower than this on screen is drawn as a tick, without its attempts. */
 const COLLAPSE_PX = 4;
 /** Rows sent beyond each edge of the viewport, so a small scroll draws at once. */
-const ROW_MARGIN = 8;
+const ROW_MARGIN = 4;
 /** Fraction of the viewport's time span sent beyond each edge, so a small pan draws at once. */
-const TIME_MARGIN = 0.5;
+const TIME_MARGIN = 0.25;
 
 const KIND_CODE: Readonly<Record<MarkerKind, number>> = Object.fromEntries(MARKER_KINDS.map((k, i) => [k, i])) as Record<MarkerKind, number>;
 
@@ -304,18 +307,9 @@ export function sliceMarkers(lane: LaneIndex, o: LaneSliceOptions): Marker[] {
   const hi = upperBound(lane.times, o.end);
   const mergeMs = o.msPerPx * MERGE_PX;
   const out: Marker[] = [];
-  // Per kind: the marker being merged into, and the time of its last event.
+  // Per kind: the marker being merged into, and the attempt of its first event (to tell whether all share one).
   const open: (Marker | undefined)[] = new Array<Marker | undefined>(MARKER_KINDS.length);
-  const lastT = new Float64Array(MARKER_KINDS.length);
-  const close = (code: number): void => {
-    const m = open[code];
-    if (m && m.count > 1) {
-      m.label = mergedLabel(m.kind, m.count, m.t, lastT[code] as number);
-      // A merged marker spans several events: it is no longer one attempt's.
-      delete m.runId;
-      delete m.attemptIndex;
-    }
-  };
+  const openRef: (AttemptRef | undefined)[] = new Array<AttemptRef | undefined>(MARKER_KINDS.length);
   for (let i = lo; i < hi; i++) {
     const code = lane.kinds[i] as number;
     const kind = MARKER_KINDS[code] as MarkerKind;
@@ -323,29 +317,56 @@ export function sliceMarkers(lane: LaneIndex, o: LaneSliceOptions): Marker[] {
     const t = lane.times[i] as number;
     const e = lane.events[i] as ObjectEvent;
     const match = o.needle !== "" && eventSearchText(e).includes(o.needle);
+    const ref = lane.refs[i];
     const current = open[code];
     if (current && t - current.t < mergeMs) {
       current.count++;
-      lastT[code] = t;
+      current.last = t;
       if (match) current.match = true;
       if (isAlert(e)) current.alert = true;
+      const first = openRef[code];
+      if (current.inAttempt && (ref?.runId !== first?.runId || ref?.attemptIndex !== first?.attemptIndex)) delete current.inAttempt;
       continue;
     }
-    close(code);
-    const m: Marker = { t, kind, count: 1, label: eventLabel(e) };
+    const m: Marker = { t, kind, count: 1 };
     if (isAlert(e)) m.alert = true;
     if (match) m.match = true;
-    const ref = lane.refs[i];
-    if (ref) {
-      m.runId = ref.runId;
-      m.attemptIndex = ref.attemptIndex;
-    }
+    if (ref) m.inAttempt = true;
     out.push(m);
     open[code] = m;
-    lastT[code] = t;
+    openRef[code] = ref;
   }
-  for (let code = 0; code < MARKER_KINDS.length; code++) close(code);
   return out;
+}
+
+/** The attempt of the first event of `kind` at time `t` on the lane, if it happened in one (for `selectAt`). */
+export function attemptAt(lane: LaneIndex, kind: MarkerKind, t: number): AttemptRef | undefined {
+  const code = KIND_CODE[kind];
+  for (let i = lowerBound(lane.times, t); i < lane.times.length && lane.times[i] === t; i++) {
+    if (lane.kinds[i] === code) return lane.refs[i];
+  }
+  return undefined;
+}
+
+/** Events listed in a merged marker's tooltip before "… and N more". */
+const DESCRIBE_MAX_EVENTS = 5;
+
+/**
+ * The tooltip of a marker: the events of `kind` on the lane between `from` and `to`. One event gives its line; several
+ * give a heading and the first few, each with its time.
+ */
+export function describeMarker(lane: LaneIndex, kind: MarkerKind, from: number, to: number): string[] {
+  const lo = lowerBound(lane.times, from);
+  const hi = upperBound(lane.times, to);
+  const code = KIND_CODE[kind];
+  const events: ObjectEvent[] = [];
+  for (let i = lo; i < hi; i++) if (lane.kinds[i] === code) events.push(lane.events[i] as ObjectEvent);
+  if (events.length === 0) return [];
+  if (events.length === 1) return [`${formatTime((events[0] as ObjectEvent).at)} · ${eventLabel(events[0] as ObjectEvent)}`];
+  const lines = [mergedLabel(kind, events.length, from, to)];
+  for (const e of events.slice(0, DESCRIBE_MAX_EVENTS)) lines.push(`${formatTime(e.at)} · ${eventLabel(e)}`);
+  if (events.length > DESCRIBE_MAX_EVENTS) lines.push(`… and ${events.length - DESCRIBE_MAX_EVENTS} more: zoom in to see them apart`);
+  return lines;
 }
 
 /** A failed attempt, or a constructor overwriting a pending alarm (the pitfall the design calls out). */

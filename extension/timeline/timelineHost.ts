@@ -9,9 +9,11 @@ import type { ModelChange, ObjectKey } from "../model/types";
 import {
   EMPTY_FILTER,
   isClearSelectionMessage,
+  isDescribeMessage,
   isOpenFrameMessage,
   isReadyMessage,
   isRunCommandMessage,
+  isSelectAtMessage,
   isSelectMessage,
   isSetFilterMessage,
   isSetFollowMessage,
@@ -31,7 +33,7 @@ import type {
   ViewportRequest,
 } from "./protocol";
 import { findRun, stepDetail } from "./stepDetail";
-import { TimelineIndex } from "./timelineData";
+import { attemptAt, describeMarker, TimelineIndex } from "./timelineData";
 import type { TimelineModel } from "./timelineData";
 
 /** What the host reads from the model. */
@@ -143,6 +145,12 @@ export class TimelineHost implements Disposable {
       case isSelectMessage(message):
         this.select(message.objectKey, message.runId, message.attemptIndex);
         break;
+      case isSelectAtMessage(message): {
+        const lane = this.index.lane(message.objectKey);
+        const ref = lane ? attemptAt(lane, message.kind, message.t) : undefined;
+        if (ref) this.select(message.objectKey, ref.runId, ref.attemptIndex);
+        break;
+      }
       case isStepMessage(message):
         this.step(message.to);
         break;
@@ -162,6 +170,11 @@ export class TimelineHost implements Disposable {
       case isOpenFrameMessage(message):
         this.options.openFrame?.(message);
         break;
+      case isDescribeMessage(message): {
+        const lane = this.index.lane(message.objectKey);
+        this.post({ type: "description", requestId: message.requestId, lines: lane ? describeMarker(lane, message.kind, message.from, message.to) : [] });
+        break;
+      }
       case isRunCommandMessage(message):
         this.options.command?.(message.command);
         break;

@@ -142,11 +142,11 @@ export class DetailPanel {
         "div",
         "stepper",
         { role: "toolbar", "aria-label": "Step through attempts" },
-        stepButton("first", "debug-step-back", "First attempt (Home)", i === 0),
+        stepButton("first", "debug-reverse-continue", "First attempt (Home)", i === 0),
         stepButton("previous", "chevron-left", "Previous attempt ([)", i === 0),
         el("span", "step-position", {}, `Attempt ${a.number}`, el("span", "step-count", {}, ` · ${i + 1} of ${n}`)),
         stepButton("next", "chevron-right", "Next attempt (])", i >= n - 1),
-        stepButton("last", "debug-step-over", "Last attempt (End)", i >= n - 1),
+        stepButton("last", "debug-continue", "Last attempt (End)", i >= n - 1),
       ),
       dots,
     );
@@ -306,7 +306,7 @@ export class DetailPanel {
 
   /** Text cut to `max` characters with a "Show all" toggle. The text is only ever a text node. */
   private longText(text: string, max: number, className: string, id: string, tag: "code" | "pre"): HTMLElement {
-    const wrap = el("span", `long ${className}`);
+    const wrap = el("span", `long long-${className}`);
     const shown = el(tag, className);
     wrap.appendChild(shown);
     if (text.length <= max) {

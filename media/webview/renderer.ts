@@ -7,6 +7,7 @@
  * Every drawn shape that can be hovered or clicked is recorded as a hit region for `hitAt`.
  */
 import { formatDuration, formatTime } from "../../extension/timeline/format";
+import { MARKER_KIND_LABELS } from "../../extension/timeline/protocol";
 import type { ClassRow, LaneRow, LaneStatus, Marker, MarkerKind, PendingMark, Row, RunChain, AttemptBar } from "../../extension/timeline/protocol";
 import type { Palette } from "./theme";
 import { withAlpha } from "./theme";
@@ -490,13 +491,16 @@ export class Renderer {
     ctx.font = p.fontSmall;
     ctx.fillStyle = p.muted;
     ctx.textBaseline = "middle";
+    const nowShown = scene.now !== null && scene.now >= scene.view.start && scene.now <= scene.view.end;
+    const nx = nowShown ? Math.round(x(scene.now as number)) : -Infinity;
     for (const t of axis.ticks) {
       const tx = Math.round(x(t.t)) + 0.5;
       ctx.fillRect(tx - 0.5, AXIS_H - 5, 1, 5);
-      ctx.fillText(t.label, tx + 4, AXIS_H / 2);
+      // The "now" tag wins over a tick label it would cover.
+      const w = ctx.measureText(t.label).width;
+      if (nx + 20 < tx + 4 || nx - 20 > tx + 4 + w) ctx.fillText(t.label, tx + 4, AXIS_H / 2);
     }
-    if (scene.now !== null && scene.now >= scene.view.start && scene.now <= scene.view.end) {
-      const nx = Math.round(x(scene.now));
+    if (nowShown) {
       ctx.font = p.fontSmall;
       const tw = ctx.measureText("now").width;
       ctx.fillStyle = p.now;
@@ -608,8 +612,12 @@ export function describeHit(hit: Hit, now: number | null): string[] {
         `Retry ${hit.run.waiting?.retryCount ?? ""} expected`.replace(/\s+expected/, " expected"),
         hit.run.waiting ? `between ${formatTime(hit.run.waiting.earliest)} and ${formatTime(hit.run.waiting.latest)}` : "",
       ];
-    case "marker":
-      return [`${formatTime(hit.marker.t)} · ${hit.marker.label}`, hit.marker.runId !== undefined ? "Click to show its attempt" : ""].filter(Boolean);
+    case "marker": {
+      // The host describes the events themselves on request (`describe`); until it answers, say what kind they are.
+      const m = hit.marker;
+      const what = m.count > 1 ? `${m.count} × ${MARKER_KIND_LABELS[m.kind]}` : MARKER_KIND_LABELS[m.kind];
+      return [`${formatTime(m.t)} · ${what}`, m.inAttempt ? "Click to show its attempt" : ""];
+    }
     case "pending":
       return [
         `Pending alarm: ${formatTime(hit.pending.t)}${hit.pending.overdue ? " · overdue" : ""}`,

@@ -60,11 +60,29 @@ const VARS: Record<Exclude<keyof Palette, "font" | "fontBold" | "fontSmall" | "h
   contrastBorder: "--tl-contrast-border",
 };
 
+let probe: HTMLElement | undefined;
+
+/**
+ * A custom property's colour as the browser computes it (`rgb(…)`/`rgba(…)`): a property holds whatever was written
+ * (`var(--vscode-…, #fff)` chains, names), and a canvas needs a resolved colour. A hidden probe element resolves it.
+ */
+function resolveColor(name: string): string {
+  if (!probe) {
+    probe = document.createElement("span");
+    probe.setAttribute("aria-hidden", "true");
+    probe.style.display = "none";
+    document.body.appendChild(probe);
+  }
+  probe.style.color = "";
+  probe.style.color = `var(${name}, #888888)`;
+  return getComputedStyle(probe).color || "#888888";
+}
+
 /** Reads the palette from the document's computed style. */
 export function readPalette(root: HTMLElement = document.body): Palette {
   const style = getComputedStyle(root);
   const read = (name: string, fallback: string): string => style.getPropertyValue(name).trim() || fallback;
-  const entries = Object.entries(VARS).map(([k, v]) => [k, read(v, "#888888")]);
+  const entries = Object.entries(VARS).map(([k, v]) => [k, resolveColor(v)]);
   const family = read("--vscode-font-family", "system-ui, sans-serif");
   const size = parseFloat(read("--vscode-font-size", "13px")) || 13;
   const classes = document.body.classList;

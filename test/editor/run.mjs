@@ -2,7 +2,10 @@
 // this repo loaded as the extension under development, while headless Chromium shows the workbench and the tests
 // drive it through the UI bridge. See test/editor/README.md.
 //
-//   node test/editor/run.mjs [--workspace DIR] [--grep PATTERN] [--verbose]
+//   node test/editor/run.mjs [--workspace DIR] [--grep PATTERN] [--verbose] [--vsix FILE]
+//
+// With --vsix, the extension under test is the packaged VSIX installed with code-server's --install-extension (what a
+// user installs), not this folder: the development path is then an empty stub that only carries the tests.
 //
 // Needs `npm run build` first (it bundles test/editor/suite/*.ts into out/test/editor/suite/). Exit code: 0 when every
 // test passed, 1 when a test failed or the run timed out, 2 when the harness itself could not start.
@@ -12,20 +15,23 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { chromium } from "playwright-core";
 import { provisionVSCode } from "../../scripts/provision-vscode.mjs";
-import { removeRunDir, runDir, startCodeServer } from "./codeServer.mjs";
+import { installVsix, removeRunDir, runDir, startCodeServer } from "./codeServer.mjs";
 import { startUiBridge } from "./uiBridge.mjs";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const artifactsDir = join(repoRoot, "test-artifacts", "editor");
-const suiteIndex = join(repoRoot, "out", "test", "editor", "suite", "index.js");
-
 const { values: args } = parseArgs({
   options: {
     workspace: { type: "string" },
     grep: { type: "string" },
     verbose: { type: "boolean", default: false },
+    vsix: { type: "string" },
   },
 });
+const vsix = args.vsix ? resolve(args.vsix) : undefined;
+/** A VSIX run keeps its own screenshots, so it does not wipe those of the development run before it. */
+const artifactsDir = join(repoRoot, "test-artifacts", vsix ? "editor-vsix" : "editor");
+const suiteIndex = join(repoRoot, "out", "test", "editor", "suite", "index.js");
+
 const workspace = resolve(args.workspace ?? process.env.ALARM_INSPECTOR_EDITOR_WORKSPACE ?? join(repoRoot, "examples"));
 const grep = args.grep ?? process.env.ALARM_INSPECTOR_TEST_GREP;
 const verbose = args.verbose || process.env.ALARM_INSPECTOR_EDITOR_VERBOSE === "1";
@@ -110,9 +116,23 @@ async function main() {
   const bridge = await startUiBridge({ getPage: () => page, artifactsDir, log: (l) => lap(l), verbose });
   cleanups.push(() => bridge.close());
 
+  let extensionsDir;
+  if (vsix) {
+    if (!existsSync(vsix)) {
+      console.error(`[editor] ${vsix} does not exist: run \`npm run package\` first`);
+      return 2;
+    }
+    extensionsDir = join(runDir(), "vsix-extensions");
+    lap(`installing ${vsix} with --install-extension…`);
+    await installVsix(vsix, extensionsDir, vscode);
+  }
   lap(`starting code-server on ${workspace}…`);
   // The server's own log goes beside the screenshots: it is where an extension host crash shows up.
-  const server = await startCodeServer({ workspace, vscode, logFile: join(artifactsDir, "code-server.log") });
+  // VS Code hands its extension host the login shell's PATH, where `node` is this machine's Node 20; wrangler needs
+  // Node 22.12+, which this repository installs (npm's node@22). A user with an older default Node sets the same.
+  // Auto-attach off: a test starts its own session and must not pick up one that something else left running.
+  const userSettings = { "alarmInspector.nodePath": join(repoRoot, "node_modules", "node", "bin", "node"), "alarmInspector.autoAttach": false };
+  const server = await startCodeServer({ workspace, vscode, extensionsDir, userSettings, logFile: join(artifactsDir, "code-server.log") });
   cleanups.push(() => server.stop());
   lap(`code-server ready at ${server.url}`);
 
@@ -123,12 +143,13 @@ async function main() {
     ALARM_INSPECTOR_TEST_ARTIFACTS: artifactsDir,
     ALARM_INSPECTOR_EDITOR_WORKSPACE: workspace,
     ALARM_INSPECTOR_UI_BRIDGE: bridge.url,
+    ...(vsix ? { ALARM_INSPECTOR_EXPECT_INSTALLED: extensionsDir } : {}),
     ...(grep ? { ALARM_INSPECTOR_TEST_GREP: grep } : {}),
   };
   // The extension host is code-server's, on this machine: paths are `vscode-remote://HOST:PORT/abs/path`.
   const remote = (path) => `vscode-remote://${server.host}${path}`;
   const payload = [
-    ["extensionDevelopmentPath", remote(repoRoot)],
+    ["extensionDevelopmentPath", remote(vsix ? join(repoRoot, "test", "editor", "host-stub") : repoRoot)],
     ["extensionTestsPath", remote(suiteIndex)],
     ["extensionEnvironment", JSON.stringify(extensionEnvironment)],
   ];

@@ -31,7 +31,7 @@ describe("examples under alarm-inspector dev", function () {
     // workerd's clock reads 0 at module scope; the session start must be a real time.
     assert.ok(Math.abs(hello.sessionStartedAt - Date.now()) < 10 * 60_000, `sessionStartedAt ${hello.sessionStartedAt}`);
     const names = hello.classes.map((c) => c.className).sort();
-    assert.deepEqual(names, ["Batcher", "ExpiringSession", "FlakyJob", "PeriodicCleaner", "Reminder", "Scheduler", "SqlCounter"]);
+    assert.deepEqual(names, ["Batcher", "Clobber", "ExpiringSession", "FlakyJob", "PeriodicCleaner", "Reminder", "Scheduler", "SqlCounter"]);
     assert.equal(hello.classes.find((c) => c.className === "SqlCounter")?.sqlite, true);
     assert.equal(hello.classes.find((c) => c.className === "Batcher")?.binding, "BATCHER");
   });

@@ -35,6 +35,10 @@ describe("alarm-inspector dev (launcher)", function () {
       assert.equal(statSync(file).mode & 0o777, 0o600);
       // The token never travels as a wrangler var (wrangler prints vars, values included).
       assert.ok(!session.stderr().includes(info.token), "the token appears in wrangler's output");
+      // A second session in the same project is refused with the first one's address (they would share files).
+      const second = await runCli(["dev", "--cwd", dir]);
+      assert.notEqual(second.code, 0);
+      assert.match(errorLine(second.stderr), new RegExp(`already running for this project \\(pid ${info.pid}, ${info.url.replace(/\./g, "\\.")}\\)`));
       // The user's files are untouched: only .wrangler/ gains files.
       assert.equal(readFileSync(join(dir, "src", "index.ts"), "utf8"), readFileSync(join(FIXTURES, "conformance", "src", "index.ts"), "utf8"));
       const code = await session.stop();

@@ -6,7 +6,7 @@ import type { ObjectView } from "../../extension/model/types";
 import { EMPTY_FILTER } from "../../extension/timeline/protocol";
 import type { LaneRow, Marker, RunChain, SliceMessage, TimelineFilter, ViewportRequest } from "../../extension/timeline/protocol";
 import { backoffGaps, runChain, waitingWindow, windowVerdict } from "../../extension/timeline/runChains";
-import { buildLaneIndex, lowerBound, markerKind, TimelineIndex, upperBound } from "../../extension/timeline/timelineData";
+import { attemptAt, buildLaneIndex, describeMarker, lowerBound, markerKind, TimelineIndex, upperBound } from "../../extension/timeline/timelineData";
 import { EventBuilder, hello, obj, retryYes, T0 } from "./builders";
 
 // ───────────────────────────── typed builders ─────────────────────────────
@@ -95,12 +95,15 @@ describe("timeline data", () => {
       const slice = new TimelineIndex(model).slice(filter(), viewport(T0 - 1000, T0 + 10_000), T0 + 5000);
       const lane = laneOf(slice, key(room));
       assert.deepEqual(kinds(lane.markers), ["wake", "set", "overwrite", "storage", "delete", "set", "attemptStart", "storage", "attemptEnd"]);
-      assert.match(lane.markers[2]!.label, /replacing/);
-      // Events inside an attempt say which attempt: clicking them selects it.
+      const index = new TimelineIndex(model);
+      const overwrite = lane.markers[2]!;
+      assert.match(describeMarker(index.lane(key(room))!, "overwrite", overwrite.t, overwrite.t).join("\n"), /setAlarm → .*replacing/);
+      // Events inside an attempt say so, and `selectAt` finds the attempt: clicking them selects it.
       const inHandler = lane.markers[7]!;
-      assert.equal(inHandler.runId, objectOf(model, room).runs[0]!.id);
-      assert.equal(inHandler.attemptIndex, 0);
-      assert.equal(lane.markers[3]!.runId, undefined, "a write outside an attempt belongs to none");
+      assert.equal(inHandler.inAttempt, true);
+      assert.deepEqual(attemptAt(index.lane(key(room))!, "storage", inHandler.t), { runId: objectOf(model, room).runs[0]!.id, attemptIndex: 0 });
+      assert.equal(lane.markers[3]!.inAttempt, undefined, "a write outside an attempt belongs to none");
+      assert.equal(attemptAt(index.lane(key(room))!, "storage", lane.markers[3]!.t), undefined);
     });
 
     it("classifies events by kind", () => {
@@ -121,7 +124,7 @@ describe("timeline data", () => {
       assert.deepEqual(lane.markers.filter((m) => m.alert).map((m) => m.kind), ["overwrite", "attemptEnd"]);
     });
 
-    it("merges markers of one kind closer than two pixels, and says how many", () => {
+    it("merges markers of one kind closer than six pixels, and says how many", () => {
       const { model, ev, apply, key } = scenario();
       const room = obj();
       for (let i = 0; i < 10; i++) {
@@ -130,19 +133,23 @@ describe("timeline data", () => {
       }
       apply(ev.set(room, T0 + 100_000));
       const index = new TimelineIndex(model);
-      // 1000 ms over 1000 px: 1 ms per px, so ten writes 1 ms apart merge pairwise-ish into 5 markers.
+      // 1000 ms over 1000 px: 1 ms per px, so ten writes 1 ms apart merge six by six.
       const fine = laneOf(index.slice(filter(), viewport(T0, T0 + 1000), ev.at), key(room));
-      assert.equal(fine.markers.filter((m) => m.kind === "storage").length, 5);
+      assert.deepEqual(fine.markers.filter((m) => m.kind === "storage").map((m) => [m.count, m.last]), [[6, T0 + 5], [4, T0 + 9]]);
       // 100 s over 1000 px: everything within 200 ms is one marker.
       const coarse = laneOf(index.slice(filter(), viewport(T0, T0 + 100_000), ev.at), key(room));
       const storage = coarse.markers.filter((m) => m.kind === "storage");
       assert.equal(storage.length, 1);
       assert.equal(storage[0]!.count, 10);
-      assert.match(storage[0]!.label, /^10 × Storage write/);
+      assert.equal(storage[0]!.last! - storage[0]!.t, 9);
+      const lines = describeMarker(index.lane(key(room))!, "storage", storage[0]!.t, storage[0]!.last!);
+      assert.match(lines[0]!, /^10 × Storage write/);
+      assert.equal(lines.length, 1 + 5 + 1, "a heading, the first five, and how many more");
+      assert.match(lines[1]!, /put k0/);
       assert.equal(coarse.markers.filter((m) => m.kind === "set").length, 1, "other kinds are kept apart");
     });
 
-    it("sends only markers in the viewport plus half its span each side", () => {
+    it("sends only markers in the viewport plus a quarter of its span each side", () => {
       const { model, ev, apply, key } = scenario();
       const room = obj();
       for (let i = 0; i < 100; i++) {
@@ -151,11 +158,11 @@ describe("timeline data", () => {
       }
       const slice = new TimelineIndex(model).slice(filter(), viewport(T0 + 40_000, T0 + 50_000), T0);
       const times = laneOf(slice, key(room)).markers.map((m) => m.t);
-      assert.equal(slice.covers.start, T0 + 35_000);
-      assert.equal(slice.covers.end, T0 + 55_000);
-      assert.equal(times.length, 21);
-      assert.equal(Math.min(...times), T0 + 35_000);
-      assert.equal(Math.max(...times), T0 + 55_000);
+      assert.equal(slice.covers.start, T0 + 37_500);
+      assert.equal(slice.covers.end, T0 + 52_500);
+      assert.equal(times.length, 15);
+      assert.equal(Math.min(...times), T0 + 38_000);
+      assert.equal(Math.max(...times), T0 + 52_000);
     });
 
     it("hides marker kinds the filter hides", () => {
@@ -345,8 +352,8 @@ describe("timeline data", () => {
       for (let i = 0; i < 100; i++) apply(ev.put(obj("Room", { name: `r${String(i).padStart(3, "0")}` }), "k", i));
       const slice = new TimelineIndex(model).slice(filter(), viewport(T0 - 10, T0 + 10, { firstRow: 50, rowCount: 10 }), T0);
       assert.equal(slice.totalRows, 101);
-      assert.deepEqual([slice.rows[0]!.row, slice.rows[slice.rows.length - 1]!.row], [42, 68]);
-      assert.deepEqual([slice.covers.firstRow, slice.covers.lastRow], [42, 68]);
+      assert.deepEqual([slice.rows[0]!.row, slice.rows[slice.rows.length - 1]!.row], [46, 64]);
+      assert.deepEqual([slice.covers.firstRow, slice.covers.lastRow], [46, 64]);
     });
 
     it("rebuilds only the lanes the model says changed", () => {

@@ -78,7 +78,7 @@ describe("timeline step detail", () => {
     const first = stepDetail(o, runId, 0, 3)!;
     assert.equal(first.row, 3);
     assert.equal(first.objectLabel, "flaky");
-    assert.deepEqual(first.run, { id: runId, state: "succeeded", scheduledTime: T0, trigger: "scheduled", attemptCount: 2, partial: false, superseded: false });
+    assert.deepEqual(first.run, { id: runId, state: "succeeded", scheduledTime: T0, trigger: "scheduled", attemptCount: 2, partial: false, superseded: false, start: T0, end: T0 + 2445 });
     assert.equal(first.attemptIndex, 0);
     assert.deepEqual(first.attempt.alarmInfo, { retryCount: 0, isRetry: false, scheduledTime: T0 });
     assert.equal(first.attempt.trigger, "scheduled");

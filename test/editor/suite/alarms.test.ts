@@ -49,6 +49,11 @@ describe("Alarms view (real VS Code, real wrangler)", function () {
   before(async function () {
     const ext = vscode.extensions.getExtension<AlarmInspectorApi>(EXTENSION_ID);
     assert.ok(ext, `${EXTENSION_ID} is loaded`);
+    // Under `run.mjs --vsix` the extension must be the installed VSIX, not this repository's folder.
+    const installedIn = process.env.ALARM_INSPECTOR_EXPECT_INSTALLED;
+    if (installedIn) assert.ok(ext.extensionPath.startsWith(installedIn), `${ext.extensionPath} is not under ${installedIn}`);
+    else assert.equal(ext.extensionPath, process.env.ALARM_INSPECTOR_REPO_ROOT);
+    log(`extension under test: ${ext.extensionPath}`);
     api = await ext.activate();
     // Fresh local state, so every run starts from the same objects.
     state = mkdtempSync(join(tmpdir(), "alarm-inspector-editor-state-"));

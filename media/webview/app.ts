@@ -1,0 +1,626 @@
+/**
+ * The timeline webview: owns the view (time range, scroll, follow), asks the host for the slice it needs, draws it,
+ * and turns pointer and keyboard input into view changes or requests. Holds no model: what it draws is the last slice
+ * the host sent, which covers the view plus a margin, so panning draws at once and asks for more only near the edge.
+ */
+import { EMPTY_FILTER, isDescriptionMessage, isDetailMessage, isSliceMessage, isStateMessage } from "../../extension/timeline/protocol";
+import type { Row, SliceMessage, StateMessage, StepDetail, StepTarget, TimelineFilter, TimelineWebviewState, ViewportRequest } from "../../extension/timeline/protocol";
+import { DetailPanel } from "./detailPanel";
+import { el, replaceChildren } from "./dom";
+import { actionFor, isTyping } from "./keyboard";
+import type { KeyAction } from "./keyboard";
+import { benchDraw, markFirstDraw } from "./perf";
+import { AXIS_H, describeHit, GUTTER_W, Renderer, ROW_H } from "./renderer";
+import type { Hit } from "./renderer";
+import { readPalette, watchTheme } from "./theme";
+import type { Palette } from "./theme";
+import { Toolbar } from "./toolbar";
+import { fit, followNow, pan, reveal, scrollTo, zoom } from "./viewState";
+import type { View } from "./viewState";
+import { loadState, postToHost, saveState } from "./vscodeApi";
+
+/** Span of a fresh live view: long enough to see a retry chain (2 s, 4 s, 8 s …), short enough to tell attempts apart. */
+const INITIAL_LIVE_SPAN_MS = 60_000;
+/** Zoom factor per key press or button click. */
+const ZOOM_STEP = 1.5;
+/** How long a viewport request may go unanswered before another may be sent (the host may have been busy). */
+const REQUEST_TIMEOUT_MS = 2000;
+/** A slice is re-asked when the zoom drifted this much from the resolution it was thinned for. */
+const RESOLUTION_DRIFT = 1.6;
+/** Pointer movement that turns a press into a drag. */
+const DRAG_THRESHOLD_PX = 4;
+
+/** The timeline app in one webview. */
+export class TimelineApp {
+  private readonly renderer: Renderer;
+  private readonly toolbar: Toolbar;
+  private readonly detailPanel: DetailPanel;
+  private readonly chart: HTMLElement;
+  private readonly canvas: HTMLCanvasElement;
+  private readonly tooltip: HTMLElement;
+  private readonly empty: HTMLElement;
+  private palette: Palette;
+  private view: View;
+  private readonly saved: TimelineWebviewState;
+  private state: StateMessage | undefined;
+  private slice: SliceMessage | undefined;
+  private rows = new Map<number, Row>();
+  private detail: StepDetail | null = null;
+  private detailId = "";
+  private detailRunId = "";
+  private clockOffset = 0;
+  private requestSeq = 0;
+  private inFlight: { id: number; at: number } | undefined;
+  private queued = false;
+  private drawQueued = false;
+  private followTimer: ReturnType<typeof setTimeout> | undefined;
+  private saveTimer: ReturnType<typeof setTimeout> | undefined;
+  private hoverRow: number | null = null;
+  /** The marker whose tooltip was asked for, and the answers so far (cleared with each slice). */
+  private describing: { id: number; key: string; x: number; y: number } | undefined;
+  private readonly descriptions = new Map<string, string[]>();
+  private drag: { x: number; y: number; view: View; moved: boolean; pointerId: number } | undefined;
+  private initialised = false;
+
+  constructor(root: HTMLElement) {
+    this.saved = loadState();
+    this.palette = readPalette();
+    const now = Date.now();
+    const savedView = this.saved.view;
+    this.view = savedView
+      ? { start: savedView.start, end: savedView.end, scrollY: savedView.firstRow * ROW_H, follow: this.saved.follow ?? true }
+      : { start: now - INITIAL_LIVE_SPAN_MS * 0.85, end: now + INITIAL_LIVE_SPAN_MS * 0.15, scrollY: 0, follow: this.saved.follow ?? true };
+
+    this.toolbar = new Toolbar({
+      setFollow: (on) => this.setFollow(on),
+      zoomIn: () => this.zoomBy(1 / ZOOM_STEP),
+      zoomOut: () => this.zoomBy(ZOOM_STEP),
+      fit: () => this.fitAll(),
+      setFilter: (f) => this.setFilter(f),
+      exportSession: () => postToHost({ type: "command", command: "export" }),
+      openSession: () => postToHost({ type: "command", command: "open" }),
+    });
+    this.detailPanel = new DetailPanel({
+      step: (to) => this.step(to),
+      selectAttempt: (i) => {
+        if (this.detail) postToHost({ type: "select", objectKey: this.detail.objectKey, runId: this.detail.run.id, attemptIndex: i });
+      },
+      openFrame: (f) => {
+        if (f.file !== undefined) postToHost({ type: "openFrame", file: f.file, ...(f.line !== undefined ? { line: f.line } : {}), ...(f.column !== undefined ? { column: f.column } : {}) });
+      },
+      clearSelection: () => postToHost({ type: "clearSelection" }),
+    });
+    this.canvas = el("canvas", "timeline-canvas", { role: "img", "aria-label": "Alarm timeline" });
+    this.tooltip = el("div", "tooltip", { role: "tooltip", hidden: true });
+    this.empty = el("div", "empty", { hidden: true });
+    this.chart = el("div", "chart", { tabindex: 0, "aria-label": "Timeline lanes. Arrow keys pan and scroll, + and − zoom, [ and ] step through attempts." }, this.canvas, this.tooltip, this.empty);
+    replaceChildren(root, this.toolbar.element, el("div", "main", {}, this.chart, this.detailPanel.element));
+    this.renderer = new Renderer(this.canvas);
+
+    this.listen();
+    watchTheme(() => {
+      this.palette = readPalette();
+      if (this.state) this.toolbar.update(this.state, this.view.follow, this.palette);
+      this.requestDraw();
+    });
+  }
+
+  /** Tells the host the webview listens. */
+  start(): void {
+    const r = this.chart.getBoundingClientRect();
+    this.renderer.resize(r.width, r.height);
+    postToHost({ type: "ready" });
+  }
+
+  // ───────────────────────────── messages from the host ─────────────────────────────
+
+  /** Handles one message from the host; anything malformed is ignored. */
+  receive(message: unknown): void {
+    switch (true) {
+      case isStateMessage(message):
+        this.onState(message);
+        break;
+      case isSliceMessage(message):
+        this.onSlice(message);
+        break;
+      case isDetailMessage(message):
+        this.onDetail(message.detail);
+        break;
+      case isDescriptionMessage(message):
+        this.onDescription(message.requestId, message.lines);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private onState(s: StateMessage): void {
+    const first = !this.initialised;
+    this.state = s;
+    if (s.now !== null) this.clockOffset = s.now - Date.now();
+    if (first) {
+      this.initialised = true;
+      if (s.offline) {
+        this.view.follow = false;
+        if (!this.saved.view && s.extent) this.view = fit(this.view, s.extent.min, s.extent.max);
+      } else {
+        this.view.follow = s.follow;
+        if (this.view.follow) this.view = followNow(this.view, this.now() as number);
+      }
+    }
+    if (s.reveal !== undefined) this.revealRow(s.reveal);
+    this.view = scrollTo(this.view, this.view.scrollY, s.totalRows * ROW_H, this.lanesHeight());
+    this.toolbar.update(s, this.view.follow, this.palette);
+    this.empty.hidden = s.totalRows > 0;
+    if (s.totalRows === 0) {
+      const filtered = s.filter.hiddenClasses.length > 0 || s.filter.objects.length > 0 || s.filter.search !== "";
+      this.empty.textContent = filtered
+        ? "Nothing matches the filter or the search."
+        : s.offline
+          ? "This session file holds no objects."
+          : "No Durable Object activity yet. Run your Worker through the inspector and use it: every setAlarm, alarm run and retry shows here.";
+    }
+    this.canvas.setAttribute("aria-label", `Alarm timeline: ${s.counts.lanes} objects, ${s.counts.events} events. ${s.status}`);
+    this.scheduleFollow();
+    this.ensureSlice(first);
+    this.persist();
+    this.requestDraw();
+  }
+
+  private onSlice(s: SliceMessage): void {
+    if (this.inFlight && s.requestId === this.inFlight.id) this.inFlight = undefined;
+    // An answer to an older request than one already drawn is stale: a newer one is on its way or here.
+    if (s.requestId !== 0 && this.slice && s.requestId < this.slice.requestId) return;
+    this.slice = s;
+    if (s.now !== null) this.clockOffset = s.now - Date.now();
+    this.rows = new Map(s.rows.map((r) => [r.row, r]));
+    // Marker boundaries move with the resolution: descriptions of the old markers may no longer fit.
+    this.descriptions.clear();
+    if (this.state && s.totalRows !== this.state.totalRows) this.state = { ...this.state, totalRows: s.totalRows };
+    if (this.queued) {
+      this.queued = false;
+      this.ensureSlice();
+    }
+    this.requestDraw();
+  }
+
+  private onDetail(d: StepDetail | null): void {
+    this.detail = d;
+    this.detailPanel.show(d);
+    const id = d ? `${d.objectKey}|${d.run.id}|${d.attemptIndex}` : "";
+    const runId = d ? `${d.objectKey}|${d.run.id}` : "";
+    if (d && runId !== this.detailRunId) {
+      // A newly selected run is framed: its whole chain, with room around it, at least a couple of seconds wide.
+      const now = this.now();
+      const end = (d.run.state === "running" || d.run.state === "retrying") && now !== null ? Math.max(d.run.end, now) : d.run.end;
+      const span = this.view.end - this.view.start;
+      const runSpan = end - d.run.start;
+      if (runSpan < span * 0.4 || d.run.start < this.view.start || end > this.view.end) {
+        const pad = Math.max(runSpan * 0.2, 1000);
+        this.moveView(fit(this.view, d.run.start - pad, end + pad, 0));
+      }
+    } else if (d && id !== this.detailId) {
+      // A newly shown attempt of the same run is brought into view.
+      const end = d.attempt.endedAt ?? this.now() ?? d.attempt.startedAt;
+      const span = this.view.end - this.view.start;
+      if (d.attempt.startedAt < this.view.start + span * 0.05 || end > this.view.end - span * 0.05) {
+        this.moveView(reveal(this.view, (d.attempt.startedAt + end) / 2));
+      }
+    }
+    if (d && id !== this.detailId) {
+      if (d.row >= 0) this.revealRow(d.row);
+      this.ensureSlice(true);
+    }
+    this.detailId = id;
+    this.detailRunId = runId;
+    this.requestDraw();
+  }
+
+  // ───────────────────────────── view changes ─────────────────────────────
+
+  /** The host's clock, or null offline. */
+  private now(): number | null {
+    return this.state && !this.state.offline ? Date.now() + this.clockOffset : null;
+  }
+
+  private lanesHeight(): number {
+    return Math.max(0, this.renderer.height - AXIS_H);
+  }
+
+  /** Moves the view somewhere the user did not pan to themselves (a selection): following stops. */
+  private moveView(v: View): void {
+    this.view = { ...v, follow: false };
+    if (this.state && !this.state.offline) {
+      this.toolbar.setFollow(false);
+      postToHost({ type: "setFollow", follow: false });
+      this.scheduleFollow();
+    }
+  }
+
+  private setView(v: View): void {
+    this.view = this.state ? scrollTo(v, v.scrollY, this.state.totalRows * ROW_H, this.lanesHeight()) : v;
+    this.ensureSlice();
+    this.persist();
+    this.requestDraw();
+  }
+
+  /** Pans in time: a person looking elsewhere stops following. */
+  private panBy(deltaMs: number): void {
+    if (this.view.follow) this.setFollow(false);
+    this.setView(pan(this.view, deltaMs));
+  }
+
+  /** Zooms around an anchor (a fraction of the width), or around "now" while following. */
+  private zoomBy(factor: number, anchor = 0.5): void {
+    const now = this.now();
+    if (this.view.follow && now !== null) {
+      const atNow = (now - this.view.start) / (this.view.end - this.view.start);
+      this.setView(zoom(this.view, factor, atNow));
+    } else {
+      this.setView(zoom(this.view, factor, anchor));
+    }
+    this.scheduleFollow();
+  }
+
+  private fitAll(): void {
+    const e = this.state?.extent;
+    if (!e) return;
+    const now = this.now();
+    const max = now !== null ? Math.max(e.max, now) : e.max;
+    if (this.view.follow) this.setFollow(false);
+    this.setView(fit(this.view, e.min, max));
+  }
+
+  private revealRow(row: number): void {
+    const top = row * ROW_H;
+    const h = this.lanesHeight();
+    if (top < this.view.scrollY || top + ROW_H > this.view.scrollY + h) {
+      this.view = { ...this.view, scrollY: Math.max(0, top - h / 3) };
+    }
+  }
+
+  private setFollow(on: boolean): void {
+    if (this.state?.offline) return;
+    this.view = { ...this.view, follow: on };
+    this.toolbar.setFollow(on);
+    postToHost({ type: "setFollow", follow: on });
+    const now = this.now();
+    if (on && now !== null) this.setView(followNow(this.view, now));
+    this.scheduleFollow();
+    this.persist();
+  }
+
+  /** While following, moves the view with the clock, often enough for the "now" line to move about a pixel a step. */
+  private scheduleFollow(): void {
+    if (this.followTimer !== undefined) clearTimeout(this.followTimer);
+    this.followTimer = undefined;
+    if (!this.view.follow || this.now() === null) return;
+    const msPerPx = (this.view.end - this.view.start) / this.renderer.plotWidth;
+    this.followTimer = setTimeout(() => {
+      this.followTimer = undefined;
+      const now = this.now();
+      if (this.view.follow && now !== null) {
+        this.view = followNow(this.view, now);
+        this.ensureSlice();
+        this.requestDraw();
+        this.scheduleFollow();
+      }
+    }, Math.min(1000, Math.max(33, msPerPx)));
+  }
+
+  private setFilter(f: TimelineFilter): void {
+    postToHost({ type: "setFilter", filter: f });
+  }
+
+  private step(to: StepTarget): void {
+    if (this.detail) postToHost({ type: "step", to });
+  }
+
+  // ───────────────────────────── asking for data ─────────────────────────────
+
+  private viewportRequest(): ViewportRequest {
+    return {
+      start: this.view.start,
+      end: this.view.end,
+      firstRow: Math.max(0, Math.floor(this.view.scrollY / ROW_H)),
+      rowCount: this.renderer.visibleRows,
+      widthPx: this.renderer.plotWidth,
+    };
+  }
+
+  /** Asks for a slice unless the one drawn covers the view at about this resolution (or `force`). One at a time. */
+  private ensureSlice(force = false): void {
+    if (!this.state) return;
+    const vp = this.viewportRequest();
+    const c = this.slice?.covers;
+    if (!force && c) {
+      const msPerPx = (vp.end - vp.start) / vp.widthPx;
+      const drift = msPerPx / c.msPerPx;
+      const lastWanted = Math.min(this.state.totalRows - 1, vp.firstRow + vp.rowCount - 1);
+      if (c.start <= vp.start && c.end >= vp.end && c.firstRow <= vp.firstRow && c.lastRow >= lastWanted && drift < RESOLUTION_DRIFT && drift > 1 / RESOLUTION_DRIFT) return;
+    }
+    if (this.inFlight && Date.now() - this.inFlight.at < REQUEST_TIMEOUT_MS) {
+      this.queued = true;
+      return;
+    }
+    const id = ++this.requestSeq;
+    this.inFlight = { id, at: Date.now() };
+    postToHost({ type: "viewport", requestId: id, viewport: vp });
+  }
+
+  /** Saves the view for a restored panel, at most twice a second. */
+  private persist(): void {
+    if (this.saveTimer !== undefined) return;
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = undefined;
+      const s = this.state;
+      const state: TimelineWebviewState = {
+        follow: this.view.follow,
+        filter: s?.filter ?? { ...EMPTY_FILTER },
+        view: { start: this.view.start, end: this.view.end, firstRow: Math.floor(this.view.scrollY / ROW_H) },
+      };
+      if (s?.sessionFile !== undefined) state.sessionFile = s.sessionFile;
+      saveState(state);
+    }, 500);
+  }
+
+  // ───────────────────────────── drawing ─────────────────────────────
+
+  private requestDraw(): void {
+    if (this.drawQueued) return;
+    this.drawQueued = true;
+    requestAnimationFrame(() => {
+      this.drawQueued = false;
+      this.draw();
+    });
+  }
+
+  private draw(): void {
+    if (!this.state) return;
+    const t0 = performance.now();
+    const sel = this.detail;
+    this.renderer.draw({
+      view: this.view,
+      rows: this.rows,
+      totalRows: this.state.totalRows,
+      now: this.now(),
+      selection: sel ? { objectKey: sel.objectKey, runId: sel.run.id, attemptIndex: sel.attemptIndex } : null,
+      hoverRow: this.hoverRow,
+      palette: this.palette,
+    });
+    benchDraw(performance.now() - t0);
+    if (this.slice && this.rows.size > 0) markFirstDraw();
+  }
+
+  // ───────────────────────────── input ─────────────────────────────
+
+  private listen(): void {
+    new ResizeObserver(() => {
+      const r = this.chart.getBoundingClientRect();
+      this.renderer.resize(r.width, r.height);
+      this.ensureSlice();
+      this.draw();
+    }).observe(this.chart);
+
+    this.chart.addEventListener(
+      "wheel",
+      (e) => {
+        e.preventDefault();
+        const unit = e.deltaMode === WheelEvent.DOM_DELTA_LINE ? ROW_H : e.deltaMode === WheelEvent.DOM_DELTA_PAGE ? this.lanesHeight() : 1;
+        const dx = e.deltaX * unit;
+        const dy = e.deltaY * unit;
+        const msPerPx = (this.view.end - this.view.start) / this.renderer.plotWidth;
+        if (e.ctrlKey || e.metaKey) {
+          const x = e.offsetX;
+          const anchor = Math.min(1, Math.max(0, (x - GUTTER_W) / this.renderer.plotWidth));
+          this.zoomBy(Math.exp(dy * 0.002), anchor);
+        } else if (e.shiftKey || Math.abs(dx) > Math.abs(dy)) {
+          this.panBy((Math.abs(dx) > Math.abs(dy) ? dx : dy) * msPerPx);
+        } else {
+          this.setView({ ...this.view, scrollY: this.view.scrollY + dy });
+        }
+      },
+      { passive: false },
+    );
+
+    this.canvas.addEventListener("pointerdown", (e) => {
+      if (e.button !== 0) return;
+      this.chart.focus({ preventScroll: true });
+      this.drag = { x: e.clientX, y: e.clientY, view: this.view, moved: false, pointerId: e.pointerId };
+      this.canvas.setPointerCapture(e.pointerId);
+    });
+    this.canvas.addEventListener("pointermove", (e) => {
+      const d = this.drag;
+      if (d && d.pointerId === e.pointerId) {
+        const dx = e.clientX - d.x;
+        const dy = e.clientY - d.y;
+        if (!d.moved && Math.hypot(dx, dy) < DRAG_THRESHOLD_PX) return;
+        if (!d.moved) {
+          d.moved = true;
+          this.canvas.classList.add("dragging");
+          this.hideTooltip();
+          if (this.view.follow) this.setFollow(false);
+        }
+        const msPerPx = (d.view.end - d.view.start) / this.renderer.plotWidth;
+        this.setView({ ...pan(d.view, -dx * msPerPx), follow: false, scrollY: d.view.scrollY - dy });
+        return;
+      }
+      this.hover(e.offsetX, e.offsetY);
+    });
+    const endDrag = (e: PointerEvent): void => {
+      const d = this.drag;
+      if (!d || d.pointerId !== e.pointerId) return;
+      this.drag = undefined;
+      this.canvas.classList.remove("dragging");
+      if (!d.moved) this.click(e.offsetX, e.offsetY);
+    };
+    this.canvas.addEventListener("pointerup", endDrag);
+    this.canvas.addEventListener("pointercancel", (e) => {
+      if (this.drag?.pointerId === e.pointerId) this.drag = undefined;
+      this.canvas.classList.remove("dragging");
+    });
+    this.canvas.addEventListener("pointerleave", () => {
+      this.hideTooltip();
+      if (this.hoverRow !== null) {
+        this.hoverRow = null;
+        this.requestDraw();
+      }
+    });
+    this.canvas.addEventListener("dblclick", (e) => {
+      const hit = this.renderer.hitAt(e.offsetX, e.offsetY);
+      if (hit?.kind === "label" && hit.row.kind === "lane" && this.state) {
+        this.setFilter({ ...this.state.filter, objects: [hit.row.key] });
+      }
+    });
+
+    document.addEventListener("keydown", (e) => {
+      if (isTyping(e)) {
+        if (e.key === "Escape") (e.target as HTMLElement).blur();
+        return;
+      }
+      // Buttons keep Enter and Space; the map's keys work everywhere else in the webview.
+      const action = actionFor(e);
+      if (!action) return;
+      e.preventDefault();
+      this.act(action);
+    });
+    document.addEventListener("pointerdown", (e) => {
+      const target = e.target as Node;
+      if (!this.toolbar.element.querySelector(".filter-wrap")?.contains(target)) this.toolbar.closePopover();
+    });
+    window.addEventListener("message", (e: MessageEvent) => this.receive(e.data));
+  }
+
+  private act(action: KeyAction): void {
+    const span = this.view.end - this.view.start;
+    const page = Math.max(1, Math.floor(this.lanesHeight() / ROW_H) - 1) * ROW_H;
+    switch (action) {
+      case "panLeft":
+        return this.panBy(-span * 0.1);
+      case "panRight":
+        return this.panBy(span * 0.1);
+      case "panLeftFar":
+        return this.panBy(-span * 0.5);
+      case "panRightFar":
+        return this.panBy(span * 0.5);
+      case "zoomIn":
+        return this.zoomBy(1 / ZOOM_STEP);
+      case "zoomOut":
+        return this.zoomBy(ZOOM_STEP);
+      case "fit":
+        return this.fitAll();
+      case "rowUp":
+        return this.setView({ ...this.view, scrollY: this.view.scrollY - ROW_H });
+      case "rowDown":
+        return this.setView({ ...this.view, scrollY: this.view.scrollY + ROW_H });
+      case "pageUp":
+        return this.setView({ ...this.view, scrollY: this.view.scrollY - page });
+      case "pageDown":
+        return this.setView({ ...this.view, scrollY: this.view.scrollY + page });
+      case "firstAttempt":
+        return this.step("first");
+      case "lastAttempt":
+        return this.step("last");
+      case "previousAttempt":
+        return this.step("previous");
+      case "nextAttempt":
+        return this.step("next");
+      case "toggleFollow":
+        return this.setFollow(!this.view.follow);
+      case "focusSearch":
+        return this.toolbar.focusSearch();
+      case "escape":
+        if (!this.toolbar.closePopover() && this.detail) postToHost({ type: "clearSelection" });
+        return;
+    }
+  }
+
+  private click(x: number, y: number): void {
+    const hit = this.renderer.hitAt(x, y);
+    if (!hit) return;
+    switch (hit.kind) {
+      case "attempt":
+        return this.select(hit.lane.key, hit.run.id, hit.attempt.index);
+      case "waiting":
+        return this.select(hit.lane.key, hit.run.id);
+      case "run":
+        if (hit.run.count > 1) {
+          if (this.view.follow) this.setFollow(false);
+          this.setView(fit(this.view, hit.run.start, hit.run.end, 0.2));
+        } else {
+          this.select(hit.lane.key, hit.run.id);
+        }
+        return;
+      case "marker":
+        if (hit.marker.inAttempt) postToHost({ type: "selectAt", objectKey: hit.lane.key, kind: hit.marker.kind, t: hit.marker.t });
+        return;
+      default:
+        return;
+    }
+  }
+
+  private select(objectKey: string, runId: string, attemptIndex?: number): void {
+    postToHost({ type: "select", objectKey, runId, ...(attemptIndex !== undefined ? { attemptIndex } : {}) });
+  }
+
+  private hover(x: number, y: number): void {
+    const row = this.renderer.rowAt(this.view, y);
+    const hoverRow = row >= 0 && this.rows.get(row)?.kind === "lane" ? row : null;
+    if (hoverRow !== this.hoverRow) {
+      this.hoverRow = hoverRow;
+      this.requestDraw();
+    }
+    const hit = this.renderer.hitAt(x, y);
+    this.canvas.classList.toggle("clickable", isClickable(hit));
+    if (!hit) return this.hideTooltip();
+    let lines = describeHit(hit, this.now());
+    if (hit.kind === "marker") {
+      const m = hit.marker;
+      const last = m.last ?? m.t;
+      const key = `${hit.lane.key}|${m.kind}|${m.t}|${last}`;
+      const known = this.descriptions.get(key);
+      if (known && known.length > 0) {
+        lines = [...known, lines[1] ?? ""];
+      } else if (!known && this.describing?.key !== key) {
+        const id = ++this.requestSeq;
+        this.describing = { id, key, x, y };
+        postToHost({ type: "describe", requestId: id, objectKey: hit.lane.key, kind: m.kind, from: m.t, to: last });
+      }
+    } else {
+      this.describing = undefined;
+    }
+    this.showTooltip(lines, x, y);
+  }
+
+  private onDescription(requestId: number, lines: string[]): void {
+    const d = this.describing;
+    if (!d || d.id !== requestId) return;
+    this.descriptions.set(d.key, lines);
+    this.describing = undefined;
+    // Still over the same marker: show what the host said.
+    if (!this.tooltip.hidden) this.hover(d.x, d.y);
+  }
+
+  private showTooltip(all: string[], x: number, y: number): void {
+    const lines = all.filter((l) => l !== "");
+    replaceChildren(this.tooltip, ...lines.map((l, i) => el("div", i === 0 ? "tip-title" : "tip-line", {}, l)));
+    this.tooltip.hidden = false;
+    // Keep the tooltip inside the chart: flip it left of / above the pointer near the edges.
+    const w = this.tooltip.offsetWidth;
+    const h = this.tooltip.offsetHeight;
+    const left = x + 14 + w > this.renderer.width ? Math.max(4, x - w - 10) : x + 14;
+    const top = y + 18 + h > this.renderer.height ? Math.max(4, y - h - 8) : y + 18;
+    this.tooltip.style.left = `${left}px`;
+    this.tooltip.style.top = `${top}px`;
+  }
+
+  private hideTooltip(): void {
+    this.tooltip.hidden = true;
+  }
+}
+
+function isClickable(hit: Hit | undefined): boolean {
+  if (!hit) return false;
+  if (hit.kind === "marker") return hit.marker.inAttempt === true;
+  return hit.kind === "attempt" || hit.kind === "run" || hit.kind === "waiting";
+}

@@ -1,0 +1,272 @@
+/**
+ * The timeline webview in headless Chromium, without VS Code: the real page (`timelineHtml`, same CSP), the real
+ * bundle (dist/webview/timeline.js), and the real host logic (`TimelineHost`) answering over Playwright, with
+ * `acquireVsCodeApi` stood in by a prelude script. Used by `npm run bench` and by the webview's safety test; it also
+ * takes the screenshots used to look at the themes.
+ */
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { Browser, Page } from "playwright-core";
+import { TimelineHost } from "../../extension/timeline/timelineHost";
+import type { TimelineHostModel, TimelineHostOptions } from "../../extension/timeline/timelineHost";
+import type { ToWebviewMessage } from "../../extension/timeline/protocol";
+import { timelineHtml } from "../../extension/timeline/webviewHtml";
+
+/** The repository root, found from the working directory (npm scripts and mocha run there). */
+export const REPO = resolve(process.cwd());
+/** The bundle the page loads. */
+export const WEBVIEW_JS = join(REPO, "dist", "webview", "timeline.js");
+
+/** A theme: the `--vscode-*` values VS Code would set, and the body class it would use. */
+export interface ThemeSpec {
+  bodyClass: string;
+  vars: Record<string, string>;
+}
+
+const COMMON = {
+  "--vscode-font-family": "system-ui, -apple-system, 'Segoe UI', Ubuntu, sans-serif",
+  "--vscode-font-size": "13px",
+  "--vscode-editor-font-family": "'DejaVu Sans Mono', Menlo, Consolas, monospace",
+  "--vscode-editor-font-size": "12px",
+};
+
+/** VS Code's Dark Modern and Light Modern colours (the subset the timeline uses), and High Contrast. */
+export const THEMES: Record<"dark" | "light" | "highContrast", ThemeSpec> = {
+  dark: {
+    bodyClass: "vscode-dark",
+    vars: {
+      ...COMMON,
+      "--vscode-editor-background": "#1f1f1f",
+      "--vscode-editor-foreground": "#cccccc",
+      "--vscode-foreground": "#cccccc",
+      "--vscode-descriptionForeground": "#9d9d9d",
+      "--vscode-disabledForeground": "#cccccc80",
+      "--vscode-editorIndentGuide-background1": "#404040",
+      "--vscode-panel-border": "#2b2b2b",
+      "--vscode-sideBarSectionHeader-background": "#181818",
+      "--vscode-sideBar-background": "#181818",
+      "--vscode-list-hoverBackground": "#2a2d2e",
+      "--vscode-list-activeSelectionBackground": "#04395e",
+      "--vscode-charts-green": "#89d185",
+      "--vscode-charts-red": "#f14c4c",
+      "--vscode-charts-blue": "#3794ff",
+      "--vscode-charts-orange": "#d18616",
+      "--vscode-charts-purple": "#b180d7",
+      "--vscode-charts-yellow": "#cca700",
+      "--vscode-editorCursor-foreground": "#aeafad",
+      "--vscode-focusBorder": "#0078d4",
+      "--vscode-editor-findMatchHighlightBackground": "#623315",
+      "--vscode-icon-foreground": "#cccccc",
+      "--vscode-toolbar-hoverBackground": "#5a5d5e50",
+      "--vscode-inputOption-activeBackground": "#2489db82",
+      "--vscode-inputOption-activeBorder": "#2488db",
+      "--vscode-input-background": "#313131",
+      "--vscode-input-border": "#3c3c3c",
+      "--vscode-input-foreground": "#cccccc",
+      "--vscode-input-placeholderForeground": "#989898",
+      "--vscode-editorWidget-background": "#202020",
+      "--vscode-widget-border": "#313131",
+      "--vscode-editorHoverWidget-background": "#202020",
+      "--vscode-editorHoverWidget-border": "#454545",
+      "--vscode-badge-background": "#616161",
+      "--vscode-badge-foreground": "#f8f8f8",
+      "--vscode-textLink-foreground": "#4daafc",
+      "--vscode-errorForeground": "#f85149",
+      "--vscode-inputValidation-errorBackground": "#5a1d1d",
+      "--vscode-testing-iconPassed": "#73c991",
+      "--vscode-editorWarning-foreground": "#cca700",
+      "--vscode-gitDecoration-addedResourceForeground": "#81b88b",
+      "--vscode-gitDecoration-deletedResourceForeground": "#c74e39",
+      "--vscode-keybindingLabel-background": "#8080802b",
+      "--vscode-keybindingLabel-border": "#33333399",
+    },
+  },
+  light: {
+    bodyClass: "vscode-light",
+    vars: {
+      ...COMMON,
+      "--vscode-editor-background": "#ffffff",
+      "--vscode-editor-foreground": "#3b3b3b",
+      "--vscode-foreground": "#3b3b3b",
+      "--vscode-descriptionForeground": "#717171",
+      "--vscode-disabledForeground": "#61616180",
+      "--vscode-editorIndentGuide-background1": "#d3d3d3",
+      "--vscode-panel-border": "#e5e5e5",
+      "--vscode-sideBarSectionHeader-background": "#f8f8f8",
+      "--vscode-sideBar-background": "#f8f8f8",
+      "--vscode-list-hoverBackground": "#f2f2f2",
+      "--vscode-list-activeSelectionBackground": "#e8e8e8",
+      "--vscode-charts-green": "#388a34",
+      "--vscode-charts-red": "#e51400",
+      "--vscode-charts-blue": "#1a85ff",
+      "--vscode-charts-orange": "#d18616",
+      "--vscode-charts-purple": "#652d90",
+      "--vscode-charts-yellow": "#bf8803",
+      "--vscode-editorCursor-foreground": "#000000",
+      "--vscode-focusBorder": "#005fb8",
+      "--vscode-editor-findMatchHighlightBackground": "#ea5c0055",
+      "--vscode-icon-foreground": "#3b3b3b",
+      "--vscode-toolbar-hoverBackground": "#b8b8b850",
+      "--vscode-inputOption-activeBackground": "#bed6ed",
+      "--vscode-inputOption-activeBorder": "#005fb8",
+      "--vscode-input-background": "#ffffff",
+      "--vscode-input-border": "#cecece",
+      "--vscode-input-foreground": "#3b3b3b",
+      "--vscode-input-placeholderForeground": "#767676",
+      "--vscode-editorWidget-background": "#f8f8f8",
+      "--vscode-widget-border": "#e5e5e5",
+      "--vscode-editorHoverWidget-background": "#f8f8f8",
+      "--vscode-editorHoverWidget-border": "#c8c8c8",
+      "--vscode-badge-background": "#cccccc",
+      "--vscode-badge-foreground": "#3b3b3b",
+      "--vscode-textLink-foreground": "#005fb8",
+      "--vscode-errorForeground": "#f85149",
+      "--vscode-inputValidation-errorBackground": "#f2dede",
+      "--vscode-testing-iconPassed": "#388a34",
+      "--vscode-editorWarning-foreground": "#bf8803",
+      "--vscode-gitDecoration-addedResourceForeground": "#587c0c",
+      "--vscode-gitDecoration-deletedResourceForeground": "#ad0707",
+      "--vscode-keybindingLabel-background": "#dddddd66",
+      "--vscode-keybindingLabel-border": "#cccccc66",
+    },
+  },
+  highContrast: {
+    bodyClass: "vscode-high-contrast",
+    vars: {
+      ...COMMON,
+      "--vscode-editor-background": "#000000",
+      "--vscode-editor-foreground": "#ffffff",
+      "--vscode-foreground": "#ffffff",
+      "--vscode-descriptionForeground": "#ffffffb3",
+      "--vscode-contrastBorder": "#6fc3df",
+      "--vscode-focusBorder": "#f38518",
+      "--vscode-panel-border": "#6fc3df",
+      "--vscode-charts-green": "#89d185",
+      "--vscode-charts-red": "#f48771",
+      "--vscode-charts-blue": "#75beff",
+      "--vscode-charts-orange": "#cca700",
+      "--vscode-charts-purple": "#b180d7",
+      "--vscode-charts-yellow": "#ffd700",
+      "--vscode-editorCursor-foreground": "#ffffff",
+      "--vscode-textLink-foreground": "#21a6ff",
+      "--vscode-input-background": "#000000",
+      "--vscode-input-border": "#6fc3df",
+    },
+  },
+};
+
+/** Starts the system Chromium headless (no GPU, no sandbox: a container without either). */
+export async function launchChromium(): Promise<Browser> {
+  const { chromium } = await import("playwright-core");
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--disable-background-networking"],
+  });
+}
+
+/** True when the browser the harness needs is there. */
+export function chromiumAvailable(): boolean {
+  return existsSync(process.env.CHROMIUM_PATH ?? "/usr/bin/chromium");
+}
+
+/** A timeline page and the host answering it. */
+export interface TimelinePage {
+  page: Page;
+  host: TimelineHost;
+  /** Every message the host posted, in order, with its JSON size. */
+  posted: { message: ToWebviewMessage; bytes: number }[];
+  /** Every message the page sent to the host. */
+  received: unknown[];
+  /** Resolves once the webview has drawn data (its `timeline:first-draw` mark), with the mark's time since navigation. */
+  firstDraw(timeoutMs?: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** How to open a page. */
+export interface OpenOptions {
+  model: TimelineHostModel;
+  theme?: keyof typeof THEMES;
+  width?: number;
+  height?: number;
+  /** Where the page's files are written. */
+  outDir: string;
+  /** More host options (clock, offline, frame resolution, …). */
+  host?: Partial<Omit<TimelineHostOptions, "model" | "post">>;
+  /** `acquireVsCodeApi().getState()` at start: what a restored panel saved. */
+  savedState?: unknown;
+}
+
+/** Writes the page and its theme next to each other and opens it with a host answering it. */
+export async function openTimelinePage(browser: Browser, o: OpenOptions): Promise<TimelinePage> {
+  if (!existsSync(WEBVIEW_JS)) throw new Error(`${WEBVIEW_JS} is missing: build it first (node scripts/build.mjs)`);
+  const themeName = o.theme ?? "dark";
+  const theme = THEMES[themeName];
+  mkdirSync(o.outDir, { recursive: true });
+  const themeFile = join(o.outDir, `theme-${themeName}.css`);
+  writeFileSync(themeFile, `:root {\n${Object.entries(theme.vars).map(([k, v]) => `  ${k}: ${v};`).join("\n")}\n}\n`);
+  const nonce = randomBytes(16).toString("base64");
+  // `data-bench` makes the app record each draw's duration (see media/webview/perf.ts).
+  const prelude = `(() => {
+    document.documentElement.dataset.bench = "";
+    let state = ${JSON.stringify(o.savedState ?? null)};
+    window.acquireVsCodeApi = () => ({
+      postMessage: (m) => { window.__toHost(JSON.stringify(m)); },
+      getState: () => state,
+      setState: (s) => { state = s; },
+    });
+  })();`;
+  const html = timelineHtml({
+    cspSource: "file:",
+    nonce,
+    scriptUri: pathToFileURL(WEBVIEW_JS).href,
+    styleUri: pathToFileURL(join(REPO, "media", "webview", "timeline.css")).href,
+    codiconsUri: pathToFileURL(join(REPO, "node_modules", "@vscode", "codicons", "dist", "codicon.css")).href,
+    extraStyleUris: [pathToFileURL(themeFile).href],
+    bodyClass: theme.bodyClass,
+    title: "Alarm Timeline",
+    preludeScript: prelude,
+  });
+  const htmlFile = join(o.outDir, `timeline-${themeName}.html`);
+  writeFileSync(htmlFile, html);
+
+  const page = await browser.newPage({ viewport: { width: o.width ?? 1400, height: o.height ?? 800 } });
+  const posted: TimelinePage["posted"] = [];
+  const received: unknown[] = [];
+  let closed = false;
+  const host = new TimelineHost({
+    title: "Alarm Timeline",
+    ...o.host,
+    model: o.model,
+    post: (message) => {
+      if (closed) return;
+      const json = JSON.stringify(message);
+      posted.push({ message, bytes: json.length });
+      // The page may be closing: a message that cannot be delivered is dropped, as VS Code drops them too.
+      page.evaluate((j) => window.dispatchEvent(new MessageEvent("message", { data: JSON.parse(j) as unknown })), json).catch(() => undefined);
+    },
+  });
+  await page.exposeFunction("__toHost", (json: string) => {
+    const message: unknown = JSON.parse(json);
+    received.push(message);
+    host.receive(message);
+  });
+  await page.goto(pathToFileURL(htmlFile).href);
+  return {
+    page,
+    host,
+    posted,
+    received,
+    firstDraw: async (timeoutMs = 30_000) => {
+      await page.waitForFunction(() => performance.getEntriesByName("timeline:first-draw").length > 0, undefined, { timeout: timeoutMs });
+      return page.evaluate(() => (performance.getEntriesByName("timeline:first-draw")[0] as PerformanceEntry).startTime);
+    },
+    close: async () => {
+      closed = true;
+      host.dispose();
+      await page.close();
+    },
+  };
+}

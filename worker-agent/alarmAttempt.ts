@@ -1,0 +1,123 @@
+import { MAX_ALARM_RETRIES, retryWindow } from "../protocol/protocol";
+import type { AlarmInfoCopy, AlarmTrigger, ErrorInfo, RetryInfo } from "../protocol/protocol";
+import type { ObjectProbe } from "./objectProbe";
+
+/**
+ * One alarm attempt, reported as `alarm.start` … `alarm.end`, around whatever runs the user's handler: a Durable
+ * Object's `alarm(alarmInfo)`, or a PartyKit room's `onAlarm()`. Shared by every kind of wrapper so that injected
+ * failures, retry expectations and inferred retry counts mean the same thing everywhere.
+ */
+
+/** Copies the host `AlarmInvocationInfo` into plain data (the original cannot be structured-cloned). */
+export function copyAlarmInfo(info: unknown): AlarmInfoCopy | null {
+  if (!info || typeof info !== "object") return null;
+  const src = info as { retryCount?: unknown; isRetry?: unknown; scheduledTime?: unknown };
+  const copy: AlarmInfoCopy = {
+    retryCount: typeof src.retryCount === "number" ? src.retryCount : 0,
+    isRetry: src.isRetry === true,
+  };
+  const scheduled = src.scheduledTime instanceof Date ? src.scheduledTime.getTime() : src.scheduledTime;
+  if (typeof scheduled === "number") copy.scheduledTime = scheduled;
+  return copy;
+}
+
+/** A thrown value as the protocol's `ErrorInfo`; never throws itself, whatever was thrown. */
+export function describeError(e: unknown, injected: boolean): ErrorInfo {
+  if (e instanceof Error) {
+    const info: ErrorInfo = { name: e.name, message: e.message };
+    if (typeof e.stack === "string") info.stack = e.stack.slice(0, 4000);
+    if (injected) info.injected = true;
+    return info;
+  }
+  let message: string;
+  try {
+    message = String(e);
+  } catch {
+    message = "<unprintable value>";
+  }
+  return { name: typeof e, message, ...(injected ? { injected } : {}) };
+}
+
+/** Marks errors the inspector threw on purpose, without adding a visible property to them. */
+const injectedErrors = new WeakSet<object>();
+
+function injectedFailure(probe: ObjectProbe, handler: string): Error {
+  const custom = probe.memory.failMessage;
+  const error = new Error(
+    `Injected by Alarm Inspector (failNext)${custom ? `: ${custom}` : ""}. Your ${handler} handler did not run for this attempt.`,
+  );
+  error.name = "InjectedFailure";
+  injectedErrors.add(error);
+  return error;
+}
+
+function retryAfterFailure(retryCount: number, probe: ObjectProbe, endedAt: number): RetryInfo {
+  const attempt = probe.attempt;
+  if (attempt?.setCalled) return { willRetry: "replaced" };
+  if (retryCount >= MAX_ALARM_RETRIES) return { willRetry: "no" };
+  const next = retryCount + 1;
+  const window = retryWindow(endedAt, next);
+  return { willRetry: attempt?.deleteCalled ? "maybe" : "yes", nextRetryCount: next, ...window };
+}
+
+/**
+ * Without `alarmInfo` (classic PartyKit) the only evidence of a retry is ours: the previous attempt of this object
+ * failed and nothing set or deleted the alarm since (see `ObjectProbe.noteAlarmChange`), so the runtime is retrying.
+ */
+function inferInfo(probe: ObjectProbe): AlarmInfoCopy {
+  const memory = probe.memory;
+  memory.inferredRetryCount = memory.lastAttemptFailed ? memory.inferredRetryCount + 1 : 0;
+  return { retryCount: memory.inferredRetryCount, isRetry: memory.inferredRetryCount > 0 };
+}
+
+function triggerOf(isRetry: boolean, probe: ObjectProbe): AlarmTrigger {
+  if (isRetry) return "retry";
+  if (probe.memory.fireNowPending) return "fireNow";
+  return "scheduled";
+}
+
+/**
+ * Runs `call` (the user's handler) as one reported attempt. `rawInfo` is what the runtime passed, if anything;
+ * `handler` names the user's method in the message of an injected failure. Returns or throws exactly what `call`
+ * does (or the injected failure, before `call` runs).
+ */
+export async function runAlarmAttempt(probe: ObjectProbe, rawInfo: unknown, handler: string, call: () => unknown): Promise<unknown> {
+  const runtime = probe.runtime;
+  const memory = probe.memory;
+  const info = copyAlarmInfo(rawInfo);
+  const inferred = info ? undefined : inferInfo(probe);
+  const estimate = info ?? inferred!;
+  const trigger = triggerOf(estimate.isRetry, probe);
+  memory.fireNowPending = false;
+  const inject = memory.failNext > 0;
+  if (inject) memory.failNext--;
+  probe.attempt = { setCalled: false, deleteCalled: false };
+  const startedAt = Date.now();
+  const inferredField = inferred ? { inferred } : {};
+  runtime.record({ kind: "alarm.start", ...probe.base(startedAt), alarmInfo: info, trigger, injectedFailure: inject, ...inferredField });
+  try {
+    if (inject) throw injectedFailure(probe, handler);
+    const result = await call();
+    const endedAt = Date.now();
+    runtime.record({ kind: "alarm.end", ...probe.base(endedAt), outcome: "ok", durationMs: endedAt - startedAt, alarmInfo: info, ...inferredField });
+    memory.lastAttemptFailed = false;
+    return result;
+  } catch (e) {
+    const endedAt = Date.now();
+    const isInjected = typeof e === "object" && e !== null && injectedErrors.has(e);
+    runtime.record({
+      kind: "alarm.end",
+      ...probe.base(endedAt),
+      outcome: "error",
+      durationMs: endedAt - startedAt,
+      alarmInfo: info,
+      error: describeError(e, isInjected),
+      retry: retryAfterFailure(estimate.retryCount, probe, endedAt),
+      ...inferredField,
+    });
+    memory.lastAttemptFailed = !probe.attempt?.setCalled;
+    throw e;
+  } finally {
+    probe.attempt = null;
+  }
+}
