@@ -1,12 +1,20 @@
 import { dirname, resolve } from "node:path";
 import { startDev } from "./devSession";
 import { LauncherError } from "./errors";
+import { startPartykit } from "./partykitSession";
 
-const USAGE = `usage: alarm-inspector dev [--cwd DIR] [--config FILE] [--port N] [--buffer N] [-- …extra wrangler dev args]
+const USAGE = `usage: alarm-inspector dev      [--cwd DIR] [--config FILE] [--port N] [--buffer N] [-- …extra wrangler dev args]
+       alarm-inspector partykit [--cwd DIR] [--config FILE] [--port N] [--buffer N] [-- …extra partykit dev args]
 
-Runs your Worker under \`wrangler dev\` with every Durable Object instrumented for the Alarm Inspector.
-Prints one JSON line to stdout when ready ({"event":"ready","url",…,"inspector",…,"token",…}) and writes the same
-object to .wrangler/alarm-inspector/session.json. wrangler's own output goes to stderr. Ctrl-C stops everything.`;
+dev:      runs your Worker under \`wrangler dev\` with every Durable Object (partyserver rooms included)
+          instrumented for the Alarm Inspector.
+partykit: runs a classic PartyKit project (partykit.json) under \`partykit dev\` with every party instrumented.
+Your code is not changed. Prints one JSON line to stdout when ready ({"event":"ready","url",…,"inspector",…,"token",…})
+and writes the same object to .wrangler/alarm-inspector/session.json. The runtime's own output goes to stderr.
+Ctrl-C stops everything.`;
+
+/** The runtime each command runs, for messages. */
+const RUNTIMES: Record<string, string> = { dev: "wrangler", partykit: "partykit" };
 
 interface ParsedArgs {
   command: string;
@@ -62,10 +70,12 @@ function parseArgs(argv: string[]): ParsedArgs {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  if (args.command !== "dev") throw new LauncherError("usage", `unknown command "${args.command}"\n${USAGE}`, undefined, 2);
+  const runtime = RUNTIMES[args.command];
+  if (!runtime) throw new LauncherError("usage", `unknown command "${args.command}"\n${USAGE}`, undefined, 2);
   // dist/cli.js → the package root holds dist/agent.mjs and, in development, node_modules.
   const packageDir = resolve(dirname(__filename), "..");
-  const session = await startDev({
+  const start = args.command === "partykit" ? startPartykit : startDev;
+  const session = await start({
     cwd: args.cwd,
     config: args.config,
     port: args.port,
@@ -79,7 +89,7 @@ async function main(): Promise<void> {
   const shutdown = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
-    process.stderr.write(`alarm-inspector: ${signal}, stopping wrangler…\n`);
+    process.stderr.write(`alarm-inspector: ${signal}, stopping ${runtime}…\n`);
     void session.stop().then(() => process.exit(0));
   };
   process.on("SIGINT", shutdown);
@@ -87,7 +97,7 @@ async function main(): Promise<void> {
   process.on("SIGHUP", shutdown);
   const code = await session.exited;
   if (!stopping) {
-    process.stderr.write(`alarm-inspector: wrangler exited with code ${code}\n`);
+    process.stderr.write(`alarm-inspector: ${runtime} exited with code ${code}\n`);
     process.exit(code === 0 ? 0 : 1);
   }
 }

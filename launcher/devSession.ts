@@ -1,12 +1,12 @@
 import { spawn } from "node:child_process";
-import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { join, relative, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { HEALTH_PATH } from "../protocol/protocol";
 import { LauncherError } from "./errors";
 import { generatedDir, writeGenerated } from "./generate";
 import { choosePort } from "./ports";
-import { readLiveSession, removeSession, sessionInfo, writeSession } from "./session";
+import { exitOf, explainStartFailure, OutputWatcher, stopGroup, waitReady } from "./processGroup";
+import { refuseSecondSession, removeSession, sessionInfo, writeSession } from "./session";
 import type { SessionInfo } from "./session";
 import { findNode, findWrangler } from "./toolchain";
 import { durableObjectClasses, findConfig, loadConfig, workerName } from "./wranglerConfig";
@@ -31,12 +31,8 @@ export interface RunningSession {
   stop(): Promise<number>;
 }
 
-/** How long wrangler gets to build and start before the launcher gives up. */
-const READY_TIMEOUT_MS = 120_000;
-/** Lines of wrangler output kept to explain a failure. */
-const TAIL_LINES = 60;
-
-function hasFlag(args: string[], flag: string): boolean {
+/** True when `args` already give `flag` (as `--flag value` or `--flag=value`): the user's choice wins. */
+export function hasFlag(args: string[], flag: string): boolean {
   return args.some((a) => a === flag || a.startsWith(`${flag}=`));
 }
 
@@ -80,43 +76,25 @@ export async function startDev(opts: DevOptions): Promise<RunningSession> {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, WRANGLER_SEND_METRICS: "false", FORCE_COLOR: process.env.FORCE_COLOR ?? "0" },
   });
-  const tail: string[] = [];
-  /** wrangler's `[ERROR]` lines before the Worker was ready: "Build failed with 1 error:" and then the error. */
-  const errorLines: string[] = [];
-  let ready = false;
+  const output = new OutputWatcher(generated.dir, loaded.dir);
   const onOutput = (chunk: Buffer) => {
     const text = chunk.toString("utf8");
     opts.log(text);
-    for (const raw of text.split("\n")) {
-      const line = stripAnsi(raw);
-      if (line.trim() === "") continue;
-      tail.push(line);
-      if (tail.length > TAIL_LINES) tail.shift();
-      const error = /\[ERROR\]\s*(.*)$/.exec(line);
-      if (!ready && error && errorLines.length < 4) errorLines.push(error[1]!.trim());
-      // esbuild names the file and line on the line after the message; keep it, relative to the project.
-      const where = /^\s*((?:\.\.\/)+[^\s:]+:\d+:\d+):?\s*$/.exec(line);
-      if (!ready && where && errorLines.length > 0 && errorLines.length < 6) errorLines.push(`at ${projectRelative(generated.dir, loaded.dir, where[1]!)}`);
-    }
+    output.take(text);
   };
-  const buildError = () => (errorLines.length > 0 ? errorLines.filter((l) => !/^Build failed with/.test(l)).join(" ") || errorLines[0] : undefined);
   child.stdout?.on("data", onOutput);
   child.stderr?.on("data", onOutput);
-  const exited = new Promise<number>((res) => child.once("exit", (code, signal) => res(code ?? (signal ? 128 : 1))));
+  const exited = exitOf(child);
 
   const stop = () => stopGroup(child, exited);
   const info = sessionInfo(port, token, worker, configPath, "wrangler");
   try {
-    await waitReady(`${info.url}${HEALTH_PATH}`, exited, buildError);
+    await waitReady(`${info.url}${HEALTH_PATH}`, exited, () => output.buildError(), "wrangler");
   } catch (e) {
     await stop();
-    if (e instanceof LauncherError && e.code === "build-failed") {
-      throw new LauncherError("build-failed", `your Worker failed to build: ${buildError() ?? "see wrangler's output above"}`, tail.join("\n"));
-    }
-    if (e instanceof LauncherError && e.code === "wrangler-exited") throw new LauncherError("wrangler-exited", e.message, tail.join("\n"));
-    throw e;
+    explainStartFailure(e, output);
   }
-  ready = true;
+  output.ready = true;
   writeSession(generated.dir, info);
   void exited.then(() => removeSession(generated.dir));
   return {
@@ -128,80 +106,4 @@ export async function startDev(opts: DevOptions): Promise<RunningSession> {
       return code;
     },
   };
-}
-
-/** esbuild reports paths relative to the generated config's folder; a user wants them relative to the project. */
-function projectRelative(generatedDir: string, projectDir: string, location: string): string {
-  const [file, ...rest] = location.split(":");
-  return [relative(projectDir, resolve(generatedDir, file!)), ...rest].join(":");
-}
-
-/**
- * Two sessions in one project would overwrite each other's generated entry (and token) under the same wrangler
- * watch: refuse the second with the first one's address instead.
- */
-function refuseSecondSession(dir: string): void {
-  const live = readLiveSession(dir);
-  if (live) {
-    throw new LauncherError(
-      "already-running",
-      `an inspector session is already running for this project (pid ${live.pid}, ${live.url}): stop it first, or attach to it`,
-    );
-  }
-}
-
-function stripAnsi(s: string): string {
-  // eslint-disable-next-line no-control-regex -- ANSI colour codes are control characters by definition
-  return s.replace(/\u001b\[[0-9;]*m/g, "");
-}
-
-async function waitReady(healthUrl: string, exited: Promise<number>, buildError: () => string | undefined): Promise<void> {
-  let exitCode: number | undefined;
-  void exited.then((c) => (exitCode = c));
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (exitCode !== undefined) throw new LauncherError("wrangler-exited", `wrangler exited with code ${exitCode} before your Worker was ready`);
-    if (buildError() !== undefined) {
-      // Give wrangler a moment: a first build error is sometimes followed by a successful rebuild.
-      await delay(1500);
-      if (!(await answers(healthUrl))) throw new LauncherError("build-failed", "build failed");
-    }
-    if (await answers(healthUrl)) return;
-    await delay(250);
-  }
-  throw new LauncherError("not-ready", `your Worker did not answer on ${healthUrl} within ${READY_TIMEOUT_MS / 1000} s`);
-}
-
-async function answers(url: string): Promise<boolean> {
-  try {
-    const r = await fetch(url, { signal: AbortSignal.timeout(2000) });
-    const body = (await r.json()) as { ok?: unknown };
-    return r.ok && body.ok === true;
-  } catch {
-    return false;
-  }
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-/** SIGTERM to wrangler's whole process group, SIGKILL after a grace period. */
-async function stopGroup(child: ChildProcess, exited: Promise<number>): Promise<number> {
-  const pid = child.pid;
-  if (pid === undefined || child.exitCode !== null || child.signalCode !== null) return exited;
-  const signal = (sig: NodeJS.Signals) => {
-    try {
-      process.kill(-pid, sig);
-    } catch {
-      // already gone
-    }
-  };
-  signal("SIGTERM");
-  const timer = setTimeout(() => signal("SIGKILL"), 5000);
-  const code = await exited;
-  clearTimeout(timer);
-  // workerd may outlive wrangler's own exit for a moment; make sure nothing of the group is left.
-  signal("SIGKILL");
-  return code;
 }

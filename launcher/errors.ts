@@ -21,6 +21,7 @@ export type LauncherErrorCode =
   | "no-durable-objects"
   | "unsupported-config"
   | "no-wrangler"
+  | "no-partykit"
   | "node-too-old"
   | "port-in-use"
   | "already-running"

@@ -1,6 +1,7 @@
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { INSPECTOR_PATH } from "../protocol/protocol";
+import { INSPECTOR_PATH, PARTYKIT_INSPECTOR_PATH } from "../protocol/protocol";
+import { LauncherError } from "./errors";
 
 /** The ready line printed to stdout and written to `session.json`: everything a client needs to attach. */
 export interface SessionInfo {
@@ -26,7 +27,8 @@ export function sessionInfo(port: number, token: string, worker: string, config:
   return {
     event: "ready",
     url: `http://${origin}`,
-    inspector: `ws://${origin}${INSPECTOR_PATH}`,
+    // Classic PartyKit routes only /parties/… to rooms, so there the inspector is a party of its own.
+    inspector: `ws://${origin}${runtime === "partykit" ? PARTYKIT_INSPECTOR_PATH : INSPECTOR_PATH}`,
     token,
     worker,
     config,
@@ -63,5 +65,19 @@ export function readLiveSession(generatedDir: string): SessionInfo | undefined {
     return info;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === "EPERM" ? info : undefined;
+  }
+}
+
+/**
+ * Two sessions in one project would overwrite each other's generated entry (and token) under the same watcher:
+ * refuse the second with the first one's address instead.
+ */
+export function refuseSecondSession(dir: string): void {
+  const live = readLiveSession(dir);
+  if (live) {
+    throw new LauncherError(
+      "already-running",
+      `an inspector session is already running for this project (pid ${live.pid}, ${live.url}): stop it first, or attach to it`,
+    );
   }
 }

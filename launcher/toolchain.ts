@@ -55,3 +55,25 @@ export function findWrangler(projectDir: string, packageDir: string): string {
   }
   throw new LauncherError("no-wrangler", `wrangler is not installed in ${projectDir}: run \`npm install --save-dev wrangler\` there`);
 }
+
+/**
+ * PartyKit's CLI script (`dist/bin.mjs`): `ALARM_INSPECTOR_PARTYKIT`, else the project's own `partykit` package (the
+ * version the project was written for), else the one beside the launcher.
+ */
+export function findPartykit(projectDir: string, packageDir: string): string {
+  const forced = process.env.ALARM_INSPECTOR_PARTYKIT;
+  if (forced) {
+    if (!existsSync(forced)) throw new LauncherError("no-partykit", `ALARM_INSPECTOR_PARTYKIT points to ${forced}, which does not exist`);
+    return forced;
+  }
+  for (const base of [projectDir, packageDir]) {
+    // partykit's package.json `exports` hide its own package.json from require.resolve: look the way Node does, up
+    // the folders' node_modules.
+    for (let dir = base; ; dir = dirname(dir)) {
+      const bin = join(dir, "node_modules", "partykit", "dist", "bin.mjs");
+      if (existsSync(bin)) return bin;
+      if (dirname(dir) === dir) break;
+    }
+  }
+  throw new LauncherError("no-partykit", `partykit is not installed in ${projectDir}: run \`npm install --save-dev partykit\` there`);
+}

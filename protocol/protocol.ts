@@ -18,6 +18,19 @@ export const HEALTH_PATH = "/__alarm_inspector/health";
 /** Every route the agent owns starts with this; all other requests reach the user's Worker untouched. */
 export const ROUTE_PREFIX = "/__alarm_inspector/";
 
+/**
+ * Classic PartyKit routes only `/parties/<party>/<room>` to rooms, so there the agent is an extra party of this name:
+ * the inspector socket is `PARTYKIT_INSPECTOR_PATH` and the health probe `PARTYKIT_HEALTH_PATH`. The launcher's ready
+ * line always names the socket to use.
+ */
+export const PARTYKIT_HUB_PARTY = "__alarm_inspector";
+
+/** The inspector WebSocket under classic PartyKit. */
+export const PARTYKIT_INSPECTOR_PATH = `/parties/${PARTYKIT_HUB_PARTY}/v1`;
+
+/** The health probe under classic PartyKit (answered without waking any room). */
+export const PARTYKIT_HEALTH_PATH = `/parties/${PARTYKIT_HUB_PARTY}/health`;
+
 /** Largest frame the agent accepts from a client, in bytes. Commands are small; anything bigger is refused. */
 export const MAX_CLIENT_FRAME_BYTES = 64 * 1024;
 

@@ -3,7 +3,7 @@ import { runAlarmAttempt } from "./alarmAttempt";
 import { runControl } from "./control";
 import { userEnv } from "./env";
 import { ObjectProbe, refOf } from "./objectProbe";
-import { describePartyClass, isPartyServer, learnStoredRoomName } from "./partyserver";
+import { describePartyClass, isPartyServer, learnStoredRoomName, usesOnAlarm } from "./partyserver";
 import type { AgentRuntime } from "./runtime";
 import { instrumentStorage } from "./storage";
 
@@ -49,7 +49,7 @@ export function instrumentClass<T>(UserClass: T, className: string, runtime: Age
   if (typeof userAlarm === "function") {
     // Defined only when the user's class has an alarm handler, so objects without one behave as before.
     Object.defineProperty(Instrumented.prototype, "alarm", {
-      value: instrumentedAlarm(Base.prototype, party),
+      value: instrumentedAlarm(Base.prototype, party, party && usesOnAlarm(Base) ? "onAlarm()" : "alarm()"),
       writable: true,
       configurable: true,
     });
@@ -94,7 +94,7 @@ function swapStorage(ctx: DurableObjectState, probe: ObjectProbe): void {
  * `setAlarm` from a constructor is the documented way to clobber a pending alarm, and constructors usually do their
  * async set-up in `blockConcurrencyWhile`; calls made there count as "in the constructor" too.
  */
-function trackInitialization(ctx: DurableObjectState, probe: ObjectProbe): void {
+export function trackInitialization(ctx: { blockConcurrencyWhile: DurableObjectState["blockConcurrencyWhile"] }, probe: ObjectProbe): void {
   const real = ctx.blockConcurrencyWhile;
   if (typeof real !== "function") return;
   const wrapped = function blockConcurrencyWhile(this: unknown, ...args: unknown[]): unknown {
@@ -122,13 +122,13 @@ function trackInitialization(ctx: DurableObjectState, probe: ObjectProbe): void 
  * `alarmInfo`. For a partyserver room the user's handler is `onAlarm()`, which partyserver calls with no arguments;
  * the room name is looked up first when the runtime did not give it (an alarm after a wrangler restart).
  */
-function instrumentedAlarm(parentPrototype: object, party: boolean) {
+function instrumentedAlarm(parentPrototype: object, party: boolean, handler: string) {
   return async function alarm(this: object, ...args: unknown[]): Promise<unknown> {
     const parentAlarm = (parentPrototype as { alarm: (...a: unknown[]) => unknown }).alarm;
     const probe = probes.get(this);
     if (!probe) return Reflect.apply(parentAlarm, this, args);
     if (party) await learnStoredRoomName(probe, ctxStorage(this));
-    return runAlarmAttempt(probe, args[0], party ? "onAlarm()" : "alarm()", () => Reflect.apply(parentAlarm, this, args));
+    return runAlarmAttempt(probe, args[0], handler, () => Reflect.apply(parentAlarm, this, args));
   };
 }
 
@@ -140,7 +140,21 @@ function instrumentedOnStart(parentPrototype: object, runtime: AgentRuntime) {
   return function onStart(this: object, ...args: unknown[]): unknown {
     const parentOnStart = (parentPrototype as { onStart: (...a: unknown[]) => unknown }).onStart;
     const probe = probes.get(this);
-    if (probe) runtime.record({ kind: "object.start", ...probe.base(), phase: "onStart", forAlarm: probe.inHandler });
+    if (probe) {
+      // partyserver has settled the name before onStart (from ctx.id.name, its stored name or the request), so its
+      // getter can be read here; it throws only when the room has no name at all.
+      probe.learnName(readRoomName(this));
+      runtime.record({ kind: "object.start", ...probe.base(), phase: "onStart", forAlarm: probe.inHandler });
+    }
     return Reflect.apply(parentOnStart, this, args);
   };
+}
+
+function readRoomName(room: object): string | undefined {
+  try {
+    const name: unknown = Reflect.get(room, "name");
+    return typeof name === "string" ? name : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,4 +1,4 @@
-import type { ClassInfo, UnsequencedEvent } from "../protocol/protocol";
+import type { ClassInfo, RuntimeKind, UnsequencedEvent } from "../protocol/protocol";
 import { EventBuffer } from "./eventBuffer";
 
 /** What the launcher's generated entry tells the agent about this Worker. */
@@ -11,6 +11,10 @@ export interface AgentOptions {
   classes: ClassInfo[];
   /** Capacity of the event buffer (default 10,000). */
   bufferSize?: number;
+  /** The local runtime, told to clients in `hello` (default `wrangler`). */
+  runtime?: RuntimeKind;
+  /** False when the runtime drops pending alarms on a restart (classic `partykit dev`); told to clients in `hello`. */
+  alarmsPersist?: boolean;
 }
 
 /** Name of the hub's namespace binding, added by the launcher and hidden from the user's code. */
@@ -38,6 +42,11 @@ export class AgentRuntime {
   /** Open inspector connections; while none, the agent skips the costly parts (call-site capture). */
   clients = 0;
   private readonly memories = new Map<string, ObjectMemory>();
+  /**
+   * Classic PartyKit rooms by Durable Object id → room name, as seen in requests. A room woken by its alarm cannot
+   * read its own id (PartyKit throws), so this is the only way to name it; it lives as long as the isolate.
+   */
+  private readonly roomNames = new Map<string, string>();
 
   constructor(readonly options: AgentOptions) {
     this.buffer = new EventBuffer(options.bufferSize ?? 10_000);
@@ -77,6 +86,20 @@ export class AgentRuntime {
     }
     this.memories.set(key, m);
     return m;
+  }
+
+  /** Remembers a room's name (bounded like `memory`: the oldest are forgotten first). */
+  rememberRoomName(id: string, name: string): void {
+    this.roomNames.delete(id);
+    if (this.roomNames.size >= MAX_REMEMBERED_OBJECTS) {
+      const oldest = this.roomNames.keys().next().value;
+      if (oldest !== undefined) this.roomNames.delete(oldest);
+    }
+    this.roomNames.set(id, name);
+  }
+
+  roomName(id: string): string | undefined {
+    return this.roomNames.get(id);
   }
 
   bindingFor(className: string): string | undefined {

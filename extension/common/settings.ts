@@ -8,6 +8,8 @@ export interface Settings {
   port: number | null;
   /** Attach by itself when a session of this workspace is running. */
   autoAttach: boolean;
+  /** Show the Alarms view when a session is attached by itself. */
+  revealOnAttach: boolean;
   /** Events kept per object (the model's memory bound). */
   maxEventsPerObject: number;
   /** The Node.js that runs the launcher; empty means `node` from PATH. */
@@ -25,6 +27,7 @@ export function readSettings(): Settings {
     launcherArgs: Array.isArray(args) ? args.filter((a): a is string => typeof a === "string") : [],
     port: typeof port === "number" && Number.isInteger(port) && port > 0 && port < 65536 ? port : null,
     autoAttach: c.get<boolean>("autoAttach", true),
+    revealOnAttach: c.get<boolean>("revealOnAttach", false),
     maxEventsPerObject: typeof max === "number" && max >= 10 ? Math.min(Math.floor(max), 100_000) : 500,
     nodePath: c.get<string>("nodePath", "").trim(),
   };

@@ -1,7 +1,7 @@
 import { basename, dirname, join, resolve } from "node:path";
 import * as vscode from "vscode";
 import { Disposable } from "../common/lifecycle";
-import { Commands, ContextKeys } from "../common/ids";
+import { Commands, ContextKeys, VIEW_ID } from "../common/ids";
 import { readSettings } from "../common/settings";
 import type { Log } from "../common/log";
 import { InspectorConnection } from "../connection/connection";
@@ -107,7 +107,7 @@ export class SessionManager extends Disposable {
     const [first] = await this.liveSessions();
     if (!first) return;
     this.log.info(`auto-attaching to the running session in ${vscode.workspace.asRelativePath(first.uri)}`);
-    await this.attachFile(first.uri.fsPath).catch((e: Error) => this.log.warn(`auto-attach failed: ${e.message}`));
+    await this.autoAttachFile(first.uri.fsPath);
   }
 
   private async onSessionFile(uri: vscode.Uri): Promise<void> {
@@ -117,7 +117,16 @@ export class SessionManager extends Disposable {
     if (!readSettings().autoAttach) return;
     await new Promise((r) => setTimeout(r, 200));
     if (this.connection.state.kind !== "disconnected") return;
-    await this.attachFile(uri.fsPath).catch((e: Error) => this.log.warn(`auto-attach failed: ${e.message}`));
+    await this.autoAttachFile(uri.fsPath);
+  }
+
+  private async autoAttachFile(path: string): Promise<void> {
+    try {
+      await this.attachFile(path);
+      if (readSettings().revealOnAttach) await vscode.commands.executeCommand(`${VIEW_ID}.focus`);
+    } catch (e) {
+      this.log.warn(`auto-attach failed: ${(e as Error).message}`);
+    }
   }
 
   private async attachFile(path: string): Promise<void> {

@@ -134,14 +134,21 @@ export interface RunChain {
   start: number;
   end: number;
   scheduledTime: number | null;
-  /** Empty when `collapsed`. */
   attempts: AttemptBar[];
   gaps: BackoffGap[];
   /** While a retry is awaited: the window its start is expected in. */
   waiting: { earliest: number; latest: number; retryCount: number | null } | null;
-  /** Too narrow on screen to show its parts: drawn as one tick, attempts omitted. */
-  collapsed: boolean;
-  /** Runs merged into this collapsed tick (1 unless collapsed). */
+}
+
+/** Runs too narrow on screen to show their parts (a few pixels at this zoom), drawn as one tick. */
+export interface RunTick {
+  /** The first run's id: clicking a single-run tick selects it. */
+  id: string;
+  /** The state shown: failing states win over others when several runs share the tick. */
+  state: RunStateName;
+  start: number;
+  end: number;
+  /** Runs in this tick. */
   count: number;
 }
 
@@ -178,6 +185,7 @@ export interface LaneRow {
   status: LaneStatus;
   markers: Marker[];
   runs: RunChain[];
+  ticks: RunTick[];
   pending: PendingMark | null;
   /** Events of this object the model no longer holds (its memory bounds): older history is incomplete. */
   droppedEvents: number;

@@ -74,7 +74,5 @@ export function runChain(run: Run, now: number, waiting: RunChain["waiting"]): R
     attempts,
     gaps: backoffGaps(run.attempts),
     waiting,
-    collapsed: false,
-    count: 1,
   };
 }

@@ -11,7 +11,7 @@ import { objectLabel, objectTooltip } from "../model/objectLabel";
 import type { EventRecord, ObjectEvent, ObjectKey, ObjectView, Run, StatusInfo } from "../model/types";
 import { formatDuration, formatTime } from "./format";
 import { MARKER_KINDS, MARKER_KIND_LABELS } from "./protocol";
-import type { ClassChoice, ClassRow, LaneRow, Marker, MarkerKind, RunChain, SliceMessage, TimelineFilter, ViewportRequest } from "./protocol";
+import type { ClassChoice, ClassRow, LaneRow, Marker, MarkerKind, RunChain, RunTick, SliceMessage, TimelineFilter, ViewportRequest } from "./protocol";
 import { runChain, waitingWindow } from "./runChains";
 
 /** What the index reads from the model. */
@@ -374,12 +374,16 @@ function isAlert(e: ObjectEvent): boolean {
   return (e.kind === "alarm.end" && e.outcome === "error") || (e.kind === "alarm.set" && e.inConstructor && e.previous !== null);
 }
 
-const ALERT_STATES: ReadonlySet<RunChain["state"]> = new Set(["failed", "abandoned", "retrying"]);
+const ALERT_STATES: ReadonlySet<RunTick["state"]> = new Set(["failed", "abandoned", "retrying"]);
 
-/** The run chains of a lane that reach into `[start, end]`; runs too narrow to show are collapsed into ticks. */
-export function sliceRuns(lane: LaneIndex, o: LaneSliceOptions): RunChain[] {
-  const n = lane.runs.length;
-  if (n === 0) return [];
+/**
+ * The runs of a lane that reach into `[start, end]`: in full as chains, or, when too narrow to show (under
+ * `COLLAPSE_PX`), as ticks, neighbouring ticks merged.
+ */
+export function sliceRuns(lane: LaneIndex, o: LaneSliceOptions): { runs: RunChain[]; ticks: RunTick[] } {
+  const runs: RunChain[] = [];
+  const ticks: RunTick[] = [];
+  if (lane.runs.length === 0) return { runs, ticks };
   const status = o.status(lane.object);
   const newest = lane.object.runs[lane.object.runs.length - 1];
   const from = lowerBound(lane.runEndMax, o.start);
@@ -392,17 +396,13 @@ export function sliceRuns(lane: LaneIndex, o: LaneSliceOptions): RunChain[] {
     if ((lane.runStarts[newestIndex] as number) <= o.end) picked.push(newestIndex);
     picked.sort((a, b) => a - b);
   }
-
-  const out: RunChain[] = [];
-  let lastTick: RunChain | undefined;
+  let lastTick: RunTick | undefined;
   for (const i of picked) {
     const run = lane.runs[i] as Run;
-    const isNewest = run === newest;
-    const chain = runChain(run, o.now, isNewest ? waitingWindow(run, true, status) : null);
+    const chain = runChain(run, o.now, run === newest ? waitingWindow(run, true, status) : null);
     if (chain.end < o.start || chain.start > o.end) continue;
-    const widthPx = (chain.end - chain.start) / o.msPerPx;
-    if (widthPx >= COLLAPSE_PX || run.id === o.keepRunId) {
-      out.push(chain);
+    if ((chain.end - chain.start) / o.msPerPx >= COLLAPSE_PX || run.id === o.keepRunId) {
+      runs.push(chain);
       lastTick = undefined;
       continue;
     }
@@ -412,10 +412,10 @@ export function sliceRuns(lane: LaneIndex, o: LaneSliceOptions): RunChain[] {
       if (ALERT_STATES.has(chain.state)) lastTick.state = chain.state;
       continue;
     }
-    lastTick = { ...chain, attempts: [], gaps: [], collapsed: true };
-    out.push(lastTick);
+    lastTick = { id: chain.id, state: chain.state, start: chain.start, end: chain.end, count: 1 };
+    ticks.push(lastTick);
   }
-  return out;
+  return { runs, ticks };
 }
 
 /** A lane row for the slice. */
@@ -432,7 +432,7 @@ export function sliceLane(lane: LaneIndex, row: number, o: LaneSliceOptions): La
     className: object.ref.className,
     status: status.status,
     markers: sliceMarkers(lane, o),
-    runs: sliceRuns(lane, o),
+    ...sliceRuns(lane, o),
     pending:
       scheduled === null
         ? null

@@ -543,12 +543,12 @@ export class TimelineApp {
         return this.select(hit.lane.key, hit.run.id, hit.attempt.index);
       case "waiting":
         return this.select(hit.lane.key, hit.run.id);
-      case "run":
-        if (hit.run.count > 1) {
+      case "tick":
+        if (hit.tick.count > 1) {
           if (this.view.follow) this.setFollow(false);
-          this.setView(fit(this.view, hit.run.start, hit.run.end, 0.2));
+          this.setView(fit(this.view, hit.tick.start, hit.tick.end, 0.2));
         } else {
-          this.select(hit.lane.key, hit.run.id);
+          this.select(hit.lane.key, hit.tick.id);
         }
         return;
       case "marker":
@@ -622,5 +622,5 @@ export class TimelineApp {
 function isClickable(hit: Hit | undefined): boolean {
   if (!hit) return false;
   if (hit.kind === "marker") return hit.marker.inAttempt === true;
-  return hit.kind === "attempt" || hit.kind === "run" || hit.kind === "waiting";
+  return hit.kind === "attempt" || hit.kind === "tick" || hit.kind === "waiting";
 }

@@ -8,7 +8,7 @@
  */
 import { formatDuration, formatTime } from "../../extension/timeline/format";
 import { MARKER_KIND_LABELS } from "../../extension/timeline/protocol";
-import type { ClassRow, LaneRow, LaneStatus, Marker, MarkerKind, PendingMark, Row, RunChain, AttemptBar } from "../../extension/timeline/protocol";
+import type { AttemptBar, ClassRow, LaneRow, LaneStatus, Marker, MarkerKind, PendingMark, Row, RunChain, RunTick } from "../../extension/timeline/protocol";
 import type { Palette } from "./theme";
 import { withAlpha } from "./theme";
 import { ticks } from "./timeAxis";
@@ -36,21 +36,17 @@ export interface Scene {
 /** Something under the pointer. */
 export type Hit =
   | { kind: "attempt"; lane: LaneRow; run: RunChain; attempt: AttemptBar }
-  | { kind: "run"; lane: LaneRow; run: RunChain }
+  | { kind: "tick"; lane: LaneRow; tick: RunTick }
   | { kind: "waiting"; lane: LaneRow; run: RunChain }
   | { kind: "marker"; lane: LaneRow; marker: Marker }
   | { kind: "pending"; lane: LaneRow; pending: PendingMark }
   | { kind: "label"; row: Row };
 
-interface Region {
-  x0: number;
-  y0: number;
-  x1: number;
-  y1: number;
-  hit: Hit;
-  /** Higher wins when regions overlap: a marker over the bar it sits on. */
-  z: number;
-}
+/** Pixels per marker under which a lane counts as dense and its markers are drawn as bars (see `drawLane`). */
+const DENSE_GLYPH_PX = 6;
+
+/** Narrowest attempt bar drawn: a 2 ms attempt must still be seen and clicked. */
+const MIN_BAR_PX = 3;
 
 /** Lane geometry relative to the row's top. */
 const Y_TOP_MARK = 6;
@@ -119,7 +115,7 @@ function outcomeColor(a: AttemptBar, p: Palette): string {
   }
 }
 
-function runColor(r: RunChain, p: Palette): string {
+function runColor(r: RunTick, p: Palette): string {
   switch (r.state) {
     case "succeeded":
       return p.ok;
@@ -214,7 +210,6 @@ export class Renderer {
   private cssWidth = 0;
   private cssHeight = 0;
   private dpr = 1;
-  private regions: Region[] = [];
   private lastScene: Scene | undefined;
 
   constructor(private readonly canvas: HTMLCanvasElement) {
@@ -264,13 +259,70 @@ export class Renderer {
     return Math.floor((y - AXIS_H + view.scrollY) / ROW_H);
   }
 
-  /** What was drawn at (x, y) in the last frame. */
+  /**
+   * What was drawn at (x, y) in the last frame, worked out from the scene's geometry on demand rather than recorded
+   * while drawing: a frame of 100 000 events then allocates nothing per glyph. Topmost first: a pending alarm, then
+   * a marker, then an attempt bar, then an awaited window or a run tick.
+   */
   hitAt(x: number, y: number): Hit | undefined {
-    let best: Region | undefined;
-    for (const r of this.regions) {
-      if (x >= r.x0 && x <= r.x1 && y >= r.y0 && y <= r.y1 && (!best || r.z >= best.z)) best = r;
+    const scene = this.lastScene;
+    if (!scene || y < AXIS_H) return undefined;
+    const v = scene.view;
+    const r = this.rowAt(v, y);
+    const row = scene.rows.get(r);
+    if (!row) return undefined;
+    if (x < GUTTER_W) return { kind: "label", row };
+    if (row.kind !== "lane") return undefined;
+    const lane = row;
+    const top = AXIS_H + r * ROW_H - v.scrollY;
+    const ly = y - top;
+    const msPerPx = (v.end - v.start) / this.plotWidth;
+    const xOf = (t: number): number => GUTTER_W + (t - v.start) / msPerPx;
+
+    if (lane.pending) {
+      const box = this.pendingBox(lane.pending, xOf, scene);
+      if (x >= box.x0 && x <= box.x1) return { kind: "pending", lane, pending: lane.pending };
     }
-    return best?.hit;
+    let best: Marker | undefined;
+    let bestDist = Infinity;
+    for (const m of lane.markers) {
+      const dx = Math.abs(x - xOf(m.t));
+      if (dx <= 5 && Math.abs(ly - markerY(m.kind)) <= 6 && dx < bestDist) {
+        best = m;
+        bestDist = dx;
+      }
+    }
+    if (best) return { kind: "marker", lane, marker: best };
+    if (ly >= 4 && ly <= ROW_H - 4) {
+      for (const run of lane.runs) {
+        for (const a of run.attempts) {
+          const ax0 = xOf(a.start);
+          const ax1 = Math.max(xOf(a.end ?? scene.now ?? a.start), ax0 + MIN_BAR_PX);
+          if (x >= ax0 - 2 && x <= ax1 + 2) return { kind: "attempt", lane, run, attempt: a };
+        }
+      }
+    }
+    for (const run of lane.runs) {
+      if (run.waiting && x >= xOf(run.waiting.earliest) && x <= Math.max(xOf(run.waiting.latest), xOf(run.waiting.earliest) + 2)) return { kind: "waiting", lane, run };
+    }
+    for (const tick of lane.ticks) {
+      const x0 = xOf(tick.start);
+      const w = Math.max(3, Math.min(xOf(tick.end) - x0, 8));
+      if (x >= x0 - 2 && x <= x0 + w + 2) return { kind: "tick", lane, tick };
+    }
+    return undefined;
+  }
+
+  /** Where a pending alarm is drawn: its diamond, or the label at the edge when it is off screen. */
+  private pendingBox(pending: PendingMark, xOf: (t: number) => number, scene: Scene): { x0: number; x1: number; text?: string; tx?: number } {
+    const px = xOf(pending.t);
+    if (px >= GUTTER_W && px <= this.cssWidth) return { x0: px - 7, x1: px + 7 };
+    const right = px > this.cssWidth;
+    const text = right ? `alarm ${formatTime(pending.t)} ▸` : `◂ alarm ${formatTime(pending.t)}`;
+    this.ctx.font = scene.palette.fontSmall;
+    const tw = this.ctx.measureText(text).width;
+    const tx = right ? this.cssWidth - tw - 6 : GUTTER_W + 6;
+    return { x0: tx - 3, x1: tx + tw + 3, text, tx };
   }
 
   /** Draws one frame. */
@@ -285,7 +337,6 @@ export class Renderer {
     ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
     ctx.fillStyle = p.background;
     ctx.fillRect(0, 0, W, H);
-    this.regions = [];
 
     const msPerPx = (v.end - v.start) / this.plotWidth;
     const x = (t: number): number => GUTTER_W + (t - v.start) / msPerPx;
@@ -353,16 +404,17 @@ export class Renderer {
     const selected = scene.selection?.objectKey === lane.key ? scene.selection : null;
     const cy = y + Y_BAR;
 
+    // Runs too narrow to show their parts: one tick each (or for several close together).
+    for (const tick of lane.ticks) {
+      const x0 = x(tick.start);
+      if (x0 < GUTTER_W - 8 || x0 > W + 4) continue;
+      const w = Math.max(3, Math.min(x(tick.end) - x0, 8));
+      batch.path(runColor(tick, p), true).rect(x0, cy - BAR_HALF - 1, w, BAR_HALF * 2 + 2);
+    }
     for (const run of lane.runs) {
       const x0 = x(run.start);
       const x1 = Math.max(x(run.end), x0 + 2);
       if (x1 < GUTTER_W - 4 || x0 > W + 4) continue;
-      if (run.collapsed) {
-        const w = Math.max(3, Math.min(x1 - x0, 8));
-        batch.path(runColor(run, p), true).rect(x0, cy - BAR_HALF - 1, w, BAR_HALF * 2 + 2);
-        this.regions.push({ x0: x0 - 2, y0: y, x1: x0 + w + 2, y1: y + ROW_H, hit: { kind: "run", lane, run }, z: 1 });
-        continue;
-      }
       // Backoff gaps: a dashed line from a failed attempt's end to the next start, with its length when it fits.
       for (const g of run.gaps) {
         const gx0 = x(g.from);
@@ -388,11 +440,10 @@ export class Renderer {
         batch.path(p.retryWindow, false, 1, [4, 2]).rect(wx0 + 0.5, cy - BAR_HALF - 2.5, wx1 - wx0 - 1, BAR_HALF * 2 + 5);
         const label = run.waiting.retryCount !== null ? `retry ${run.waiting.retryCount}` : "retry";
         if (wx1 - wx0 > 50) this.label(label, (wx0 + wx1) / 2, cy + 4, p.foreground, p.fontSmall, "center");
-        this.regions.push({ x0: wx0, y0: y, x1: wx1, y1: y + ROW_H, hit: { kind: "waiting", lane, run }, z: 1 });
       }
       for (const a of run.attempts) {
         const ax0 = x(a.start);
-        const ax1 = Math.max(x(a.end ?? scene.now ?? a.start), ax0 + 2);
+        const ax1 = Math.max(x(a.end ?? scene.now ?? a.start), ax0 + MIN_BAR_PX);
         const color = outcomeColor(a, p);
         batch.path(a.injected ? withAlpha(color, 0.45) : color, true).rect(ax0, cy - BAR_HALF, ax1 - ax0, BAR_HALF * 2);
         if (a.injected) batch.path(color, false, 1, [2, 2]).rect(ax0 + 0.5, cy - BAR_HALF + 0.5, ax1 - ax0 - 1, BAR_HALF * 2 - 1);
@@ -403,24 +454,31 @@ export class Renderer {
           const ex1 = Math.max(x(a.expected.latest), ex0 + 1);
           batch.path(withAlpha(p.retryWindow, 0.8), true).rect(ex0, cy + BAR_HALF + 2, ex1 - ex0, 2);
         }
-        this.regions.push({ x0: ax0 - 2, y0: y + 4, x1: ax1 + 2, y1: y + ROW_H - 4, hit: { kind: "attempt", lane, run, attempt: a }, z: 2 });
       }
       if (selected && selected.runId === run.id) {
         batch.path(p.selection, false, 1.5).rect(x0 - 4, y + 2.5, x1 - x0 + 8, ROW_H - 5);
         const a = run.attempts[selected.attemptIndex];
         if (a) {
           const ax0 = x(a.start);
-          const ax1 = Math.max(x(a.end ?? scene.now ?? a.start), ax0 + 2);
+          const ax1 = Math.max(x(a.end ?? scene.now ?? a.start), ax0 + MIN_BAR_PX);
           batch.path(p.selection, false, 2.5).rect(ax0 - 2, cy - BAR_HALF - 2, ax1 - ax0 + 4, BAR_HALF * 2 + 4);
         }
       }
     }
 
-    // Markers: search matches get a halo first, then each kind in its colour and shape.
+    // Markers: search matches get a halo first, then each kind in its colour and shape. A lane so dense that glyphs
+    // would overlap anyway draws them as thin pixel-aligned bars: the same colours and bands, a fraction of the cost.
+    const dense = lane.markers.length * DENSE_GLYPH_PX > this.plotWidth;
     for (const m of lane.markers) {
       const mx = x(m.t);
       if (mx < GUTTER_W - 6 || mx > W + 6) continue;
       const my = y + markerY(m.kind);
+      if (dense) {
+        const color = m.alert ? p.error : m.kind === "attemptEnd" ? p.ok : markerColor(m.kind, p);
+        if (m.match) batch.path(p.match, true).rect(Math.round(mx) - 3, my - 6, 6, 12);
+        batch.path(color, true).rect(Math.round(mx) - 1, my - 4, 2, 8);
+        continue;
+      }
       const big = m.count > 1 ? 5 : 4;
       if (m.match) {
         const halo = batch.path(p.match, true);
@@ -430,14 +488,14 @@ export class Renderer {
       const color = m.alert ? p.error : m.kind === "attemptEnd" && !m.alert ? p.ok : markerColor(m.kind, p);
       glyph(batch.path(color, !stroked(m.kind), stroked(m.kind) ? 1.5 : 1), m.kind, mx, my, big);
       if (p.contrastBorder && !stroked(m.kind)) glyph(batch.path(p.contrastBorder, false), m.kind, mx, my, big);
-      this.regions.push({ x0: mx - 5, y0: my - 6, x1: mx + 5, y1: my + 6, hit: { kind: "marker", lane, marker: m }, z: 3 });
     }
 
-    // The pending alarm where it will fire, or an arrow to it at the edge.
+    // The pending alarm where it will fire, or a label pointing to it at the edge.
     if (lane.pending) {
-      const px = x(lane.pending.t);
+      const box = this.pendingBox(lane.pending, x, scene);
       const color = lane.pending.overdue ? p.error : p.pending;
-      if (px >= GUTTER_W && px <= W) {
+      if (box.text === undefined || box.tx === undefined) {
+        const px = x(lane.pending.t);
         const d = batch.path(color, lane.pending.overdue, 1.5);
         d.moveTo(px, cy - 6);
         d.lineTo(px + 6, cy);
@@ -447,17 +505,10 @@ export class Renderer {
         const stem = batch.path(withAlpha(color, 0.5), false, 1, [1, 2]);
         stem.moveTo(px + 0.5, y + 2);
         stem.lineTo(px + 0.5, y + ROW_H - 2);
-        this.regions.push({ x0: px - 7, y0: y, x1: px + 7, y1: y + ROW_H, hit: { kind: "pending", lane, pending: lane.pending }, z: 4 });
       } else {
-        const right = px > W;
-        const text = right ? `alarm ${formatTime(lane.pending.t)} ▸` : `◂ alarm ${formatTime(lane.pending.t)}`;
-        ctx.font = scene.palette.fontSmall;
-        const tw = ctx.measureText(text).width;
-        const tx = right ? W - tw - 6 : GUTTER_W + 6;
         ctx.fillStyle = p.background;
-        ctx.fillRect(tx - 3, y + 6, tw + 6, ROW_H - 12);
-        this.label(text, tx, cy + 4, color, p.fontSmall, "left");
-        this.regions.push({ x0: tx - 3, y0: y, x1: tx + tw + 3, y1: y + ROW_H, hit: { kind: "pending", lane, pending: lane.pending }, z: 4 });
+        ctx.fillRect(box.x0, y + 6, box.x1 - box.x0, ROW_H - 12);
+        this.label(box.text, box.tx, cy + 4, color, p.fontSmall, "left");
       }
     }
   }
@@ -553,7 +604,6 @@ export class Renderer {
         ctx.fillStyle = scene.selection?.objectKey === row.key ? p.selection : p.foreground;
         this.fitText(row.label, 28, y + ROW_H / 2, GUTTER_W - 36);
       }
-      this.regions.push({ x0: 0, y0: y, x1: GUTTER_W, y1: y + ROW_H, hit: { kind: "label", row }, z: 0 });
     }
     ctx.strokeStyle = p.border;
     ctx.lineWidth = 1;
@@ -601,11 +651,11 @@ export function describeHit(hit: Hit, now: number | null): string[] {
         "Click to step through this run",
       ];
     }
-    case "run":
+    case "tick":
       return [
-        hit.run.count > 1 ? `${hit.run.count} runs` : `Run · ${hit.run.state}`,
-        `${formatTime(hit.run.start)} – ${formatTime(hit.run.end)}`,
-        hit.run.count > 1 ? "Zoom in to see them apart" : "Click to step through this run",
+        hit.tick.count > 1 ? `${hit.tick.count} runs` : `Run · ${hit.tick.state}`,
+        `${formatTime(hit.tick.start)} – ${formatTime(hit.tick.end)}`,
+        hit.tick.count > 1 ? "Click to zoom in on them" : "Click to step through this run",
       ];
     case "waiting":
       return [

@@ -244,8 +244,9 @@ export async function openTimelinePage(browser: Browser, o: OpenOptions): Promis
       if (closed) return;
       const json = JSON.stringify(message);
       posted.push({ message, bytes: json.length });
-      // The page may be closing: a message that cannot be delivered is dropped, as VS Code drops them too.
-      page.evaluate((j) => window.dispatchEvent(new MessageEvent("message", { data: JSON.parse(j) as unknown })), json).catch(() => undefined);
+      // Delivered as VS Code does, as a `message` event on the window. (Expressions are strings here: this file is
+      // also compiled without the DOM library, for the unit tests.) A page that is closing drops it, as VS Code would.
+      page.evaluate(`window.dispatchEvent(new MessageEvent("message", { data: JSON.parse(${JSON.stringify(json)}) }))`).catch(() => undefined);
     },
   });
   await page.exposeFunction("__toHost", (json: string) => {
@@ -260,8 +261,8 @@ export async function openTimelinePage(browser: Browser, o: OpenOptions): Promis
     posted,
     received,
     firstDraw: async (timeoutMs = 30_000) => {
-      await page.waitForFunction(() => performance.getEntriesByName("timeline:first-draw").length > 0, undefined, { timeout: timeoutMs });
-      return page.evaluate(() => (performance.getEntriesByName("timeline:first-draw")[0] as PerformanceEntry).startTime);
+      await page.waitForFunction(`performance.getEntriesByName("timeline:first-draw").length > 0`, undefined, { timeout: timeoutMs });
+      return Number(await page.evaluate(`performance.getEntriesByName("timeline:first-draw")[0].startTime`));
     },
     close: async () => {
       closed = true;

@@ -1,0 +1,19 @@
+/** Every diagnostic rule, static and runtime, in code order. */
+import type { RuleInfo, RuntimeRule, StaticRule } from "../finding";
+import { alarmAbandoned } from "./alarmAbandoned";
+import { constructorMovedAlarm } from "./constructorMovedAlarm";
+import { constructorSetAlarm } from "./constructorSetAlarm";
+import { deleteAlarmInHandler } from "./deleteAlarmInHandler";
+import { failedEveryAttempt } from "./failedEveryAttempt";
+import { handlerWallTime } from "./handlerWallTime";
+import { lostWakeup } from "./lostWakeup";
+import { partykitRoomId } from "./partykitRoomId";
+
+/** Rules that read a file's source. */
+export const STATIC_RULES: readonly StaticRule[] = [constructorSetAlarm, deleteAlarmInHandler, partykitRoomId];
+
+/** Rules that read what happened in the session. */
+export const RUNTIME_RULES: readonly RuntimeRule[] = [lostWakeup, constructorMovedAlarm, alarmAbandoned, failedEveryAttempt, handlerWallTime];
+
+/** Every rule's identity, by code. */
+export const ALL_RULES: readonly RuleInfo[] = [...STATIC_RULES, ...RUNTIME_RULES].map((r) => r.info).sort((a, b) => a.code.localeCompare(b.code));

@@ -1,0 +1,74 @@
+/**
+ * DOA001: a `setAlarm` that replaced a pending alarm which was due earlier than the new one: the earlier wake-up is
+ * lost (one alarm per object: "If you call setAlarm when there is already one scheduled, it will override the
+ * existing alarm").
+ *
+ * From recorded events, at the call site of the overwrite. Sets from the constructor are DOA003's. The finding
+ * stays while the newest set from that line (for some object) still replaced an earlier alarm, and goes once it
+ * no longer does. Information, not a warning: pushing an alarm later is sometimes the point (a session that expires
+ * after the last write); the evidence says which alarm was lost, and the reader decides.
+ */
+import type { AlarmSetEvent } from "../../../protocol/protocol";
+import type { EventRecord, ObjectView } from "../../model/types";
+import type { SourceLocation } from "../../sourcemap/mapFrame";
+import { andMore, ByLine, objectName, replacedSetPlace, shift, times, when } from "../evidence";
+import { lineKey } from "../finding";
+import type { Finding, RuleInfo, RuntimeContext, RuntimeRule } from "../finding";
+
+export const LOST_WAKEUP: RuleInfo = {
+  code: "DOA001",
+  title: "setAlarm replaced an earlier pending alarm (lost wake-up)",
+  docUrl: "https://developers.cloudflare.com/durable-objects/api/alarms/#setalarm",
+  severity: "information",
+};
+
+/** True for a set that moved a pending alarm later. */
+export function replacedEarlier(e: AlarmSetEvent): boolean {
+  return e.previous !== null && e.previous < e.scheduledTime;
+}
+
+interface Evidence {
+  obj: ObjectView;
+  newest: EventRecord<AlarmSetEvent>;
+  count: number;
+}
+
+export const lostWakeup: RuntimeRule = {
+  info: LOST_WAKEUP,
+  check(ctx: RuntimeContext): Finding[] {
+    const byLine = new ByLine<Evidence>();
+    for (const obj of ctx.objects) {
+      const perLine = new Map<string, { location: SourceLocation; newest: EventRecord<AlarmSetEvent>; count: number }>();
+      for (const rec of obj.history) {
+        const e = rec.event;
+        if (e.kind !== "alarm.set" || e.origin !== "user" || e.inConstructor) continue;
+        const location = ctx.locate(rec, obj.key);
+        if (!location) continue;
+        const key = lineKey(location);
+        const slot = perLine.get(key) ?? { location, newest: rec as EventRecord<AlarmSetEvent>, count: 0 };
+        slot.newest = rec as EventRecord<AlarmSetEvent>;
+        if (replacedEarlier(e)) slot.count++;
+        perLine.set(key, slot);
+      }
+      for (const slot of perLine.values()) {
+        if (replacedEarlier(slot.newest.event)) byLine.add(slot.location, { obj, newest: slot.newest, count: slot.count });
+      }
+    }
+    return byLine.entries().map(({ location, items }) => {
+      const [first] = items as [Evidence, ...Evidence[]];
+      const e = first.newest.event;
+      const previous = e.previous ?? e.scheduledTime;
+      const related = replacedSetPlace(first.obj, first.newest, ctx);
+      return {
+        rule: LOST_WAKEUP,
+        location,
+        message:
+          `setAlarm() replaced a pending alarm that was due earlier: ${objectName(first.obj)}'s alarm for ${when(previous, ctx.now)} ` +
+          `was moved ${shift(previous, e.scheduledTime)}, to ${when(e.scheduledTime, ctx.now)}, so the earlier wake-up is lost ` +
+          `(${times(first.count)} from this line${andMore(items.length - 1)}). If the earlier alarm must still run, ` +
+          "check getAlarm() and keep the sooner time.",
+        ...(related ? { related: [related] } : {}),
+      };
+    });
+  },
+};

@@ -1,0 +1,147 @@
+/**
+ * CodeLenses where the alarm code is: above each Durable Object class's `alarm(` (PartyKit's `onAlarm(`), "Fire now"
+ * and the live state of the class's objects ("next in 2m 10s · last: failed, retry 2 of 6"); above each `setAlarm(`,
+ * how often it ran in this session and when last. Shown only while connected, for classes the connected Worker
+ * declares.
+ *
+ * Live without flicker: the lenses' positions come from the document alone, so a refresh only retitles them; and a
+ * refresh is asked for at most once a second, and only when some visible document's lens text would change.
+ */
+import * as vscode from "vscode";
+import type { AlarmSetEvent } from "../../protocol/protocol";
+import { Disposable } from "../common/lifecycle";
+import type { AlarmModel } from "../model/alarmModel";
+import type { EventRecord } from "../model/types";
+import type { SourceLocator } from "../sourcemap/sourceLocator";
+import { EditorCommands, objectsOfClass } from "./editorCommands";
+import { FIRE_NOW_TITLE, handlerStatusText, setAlarmLensText } from "./lensText";
+import type { OutlineCache } from "./outlineCache";
+import type { Span } from "./outline";
+import { isWorkspaceSource } from "./workspaceSources";
+
+/** Least time between two refreshes the provider asks for. */
+const REFRESH_MS = 1000;
+
+/** One lens before it becomes a `vscode.CodeLens`: where, what it says, what it does. */
+interface LensSpec {
+  readonly span: Span;
+  readonly title: string;
+  readonly command: string;
+  readonly args: unknown[];
+  readonly tooltip: string;
+}
+
+function toRange(span: Span): vscode.Range {
+  return new vscode.Range(span.start.line, span.start.character, span.end.line, span.end.character);
+}
+
+/** The classes the connected Worker declares (its newest `hello`), and that Worker's name. */
+function declaredClasses(model: AlarmModel): { worker: string | undefined; names: Set<string> } {
+  const worker = model.currentSession?.worker;
+  const view = model.workers().find((w) => w.name === worker);
+  return { worker, names: new Set(view?.classes.map((c) => c.className) ?? []) };
+}
+
+/** Provides the alarm CodeLenses and decides when they need a refresh. */
+export class AlarmCodeLensProvider extends Disposable implements vscode.CodeLensProvider {
+  private readonly changeEmitter = this._register(new vscode.EventEmitter<void>());
+  readonly onDidChangeCodeLenses = this.changeEmitter.event;
+  /** What each document's lenses said when last provided: a refresh is needed only when this would change. */
+  private readonly provided = new Map<string, string>();
+  private readonly timer: ReturnType<typeof setInterval>;
+
+  constructor(
+    private readonly model: AlarmModel,
+    private readonly locator: SourceLocator,
+    private readonly outlines: OutlineCache,
+    private readonly clock: () => number = Date.now,
+  ) {
+    super();
+    // One clock drives every refresh: model changes, located events and countdowns all show up on its next tick.
+    this.timer = setInterval(() => this.tick(), REFRESH_MS);
+    this._register({ dispose: () => clearInterval(this.timer) });
+    this._register(vscode.workspace.onDidCloseTextDocument((d) => this.provided.delete(d.uri.toString())));
+  }
+
+  provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
+    const specs = this.specs(document);
+    this.provided.set(document.uri.toString(), signature(specs));
+    return specs.map(
+      (s) => new vscode.CodeLens(toRange(s.span), { title: s.title, command: s.command, arguments: s.args, tooltip: s.tooltip }),
+    );
+  }
+
+  /** The lenses of a document now. Empty while not connected. */
+  specs(document: vscode.TextDocument): LensSpec[] {
+    if (this.model.connection.kind !== "connected" || !isWorkspaceSource(document)) return [];
+    const { worker, names } = declaredClasses(this.model);
+    if (names.size === 0) return [];
+    const outline = this.outlines.forText(document.uri.fsPath, document.version, document.getText());
+    const now = this.clock();
+    const session = this.model.currentSession?.id;
+    const sets = this.setsByLine(document.uri.fsPath, session);
+    const out: LensSpec[] = [];
+    for (const c of outline.classes) {
+      if (!names.has(c.name)) continue;
+      if (c.handler) {
+        const objects = objectsOfClass(this.model, c.name, worker);
+        out.push({
+          span: c.handler.span,
+          title: FIRE_NOW_TITLE,
+          command: EditorCommands.fireNowForClass,
+          args: [c.name, worker],
+          tooltip: `Set the alarm of ${objects.length === 1 ? "this" : "a"} ${c.name} for now: the runtime runs ${c.handler.name}() with real retries`,
+        });
+        out.push({
+          span: c.handler.span,
+          title: handlerStatusText(objects, (o) => this.model.status(o, now), now),
+          command: EditorCommands.openTimelineForClass,
+          args: [c.name, worker],
+          tooltip: `Open the timeline of ${c.name}`,
+        });
+      }
+      for (const call of c.calls) {
+        if (call.kind !== "setAlarm") continue;
+        out.push({
+          span: call.span,
+          title: setAlarmLensText(sets.get(call.span.start.line + 1) ?? [], now),
+          // A lens without a command id is shown as plain text: this one only informs.
+          command: "",
+          args: [],
+          tooltip: "alarm.set events of this session whose call site is this line",
+        });
+      }
+    }
+    return out;
+  }
+
+  /** `alarm.set` events of the session located in a file, by 1-based line. */
+  private setsByLine(file: string, session: string | undefined): Map<number, EventRecord<AlarmSetEvent>[]> {
+    const out = new Map<number, EventRecord<AlarmSetEvent>[]>();
+    for (const located of this.locator.eventsIn(file)) {
+      const rec = located.record;
+      if (rec.event.kind !== "alarm.set" || rec.event.origin !== "user" || rec.session !== session) continue;
+      const list = out.get(located.location.line);
+      if (list) list.push(rec as EventRecord<AlarmSetEvent>);
+      else out.set(located.location.line, [rec as EventRecord<AlarmSetEvent>]);
+    }
+    return out;
+  }
+
+  /** Asks for a refresh when a visible document's lenses would now read differently. */
+  private tick(): void {
+    for (const editor of vscode.window.visibleTextEditors) {
+      const key = editor.document.uri.toString();
+      const before = this.provided.get(key);
+      if (before === undefined) continue;
+      if (signature(this.specs(editor.document)) !== before) {
+        this.changeEmitter.fire();
+        return;
+      }
+    }
+  }
+}
+
+function signature(specs: readonly LensSpec[]): string {
+  return specs.map((s) => `${s.span.start.line}:${s.title}`).join("\n");
+}

@@ -1,0 +1,126 @@
+import type { ChildProcess } from "node:child_process";
+import { relative, resolve } from "node:path";
+import { LauncherError } from "./errors";
+
+/**
+ * What `wrangler dev` and `partykit dev` have in common for the launcher: a child in its own process group whose
+ * output is kept to explain a failure, a health URL polled until the Worker answers, and a stop that ends the whole
+ * group (the runtime's workerd included).
+ */
+
+/** How long the runtime gets to build and start before the launcher gives up. */
+export const READY_TIMEOUT_MS = 120_000;
+/** Lines of output kept to explain a failure. */
+const TAIL_LINES = 60;
+
+export function stripAnsi(s: string): string {
+  // eslint-disable-next-line no-control-regex -- ANSI colour and cursor codes are control characters by definition
+  return s.replace(/\u001b\[[0-9;]*[A-Za-z]/g, "");
+}
+
+/**
+ * Watches a runtime's output: keeps the last lines, and the build errors printed before the Worker was ready
+ * (esbuild's `[ERROR]` line, then the file and line on a line of its own, relative to `buildDir`).
+ */
+export class OutputWatcher {
+  readonly tail: string[] = [];
+  private readonly errorLines: string[] = [];
+  ready = false;
+
+  constructor(
+    private readonly buildDir: string,
+    private readonly projectDir: string,
+  ) {}
+
+  take(text: string): void {
+    for (const raw of text.split("\n")) {
+      const line = stripAnsi(raw);
+      if (line.trim() === "") continue;
+      this.tail.push(line);
+      if (this.tail.length > TAIL_LINES) this.tail.shift();
+      if (this.ready) continue;
+      const error = /\[ERROR\]\s*(.*)$/.exec(line);
+      if (error && this.errorLines.length < 4) this.errorLines.push(error[1]!.trim());
+      const where = /^\s*((?:\.\.?\/)+[^\s:]+:\d+:\d+):?\s*$/.exec(line);
+      if (where && this.errorLines.length > 0 && this.errorLines.length < 6) this.errorLines.push(`at ${this.projectRelative(where[1]!)}`);
+    }
+  }
+
+  /** The build error, as one line, when the runtime printed one. */
+  buildError(): string | undefined {
+    if (this.errorLines.length === 0) return undefined;
+    return this.errorLines.filter((l) => !/^Build failed with/.test(l)).join(" ") || this.errorLines[0];
+  }
+
+  /** esbuild reports paths relative to the folder it built from; a user wants them relative to the project. */
+  private projectRelative(location: string): string {
+    const [file, ...rest] = location.split(":");
+    return [relative(this.projectDir, resolve(this.buildDir, file!)), ...rest].join(":");
+  }
+}
+
+/** Polls `healthUrl` until it answers `{ok: true}`; fails early when the child exits or the build failed. */
+export async function waitReady(healthUrl: string, exited: Promise<number>, buildError: () => string | undefined, runtimeName: string): Promise<void> {
+  let exitCode: number | undefined;
+  void exited.then((c) => (exitCode = c));
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (exitCode !== undefined) throw new LauncherError("wrangler-exited", `${runtimeName} exited with code ${exitCode} before your Worker was ready`);
+    if (buildError() !== undefined) {
+      // Give the runtime a moment: a first build error is sometimes followed by a successful rebuild.
+      await delay(1500);
+      if (!(await answers(healthUrl))) throw new LauncherError("build-failed", "build failed");
+    }
+    if (await answers(healthUrl)) return;
+    await delay(250);
+  }
+  throw new LauncherError("not-ready", `your Worker did not answer on ${healthUrl} within ${READY_TIMEOUT_MS / 1000} s`);
+}
+
+async function answers(url: string): Promise<boolean> {
+  try {
+    const r = await fetch(url, { signal: AbortSignal.timeout(2000) });
+    const body = (await r.json()) as { ok?: unknown };
+    return r.ok && body.ok === true;
+  } catch {
+    return false;
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Resolves with the child's exit code (128 when a signal ended it). */
+export function exitOf(child: ChildProcess): Promise<number> {
+  return new Promise<number>((res) => child.once("exit", (code, signal) => res(code ?? (signal ? 128 : 1))));
+}
+
+/** SIGTERM to the child's whole process group, SIGKILL after a grace period. */
+export async function stopGroup(child: ChildProcess, exited: Promise<number>): Promise<number> {
+  const pid = child.pid;
+  if (pid === undefined || child.exitCode !== null || child.signalCode !== null) return exited;
+  const signal = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(-pid, sig);
+    } catch {
+      // already gone
+    }
+  };
+  signal("SIGTERM");
+  const timer = setTimeout(() => signal("SIGKILL"), 5000);
+  const code = await exited;
+  clearTimeout(timer);
+  // workerd may outlive its parent's own exit for a moment; make sure nothing of the group is left.
+  signal("SIGKILL");
+  return code;
+}
+
+/** Rethrows a start-up failure with the runtime's last lines attached, as the CLI prints them. */
+export function explainStartFailure(e: unknown, output: OutputWatcher): never {
+  if (e instanceof LauncherError && e.code === "build-failed") {
+    throw new LauncherError("build-failed", `your Worker failed to build: ${output.buildError() ?? "see the output above"}`, output.tail.join("\n"));
+  }
+  if (e instanceof LauncherError && e.code === "wrangler-exited") throw new LauncherError("wrangler-exited", e.message, output.tail.join("\n"));
+  throw e;
+}

@@ -1,0 +1,158 @@
+/**
+ * The timeline webview in headless Chromium (the real page, CSP and bundle; see test/bench/webviewHarness.ts): values
+ * and messages that came from a Worker are shown as text and never run, and the keyboard steps through a run.
+ * Needs `node scripts/build.mjs` first (for dist/webview/timeline.js) and /usr/bin/chromium (skipped without).
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import type { Browser, Page } from "playwright-core";
+import type { StoragePutEvent, StorageSqlEvent } from "../../protocol/protocol";
+import { AlarmModel } from "../../extension/model/alarmModel";
+import { objectKey } from "../../extension/model/objectEntry";
+import { chromiumAvailable, launchChromium, openTimelinePage, REPO } from "../bench/webviewHarness";
+import type { TimelinePage } from "../bench/webviewHarness";
+import { EventBuilder, hello, obj, retryYes, T0 } from "./builders";
+
+/** Markup and script in every shape a Worker could hand us. Any of them running sets `window.__pwned`. */
+const IMG = `<img src=x onerror="window.__pwned='img'">`;
+const SCRIPT = `</script><script>window.__pwned='script'</script>`;
+const SVG = `<svg onload="window.__pwned='svg'"></svg>`;
+const HOSTILE = `${IMG}${SCRIPT}${SVG}`;
+
+function hostileModel(): { model: AlarmModel; key: string } {
+  const model = new AlarmModel();
+  model.applyHello(hello(), T0);
+  const ev = new EventBuilder();
+  const room = obj("Room", { name: `lobby ${IMG}` });
+  const put = (key: string, text: string, inHandler: boolean): StoragePutEvent => {
+    const e = ev.put(room, key, null, { inHandler });
+    e.entries = [{ key, value: { kind: "json", text, truncated: false } }];
+    return e;
+  };
+  const sql: StorageSqlEvent = { ...ev.sql(room, `INSERT INTO t VALUES ('${SCRIPT}')`, { inHandler: true }) };
+  model.applyEvents([
+    ev.wake(room),
+    put(HOSTILE, JSON.stringify("before"), false),
+    ev.set(room, T0 + 10),
+    ev.tick(10).start(room),
+    put(HOSTILE, JSON.stringify(`${HOSTILE} ${"x".repeat(300)}`), true),
+    sql,
+    ev.tick(15).end(room, { outcome: "error", error: { name: "Error", message: HOSTILE, stack: `Error: ${HOSTILE}\n    at alarm (${SVG}.ts:1:1)\n    at ${IMG}` }, retry: retryYes(1, ev.at) }),
+  ]);
+  ev.tick(2200);
+  model.applyEvents([ev.start(room, { retryCount: 1 }), ev.tick(5).end(room)]);
+  return { model, key: objectKey("app", room.className, room.id) };
+}
+
+/**
+ * Evaluates an expression in the page. Expressions are strings because this file is compiled without the DOM library
+ * (the unit tests run in Node); the page is the real browser.
+ */
+async function js<T>(page: Page, expression: string): Promise<T> {
+  return (await page.evaluate(expression)) as T;
+}
+
+/** Waits until an expression is true in the page. */
+async function until(page: Page, expression: string): Promise<void> {
+  await page.waitForFunction(expression, undefined, { timeout: 15_000 });
+}
+
+const POSITION = `document.querySelector("#detail .step-position")?.textContent`;
+
+describe("timeline webview (headless Chromium)", function () {
+  this.timeout(60_000);
+  let browser: Browser | undefined;
+  let tp: TimelinePage | undefined;
+  const violations: string[] = [];
+  const errors: string[] = [];
+
+  before(async function () {
+    if (!chromiumAvailable()) this.skip();
+    browser = await launchChromium();
+  });
+
+  after(async () => {
+    await tp?.close();
+    await browser?.close();
+  });
+
+  it("shows Worker text as text: markup in keys, values, errors, stacks, SQL and names never becomes elements or runs", async () => {
+    const { model, key } = hostileModel();
+    tp = await openTimelinePage(browser as Browser, { model, theme: "dark", outDir: join(REPO, "out", "test-webview"), host: { clock: () => T0 + 5000 } });
+    tp.page.on("pageerror", (e) => errors.push(e.message));
+    tp.page.on("console", (m) => {
+      if (m.type() === "error") errors.push(m.text());
+    });
+    await js(tp.page, `document.addEventListener("securitypolicyviolation", (e) => (window.__csp ??= []).push(e.violatedDirective + " " + e.blockedURI))`);
+    await tp.firstDraw();
+    tp.host.focus(key);
+    await until(tp.page, `${POSITION} !== undefined`);
+    // The failed attempt: its error, stack and the storage it changed.
+    await tp.page.keyboard.press("Home");
+    await until(tp.page, `${POSITION}?.startsWith("Attempt 1")`);
+
+    const text = await js<Record<string, string | string[] | undefined>>(
+      tp.page,
+      `({
+        title: document.querySelector("#detail .object-name")?.textContent,
+        message: document.querySelector("#detail .error-message")?.textContent,
+        frames: [...document.querySelectorAll("#detail .stack li")].map((li) => li.textContent),
+        key: document.querySelector("#detail .storage-diff th.key")?.textContent,
+        after: document.querySelector("#detail .storage-diff td.after .value-text")?.textContent,
+        before: document.querySelector("#detail .storage-diff td.before .value-text")?.textContent,
+        sql: document.querySelector("#detail .sql-query")?.textContent,
+      })`,
+    );
+    assert.equal(text.title, `lobby ${IMG}`);
+    assert.equal(text.message, `Error: ${HOSTILE}`);
+    assert.deepEqual(text.frames, [`at alarm (${SVG}.ts:1:1)`, `at ${IMG}`]);
+    assert.match(String(text.key), /^<img src=x onerror=/);
+    assert.equal(text.before, JSON.stringify("before"));
+    assert.ok(String(text.after).endsWith("…"), "a long value is cut, with a way to see all of it");
+    assert.equal(text.sql, `INSERT INTO t VALUES ('${SCRIPT}')`);
+
+    // "Show all" shows the whole value, still as text.
+    await tp.page.click("#detail .storage-diff td.after .show-all");
+    const full = await js<string>(tp.page, `document.querySelector("#detail .storage-diff td.after .value-text")?.textContent`);
+    assert.equal(full, JSON.stringify(`${HOSTILE} ${"x".repeat(300)}`));
+
+    // Hovering the lanes shows tooltips built from the same text.
+    await tp.page.mouse.move(400, 120);
+    await tp.page.mouse.move(600, 300);
+
+    const dom = await js<{ pwned?: string; imgs: number; svgs: number; scripts: number; csp: string[] }>(
+      tp.page,
+      `({
+        pwned: window.__pwned,
+        imgs: document.querySelectorAll("img").length,
+        svgs: document.querySelectorAll("svg").length,
+        scripts: document.querySelectorAll("script").length,
+        csp: window.__csp ?? [],
+      })`,
+    );
+    assert.equal(dom.pwned, undefined, "no hostile markup ran");
+    assert.equal(dom.imgs, 0);
+    assert.equal(dom.svgs, 0);
+    assert.equal(dom.scripts, 2, "only the page's own scripts: the prelude and the bundle");
+    violations.push(...dom.csp);
+    assert.deepEqual(violations, [], "the page itself never needs what the CSP forbids");
+    assert.deepEqual(errors, []);
+  });
+
+  it("steps through the run with the keyboard and the buttons", async () => {
+    assert.ok(tp, "the previous test opened the page");
+    const page = tp.page;
+    await page.keyboard.press("End");
+    await until(page, `${POSITION}?.startsWith("Attempt 2")`);
+    assert.equal(await js(page, POSITION), "Attempt 2 · 2 of 2");
+    assert.equal(await js(page, `document.querySelector('#detail [data-fact="trigger"] dd')?.textContent`), "retry");
+    assert.match(await js<string>(page, `document.querySelector('#detail [data-fact="expected"] dd')?.textContent ?? ""`), /started inside it$/);
+    await page.keyboard.press("[");
+    await until(page, `${POSITION}?.startsWith("Attempt 1")`);
+    await page.click('#detail [data-step="next"]');
+    await until(page, `${POSITION}?.startsWith("Attempt 2")`);
+    assert.equal(await js(page, `document.querySelector('#detail [data-step="next"]')?.hasAttribute("disabled")`), true);
+    const sent = tp.received.filter((m): m is { type: string; to?: string } => typeof m === "object" && m !== null && "type" in m).filter((m) => m.type === "step").map((m) => m.to);
+    assert.deepEqual(sent, ["first", "last", "previous", "next"]);
+  });
+});

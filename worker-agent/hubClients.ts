@@ -1,0 +1,197 @@
+import { checkCommand, HEALTH_PATH, INSPECTOR_PATH, MAX_CLIENT_FRAME_BYTES, PROTOCOL_VERSION } from "../protocol/protocol";
+import type { Command, HelloMessage, ServerMessage } from "../protocol/protocol";
+import type { AgentRuntime } from "./runtime";
+
+declare const __AGENT_VERSION__: string;
+/** Set by the build; "dev" when the sources are bundled some other way (a user wrapping classes by hand). */
+export const AGENT_VERSION = typeof __AGENT_VERSION__ === "string" ? __AGENT_VERSION__ : "dev";
+
+/** How often the hub looks for new events while an editor is connected. Objects never call the hub themselves. */
+const PUMP_INTERVAL_MS = 25;
+/** Most events in one `events` frame. */
+const EVENTS_PER_FRAME = 500;
+
+/** The one thing the hub does with a socket: send text. Both a workerd `WebSocket` and a PartyKit connection fit. */
+export interface ClientSocket {
+  send(message: string): void;
+}
+
+interface Client {
+  socket: ClientSocket;
+  cursor: number;
+}
+
+/** Compares two strings in time that depends only on their lengths. */
+export function sameSecret(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}
+
+function presentedToken(request: Request): string | null {
+  const auth = request.headers.get("Authorization");
+  if (auth?.startsWith("Bearer ")) return auth.slice("Bearer ".length).trim();
+  return new URL(request.url).searchParams.get("token");
+}
+
+/** A plain-text refusal, sent before any upgrade, so a refused client never receives data. */
+export function refuse(status: number, message: string): Response {
+  return new Response(`${message}\n`, { status, headers: { "content-type": "text/plain; charset=utf-8" } });
+}
+
+/** The health probe's answer: says only that the agent is up and which protocol it speaks. */
+export function healthResponse(runtime: AgentRuntime): Response {
+  return Response.json({ ok: true, protocol: PROTOCOL_VERSION, worker: runtime.options.worker });
+}
+
+/**
+ * The refusals of an inspector handshake, in order, or null when the request may be upgraded. A browser always sends
+ * Origin on a WebSocket handshake and the extension never does, so refusing it keeps web pages the user visits from
+ * reaching the inspector on localhost.
+ */
+export function refuseHandshake(request: Request, runtime: AgentRuntime, sessionFile: string): Response | null {
+  if (request.headers.has("Origin")) return refuse(403, "alarm-inspector: connections from browsers are refused");
+  const token = presentedToken(request);
+  if (!token || !sameSecret(token, runtime.options.token)) {
+    return refuse(401, `alarm-inspector: missing or wrong token; read it from ${sessionFile}`);
+  }
+  if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
+    return refuse(426, "alarm-inspector: this endpoint speaks WebSocket only");
+  }
+  return null;
+}
+
+/** The answer to a path under the agent's prefix that is neither the socket nor the health probe. */
+export function unknownEndpoint(path: string, socketPath = INSPECTOR_PATH, healthPath = HEALTH_PATH): Response {
+  return refuse(404, `alarm-inspector: no such endpoint ${path}; the inspector is at ${socketPath}, health at ${healthPath}`);
+}
+
+/**
+ * The editor connections of one hub and everything said on them: `hello`, the event pump, and commands in, results
+ * out. Which object a command reaches, and how, is the hub's business (`run`): a Durable Object hub calls RPC, a
+ * PartyKit hub fetches the room.
+ */
+export class HubClients {
+  private readonly clients = new Set<Client>();
+  private pump: ReturnType<typeof setInterval> | undefined;
+  private pumpedVersion = -1;
+
+  constructor(
+    private readonly runtime: AgentRuntime,
+    private readonly run: (command: Command) => Promise<unknown>,
+  ) {}
+
+  /** Takes a new, accepted socket: greets it, sends what the buffer holds, and keeps it pumped. */
+  add(socket: ClientSocket): Client {
+    const client: Client = { socket, cursor: 0 };
+    this.clients.add(client);
+    this.runtime.clients++;
+    this.send(client, this.hello());
+    this.flush(client);
+    this.startPump();
+    return client;
+  }
+
+  /** Forgets a socket that closed or failed; the last one gone stops the pump. */
+  remove(client: Client): void {
+    if (!this.clients.delete(client)) return;
+    this.runtime.clients--;
+    if (this.clients.size === 0 && this.pump !== undefined) {
+      clearInterval(this.pump);
+      this.pump = undefined;
+    }
+  }
+
+  /** Handles one frame from a client: a command gets its result, anything else an `error`. */
+  async onFrame(client: Client, data: string | ArrayBuffer | ArrayBufferView): Promise<void> {
+    if (typeof data !== "string") {
+      this.send(client, { type: "error", error: "binary frames are not accepted; send JSON text" });
+      return;
+    }
+    // Worst case 3 bytes a UTF-16 unit: only count exactly when the cheap bound is not enough.
+    const bytes = data.length * 3 <= MAX_CLIENT_FRAME_BYTES ? data.length : new TextEncoder().encode(data).byteLength;
+    if (bytes > MAX_CLIENT_FRAME_BYTES) {
+      this.send(client, { type: "error", error: `frame of ${bytes} bytes refused; the limit is ${MAX_CLIENT_FRAME_BYTES} bytes` });
+      return;
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(data);
+    } catch (e) {
+      this.send(client, { type: "error", error: `malformed frame, not JSON: ${(e as Error).message}` });
+      return;
+    }
+    const check = checkCommand(parsed);
+    if (!check.ok) {
+      if (check.id !== undefined) this.send(client, { type: "result", id: check.id, ok: false, error: check.error });
+      else this.send(client, { type: "error", error: check.error });
+      return;
+    }
+    const reply = await this.run(check.command).then(
+      (value) => ({ type: "result" as const, id: check.command.id, ok: true as const, value }),
+      (e: unknown) => ({ type: "result" as const, id: check.command.id, ok: false as const, error: errorText(e) }),
+    );
+    this.send(client, reply);
+  }
+
+  private hello(): HelloMessage {
+    const { options } = this.runtime;
+    return {
+      type: "hello",
+      protocol: PROTOCOL_VERSION,
+      worker: options.worker,
+      classes: options.classes,
+      agentVersion: AGENT_VERSION,
+      sessionStartedAt: this.runtime.startedAt,
+      bufferSize: this.runtime.buffer.capacity,
+      runtime: options.runtime ?? "wrangler",
+      ...(options.alarmsPersist === false ? { alarmsPersist: false } : {}),
+    };
+  }
+
+  private startPump(): void {
+    if (this.pump !== undefined) return;
+    this.pump = setInterval(() => {
+      if (this.runtime.buffer.version === this.pumpedVersion) return;
+      this.pumpedVersion = this.runtime.buffer.version;
+      for (const client of this.clients) this.flush(client);
+    }, PUMP_INTERVAL_MS);
+  }
+
+  /** Sends every event the client has not seen, in frames of bounded size. */
+  private flush(client: Client): void {
+    for (;;) {
+      const { events, cursor } = this.runtime.buffer.readSince(client.cursor, EVENTS_PER_FRAME, Date.now());
+      if (events.length === 0) return;
+      client.cursor = cursor;
+      if (!this.send(client, { type: "events", events })) return;
+    }
+  }
+
+  private send(client: Client, message: ServerMessage): boolean {
+    try {
+      client.socket.send(JSON.stringify(message));
+      return true;
+    } catch {
+      this.remove(client);
+      return false;
+    }
+  }
+}
+
+/** An error's message, for a result meant for a person. */
+export function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** `p`, or a rejection with `message()` after `ms`. */
+export function withTimeout<T>(p: Promise<T>, ms: number, message: () => string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message())), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => {
+    if (timer !== undefined) clearTimeout(timer);
+  });
+}
