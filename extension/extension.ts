@@ -3,9 +3,12 @@ import { ObjectCommands } from "./commands/objectCommands";
 import { Commands, ContextKeys } from "./common/ids";
 import { Log } from "./common/log";
 import { readSettings, SECTION } from "./common/settings";
+import { registerEditorFeatures } from "./editor/editorFeatures";
 import { AlarmModel } from "./model/alarmModel";
 import type { ObjectKey } from "./model/types";
 import { SessionManager } from "./session/sessionManager";
+import { exportSession, openSessionFile } from "./timeline/sessionFile";
+import { registerTimelineSerializer, TimelinePanel } from "./timeline/timelinePanel";
 import { AlarmsTreeProvider } from "./views/alarmsTree";
 import { AlarmsStatusBar } from "./views/statusBar";
 
@@ -29,19 +32,22 @@ export function activate(context: vscode.ExtensionContext): AlarmInspectorApi {
   const sessions = new SessionManager(context, model, log);
   context.subscriptions.push(sessions, ...SessionManager.registerCommands(sessions));
 
+  context.subscriptions.push(...registerEditorFeatures(context, model, sessions));
+
   const tree = new AlarmsTreeProvider(model);
   context.subscriptions.push(tree, new AlarmsStatusBar(model));
   const hasObjects = model.onDidChange(() => void vscode.commands.executeCommand("setContext", ContextKeys.hasObjects, model.objects().length > 0));
   context.subscriptions.push({ dispose: () => hasObjects.dispose() });
 
-  const openTimeline = (key?: ObjectKey) => {
-    void key;
-    void vscode.window.showInformationMessage("The timeline view is not available in this build yet.");
-  };
+  const openTimeline = (key?: ObjectKey) => TimelinePanel.show(context.extensionUri, model, key ? { focus: key } : {});
+  context.subscriptions.push(registerTimelineSerializer(context, model));
   const objectCommands = new ObjectCommands(model, sessions.connection, log);
   context.subscriptions.push(
     ...objectCommands.register(openTimeline),
     vscode.commands.registerCommand(Commands.refresh, () => tree.refresh()),
+    // Both take a Uri when called programmatically (a test, a link); from the palette they ask with a dialog.
+    vscode.commands.registerCommand(Commands.exportSession, (uri?: unknown) => exportSession(model, uri instanceof vscode.Uri ? uri : undefined)),
+    vscode.commands.registerCommand(Commands.openSessionFile, (uri?: unknown) => openSessionFile(context.extensionUri, uri instanceof vscode.Uri ? uri : undefined)),
     vscode.commands.registerCommand(Commands.showLog, () => log.show()),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration(SECTION)) log.info("settings changed; they apply to the next start");

@@ -40,6 +40,23 @@ if (!production) {
   builds.push({ ...common, entryPoints: tests, outdir: "out/test", outbase: "test", platform: "node", format: "cjs", target: "node18", external: ["vscode", "mocha", "playwright-core", "esbuild"] });
 }
 
+/** The webview's icons: codicons ship inside the VSIX, which has no node_modules. */
+function copyCodicons() {
+  const from = "node_modules/@vscode/codicons/dist";
+  mkdirSync("dist/webview", { recursive: true });
+  for (const name of ["codicon.css", "codicon.ttf"]) {
+    const bytes = readFileSync(join(from, name));
+    let same = false;
+    try {
+      same = readFileSync(join("dist/webview", name)).equals(bytes);
+    } catch {
+      // not copied yet
+    }
+    if (!same) writeFileSync(join("dist/webview", name), bytes);
+  }
+}
+
+copyCodicons();
 if (watch) {
   for (const b of builds) await (await esbuild.context(b)).watch();
   console.log("watching…");

@@ -13,6 +13,7 @@ const PROJECTS = [
   "test/unit",
   "test/runtime",
   "test/editor",
+  "test/bench",
   "examples",
   "examples/partyserver",
   "test/fixtures/conformance",

@@ -202,6 +202,18 @@ export interface ClassChoice {
   objects: number;
 }
 
+/** A run offered in the side panel when nothing is selected, so a run can be picked without the canvas. */
+export interface RunSummary {
+  objectKey: string;
+  runId: string;
+  objectLabel: string;
+  className: string;
+  state: RunStateName;
+  attempts: number;
+  /** Its first attempt's start. */
+  start: number;
+}
+
 /** A stack frame, parsed from an error's stack text. */
 export interface StackFrame {
   /** The line as the runtime printed it (trimmed). */
@@ -306,6 +318,8 @@ export interface StateMessage {
   now: number | null;
   /** Objects with a lane, events held, and events lost (dropped by the agent or the model's bounds). */
   counts: { lanes: number; events: number; lost: number };
+  /** The newest run of each shown object, those that failed or retried first, then the newest; at most 12. */
+  recentRuns: RunSummary[];
   /** Row to scroll into view (an object asked for by `TimelinePanel.show`), once. */
   reveal?: number;
   /** The session file an offline panel shows (a URI string): the webview saves it so a restored panel reopens it. */
@@ -563,6 +577,7 @@ export const isStateMessage = guard<StateMessage>(
     (m.extent === null || (isRecord(m.extent) && isFiniteNumber(m.extent.min) && isFiniteNumber(m.extent.max))) &&
     (m.now === null || isFiniteNumber(m.now)) &&
     isRecord(m.counts) &&
+    Array.isArray(m.recentRuns) &&
     (m.reveal === undefined || Number.isInteger(m.reveal)) &&
     (m.sessionFile === undefined || typeof m.sessionFile === "string"),
 );

@@ -5,6 +5,8 @@
  */
 import type { AlarmModel } from "../model/alarmModel";
 import type { Disposable } from "../model/events";
+import { objectLabel } from "../model/objectLabel";
+import { runState } from "../model/runs";
 import type { ModelChange, ObjectKey } from "../model/types";
 import {
   EMPTY_FILTER,
@@ -22,6 +24,7 @@ import {
 } from "./protocol";
 import type {
   OpenFrameMessage,
+  RunSummary,
   StackFrame,
   StateMessage,
   StepDetail,
@@ -73,6 +76,34 @@ export interface TimelineSelection {
   atLast: boolean;
 }
 
+/** Runs listed in the side panel when nothing is selected. */
+const RECENT_RUNS = 12;
+
+/** A run worth a look first: it failed or retried (more than one attempt, or not a success). */
+function troubled(s: RunSummary): boolean {
+  return s.attempts > 1 || (s.state !== "succeeded" && s.state !== "running");
+}
+
+/** The newest run of each of the objects, troubled ones first, newest first within each group. */
+export function recentRuns(model: Pick<TimelineModel, "getObject">, keys: Iterable<ObjectKey>): RunSummary[] {
+  const out: RunSummary[] = [];
+  for (const key of keys) {
+    const o = model.getObject(key);
+    const run = o?.runs[o.runs.length - 1];
+    if (!o || !run || run.attempts.length === 0) continue;
+    out.push({
+      objectKey: key,
+      runId: run.id,
+      objectLabel: objectLabel(o.ref),
+      className: o.ref.className,
+      state: runState(run),
+      attempts: run.attempts.length,
+      start: run.attempts[0]?.startedAt ?? 0,
+    });
+  }
+  return out.sort((a, b) => Number(troubled(b)) - Number(troubled(a)) || b.start - a.start).slice(0, RECENT_RUNS);
+}
+
 /** How often a live timeline refreshes a view with something the clock changes (a running attempt, an awaited retry). */
 const CLOCK_REFRESH_MS = 1000;
 
@@ -122,6 +153,14 @@ export class TimelineHost implements Disposable {
   /** True once the webview said `ready` (and since it last did). */
   get isReady(): boolean {
     return this.ready;
+  }
+
+  /**
+   * The webview went away (its panel was hidden: VS Code destroys a hidden webview's page). Nothing is posted until
+   * the new page says `ready`, so a hidden panel costs no slicing.
+   */
+  detach(): void {
+    this.ready = false;
   }
 
   /** The time statuses are computed at: the clock, or the offline "as of". */
@@ -261,6 +300,7 @@ export class TimelineHost implements Disposable {
       extent: this.index.extent(layout, this.now()),
       now: this.options.offline ? null : this.now(),
       counts: { lanes: layout.lanes, events: model.totalEvents, lost: stats.droppedByAgent + stats.droppedByModel },
+      recentRuns: recentRuns(model, layout.rowOf.keys()),
     };
     if (this.revealRow !== undefined) message.reveal = this.revealRow;
     if (this.options.offline?.sessionFile !== undefined) message.sessionFile = this.options.offline.sessionFile;

@@ -4,6 +4,7 @@
  * logic: the HTML with its CSP and nonce, the ready handshake, the messages, opening stack frames in the editor.
  */
 import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
 import * as vscode from "vscode";
 import { Commands } from "../common/ids";
 import { Disposable } from "../common/lifecycle";
@@ -45,6 +46,15 @@ function resourceRoots(extensionUri: vscode.Uri): vscode.Uri[] {
 
 function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
   return { enableScripts: true, localResourceRoots: resourceRoots(extensionUri) };
+}
+
+/**
+ * Where the codicons stylesheet is: copied next to the webview bundle in a packaged extension (the VSIX holds no
+ * node_modules), or in the `@vscode/codicons` dependency when running from the repository.
+ */
+function codiconsPath(extensionUri: vscode.Uri): string[] {
+  const packaged = ["dist", "webview", "codicon.css"];
+  return extensionUri.scheme === "file" && existsSync(vscode.Uri.joinPath(extensionUri, ...packaged).fsPath) ? packaged : ["node_modules", "@vscode", "codicons", "dist", "codicon.css"];
 }
 
 /** A nonce for the CSP: 128 random bits from the OS, never `Math.random`. */
@@ -121,6 +131,11 @@ export class TimelinePanel extends Disposable {
     this._register(this.host);
     this._register(this.panel.webview.onDidReceiveMessage((message: unknown) => this.host.receive(message)));
     this._register(this.panel.onDidDispose(() => this.dispose()));
+    this._register(
+      this.panel.onDidChangeViewState((e) => {
+        if (!e.webviewPanel.visible) this.host.detach();
+      }),
+    );
     if (options.focus !== undefined) this.host.focus(options.focus);
     this.panel.webview.html = this.html();
     if (!offline) TimelinePanel.livePanel = this;
@@ -153,7 +168,7 @@ export class TimelinePanel extends Disposable {
       nonce: makeNonce(),
       scriptUri: uri("dist", "webview", "timeline.js"),
       styleUri: uri("media", "webview", "timeline.css"),
-      codiconsUri: uri("node_modules", "@vscode", "codicons", "dist", "codicon.css"),
+      codiconsUri: uri(...codiconsPath(this.extensionUri)),
       title: this.options.title ?? DEFAULT_TITLE,
     });
   }

@@ -12,7 +12,7 @@ import type { KeyAction } from "./keyboard";
 import { benchDraw, markFirstDraw } from "./perf";
 import { AXIS_H, describeHit, GUTTER_W, Renderer, ROW_H } from "./renderer";
 import type { Hit } from "./renderer";
-import { readPalette, watchTheme } from "./theme";
+import { readPalette, themeKind, watchTheme } from "./theme";
 import type { Palette } from "./theme";
 import { Toolbar } from "./toolbar";
 import { fit, followNow, pan, reveal, scrollTo, zoom } from "./viewState";
@@ -35,6 +35,7 @@ export class TimelineApp {
   private readonly renderer: Renderer;
   private readonly toolbar: Toolbar;
   private readonly detailPanel: DetailPanel;
+  private readonly root: HTMLElement;
   private readonly chart: HTMLElement;
   private readonly canvas: HTMLCanvasElement;
   private readonly tooltip: HTMLElement;
@@ -63,6 +64,7 @@ export class TimelineApp {
   private initialised = false;
 
   constructor(root: HTMLElement) {
+    this.root = root;
     this.saved = loadState();
     this.palette = readPalette();
     const now = Date.now();
@@ -82,6 +84,7 @@ export class TimelineApp {
     });
     this.detailPanel = new DetailPanel({
       step: (to) => this.step(to),
+      selectRun: (objectKey, runId) => this.select(objectKey, runId),
       selectAttempt: (i) => {
         if (this.detail) postToHost({ type: "select", objectKey: this.detail.objectKey, runId: this.detail.run.id, attemptIndex: i });
       },
@@ -151,6 +154,7 @@ export class TimelineApp {
     if (s.reveal !== undefined) this.revealRow(s.reveal);
     this.view = scrollTo(this.view, this.view.scrollY, s.totalRows * ROW_H, this.lanesHeight());
     this.toolbar.update(s, this.view.follow, this.palette);
+    this.detailPanel.setRecentRuns(s.recentRuns);
     this.empty.hidden = s.totalRows > 0;
     if (s.totalRows === 0) {
       const filtered = s.filter.hiddenClasses.length > 0 || s.filter.objects.length > 0 || s.filter.search !== "";
@@ -389,6 +393,9 @@ export class TimelineApp {
       palette: this.palette,
     });
     benchDraw(performance.now() - t0);
+    // Says which theme the canvas was last drawn in: tests (and a curious person) can tell a theme switch landed.
+    const kind = themeKind();
+    if (this.root.dataset.drawnTheme !== kind) this.root.dataset.drawnTheme = kind;
     if (this.slice && this.rows.size > 0) markFirstDraw();
   }
 

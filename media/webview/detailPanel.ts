@@ -3,7 +3,7 @@
  * keys, values, error messages, stack lines, SQL) is set as text through `dom.ts`, never parsed as markup.
  */
 import { formatDuration, formatTime } from "../../extension/timeline/format";
-import type { StackFrame, StepDetail, StepTarget, StorageChange, ValueState, WindowVerdict } from "../../extension/timeline/protocol";
+import type { RunSummary, StackFrame, StepDetail, StepTarget, StorageChange, ValueState, WindowVerdict } from "../../extension/timeline/protocol";
 import type { ValuePreview } from "../../protocol/protocol";
 import { append, el, iconButton, replaceChildren } from "./dom";
 import type { Child } from "./dom";
@@ -17,6 +17,7 @@ const MESSAGE_PREVIEW_CHARS = 400;
 /** What the panel asks the app to do. */
 export interface DetailActions {
   step(to: StepTarget): void;
+  selectRun(objectKey: string, runId: string): void;
   selectAttempt(index: number): void;
   openFrame(frame: StackFrame): void;
   clearSelection(): void;
@@ -65,6 +66,8 @@ export class DetailPanel {
   private selectionId = "";
   /** Values the user expanded with "Show all", kept across live refreshes of the same attempt. */
   private readonly expanded = new Set<string>();
+  private runs: RunSummary[] = [];
+  private shown: StepDetail | null = null;
 
   constructor(private readonly actions: DetailActions) {
     this.body = el("div", "detail-body");
@@ -74,9 +77,19 @@ export class DetailPanel {
     this.show(null);
   }
 
+  /** The runs offered when nothing is selected. */
+  setRecentRuns(runs: RunSummary[]): void {
+    this.runs = runs;
+    if (!this.shown) {
+      this.last = "";
+      this.show(null);
+    }
+  }
+
   /** Shows a detail (or the help, for none). Does nothing when it did not change, so focus and scroll stay put. */
   show(detail: StepDetail | null): void {
-    const json = JSON.stringify(detail);
+    this.shown = detail;
+    const json = detail ? JSON.stringify(detail) : `runs:${JSON.stringify(this.runs)}`;
     if (json === this.last) return;
     this.last = json;
     const id = detail ? `${detail.objectKey}|${detail.run.id}|${detail.attemptIndex}` : "";
@@ -96,8 +109,24 @@ export class DetailPanel {
 
   private help(): Child[] {
     const rows = KEYMAP.filter((k) => k.keys !== "").map((k) => el("tr", undefined, {}, el("th", undefined, { scope: "row" }, el("kbd", undefined, {}, k.keys)), el("td", undefined, {}, k.does)));
+    const runs = el("ul", "recent-runs", { "aria-label": "Recent runs" });
+    for (const r of this.runs) {
+      const b = el(
+        "button",
+        `recent-run run-${r.state}`,
+        { type: "button" },
+        el("span", "class-name", {}, `${r.className} · `),
+        el("span", "object-name", {}, r.objectLabel),
+        el("span", "muted", {}, ` · ${formatTime(r.start)} · ${RUN_STATE_TEXT[r.state]} · ${r.attempts} attempt${r.attempts === 1 ? "" : "s"}`),
+      );
+      b.dataset.focusId = `run-${r.objectKey}-${r.runId}`;
+      b.addEventListener("click", () => this.actions.selectRun(r.objectKey, r.runId));
+      runs.appendChild(el("li", undefined, {}, b));
+    }
     return [
-      el("p", "hint", {}, "Click an attempt on the timeline to step through its run: what triggered it, how long it took, its error, and what it changed in storage."),
+      el("p", "hint", {}, "Click an attempt on the timeline, or a run below, to step through it: what triggered each attempt, how long it took, its error, and what it changed in storage."),
+      this.runs.length > 0 ? el("h3", undefined, {}, "Recent runs") : null,
+      this.runs.length > 0 ? runs : null,
       el("h3", undefined, {}, "Keyboard"),
       el("table", "keys", {}, el("tbody", undefined, {}, ...rows)),
       el("h3", undefined, {}, "Mouse"),

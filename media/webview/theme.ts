@@ -98,9 +98,19 @@ export function readPalette(root: HTMLElement = document.body): Palette {
   };
 }
 
-/** Calls `onChange` when VS Code switches theme. */
+/**
+ * Calls `onChange` when VS Code switches theme: it sets the body's class and the `--vscode-*` variables on `<html>`,
+ * so both are watched (one call per batch of changes).
+ */
 export function watchTheme(onChange: () => void): void {
-  new MutationObserver(onChange).observe(document.body, { attributes: true, attributeFilter: ["class", "data-vscode-theme-kind"] });
+  const observer = new MutationObserver(onChange);
+  observer.observe(document.body, { attributes: true, attributeFilter: ["class", "data-vscode-theme-kind"] });
+  observer.observe(document.documentElement, { attributes: true, attributeFilter: ["style"] });
+}
+
+/** The theme kind VS Code set on the body (`vscode-light`, `vscode-dark`, `vscode-high-contrast`, …), or "". */
+export function themeKind(): string {
+  return [...document.body.classList].find((c) => /^vscode-(light|dark|high-contrast(-light)?)$/.test(c)) ?? "";
 }
 
 /** `color` with `alpha` (0–1), for translucent fills; works for `#rgb`, `#rrggbb` and `rgb()`/`rgba()` colours. */

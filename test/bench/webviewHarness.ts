@@ -172,6 +172,18 @@ export function chromiumAvailable(): boolean {
   return existsSync(process.env.CHROMIUM_PATH ?? "/usr/bin/chromium");
 }
 
+/**
+ * Polls an expression in the page until it is truthy. (Playwright's `waitForFunction` polls string predicates with
+ * `eval` inside the page, which the timeline's CSP rightly forbids; `evaluate` goes through the debugger instead.)
+ */
+export async function pollPage(page: Page, expression: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await page.evaluate(expression))) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting in the page for: ${expression}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /** A timeline page and the host answering it. */
 export interface TimelinePage {
   page: Page;
@@ -261,7 +273,7 @@ export async function openTimelinePage(browser: Browser, o: OpenOptions): Promis
     posted,
     received,
     firstDraw: async (timeoutMs = 30_000) => {
-      await page.waitForFunction(`performance.getEntriesByName("timeline:first-draw").length > 0`, undefined, { timeout: timeoutMs });
+      await pollPage(page, `performance.getEntriesByName("timeline:first-draw").length > 0`, timeoutMs);
       return Number(await page.evaluate(`performance.getEntriesByName("timeline:first-draw")[0].startTime`));
     },
     close: async () => {

@@ -71,14 +71,15 @@ export interface CliResult {
 }
 
 /** Runs the launcher to completion (for the error paths) with a deadline. */
-export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 120_000): Promise<CliResult> {
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 200_000): Promise<CliResult> {
   return new Promise((res) => {
     const child = spawn(process.execPath, [CLI, ...args], { detached: true, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (c: Buffer) => (stdout += c));
     child.stderr.on("data", (c: Buffer) => (stderr += c));
-    const timer = setTimeout(() => void stopGroup(child, "SIGKILL"), timeoutMs);
+    // SIGTERM first: the launcher stops wrangler (its own process group) only when it gets the chance.
+    const timer = setTimeout(() => void stopGroup(child), timeoutMs);
     child.once("exit", (code) => {
       clearTimeout(timer);
       res({ code, stdout, stderr });

@@ -85,6 +85,11 @@ describe("timeline host", () => {
     assert.equal(state.now, T0 + 60_000);
     assert.deepEqual(state.classes.map((c) => c.id), ["app/Room"]);
     assert.equal(state.status, "Not connected · showing what was recorded");
+    assert.deepEqual(
+      state.recentRuns.map((r) => [r.objectLabel, r.state, r.attempts]),
+      [["flaky", "succeeded", 3]],
+      "the side panel offers the newest runs, to pick one without the canvas",
+    );
     assert.ok(h.posted.every(isToWebviewMessage), "every message passes the webview's guards");
   });
 
@@ -98,6 +103,21 @@ describe("timeline host", () => {
     const lane = slice.rows.find((r): r is LaneRow => r.kind === "lane");
     assert.equal(lane?.key, h.key(job));
     assert.equal(lane?.runs[0]?.attempts.length, 3);
+  });
+
+  it("stops posting when the webview goes away, and starts again at its next ready", async () => {
+    const h = harness();
+    const job = flaky(h);
+    h.ready();
+    h.host.receive({ type: "viewport", requestId: 1, viewport: viewport() });
+    h.host.detach();
+    h.posted.length = 0;
+    h.apply(h.ev.put(job, "k", 1));
+    await tick();
+    assert.equal(h.posted.length, 0, "a hidden panel has no page to post to");
+    h.ready();
+    assert.deepEqual(h.of("state").length + h.of("detail").length, 2);
+    assert.equal(h.posted.length, 2);
   });
 
   it("ignores malformed messages", () => {
@@ -263,6 +283,18 @@ describe("timeline host", () => {
     await tick(1);
     const d = (last(h.of("detail")) as DetailMessage).detail;
     assert.deepEqual(d?.error?.frames, [{ text: "at x (src/a.ts:3:4)", file: "src/a.ts", line: 3, column: 4, openable: true }]);
+  });
+
+  it("offers runs that failed or retried before the others, newest first", () => {
+    const h = harness();
+    const calm = obj("Room", { name: "calm" });
+    h.apply(h.ev.start(calm), h.ev.tick(5).end(calm));
+    flaky(h);
+    const later = obj("Room", { name: "later" });
+    h.ev.tick(1000);
+    h.apply(h.ev.start(later), h.ev.tick(5).end(later));
+    h.ready();
+    assert.deepEqual((h.of("state")[0] as StateMessage).recentRuns.map((r) => r.objectLabel), ["flaky", "later", "calm"]);
   });
 
   it("reads back only well-formed saved state", () => {

@@ -9,7 +9,7 @@ import type { Browser, Page } from "playwright-core";
 import type { StoragePutEvent, StorageSqlEvent } from "../../protocol/protocol";
 import { AlarmModel } from "../../extension/model/alarmModel";
 import { objectKey } from "../../extension/model/objectEntry";
-import { chromiumAvailable, launchChromium, openTimelinePage, REPO } from "../bench/webviewHarness";
+import { chromiumAvailable, launchChromium, openTimelinePage, pollPage, REPO } from "../bench/webviewHarness";
 import type { TimelinePage } from "../bench/webviewHarness";
 import { EventBuilder, hello, obj, retryYes, T0 } from "./builders";
 
@@ -54,7 +54,7 @@ async function js<T>(page: Page, expression: string): Promise<T> {
 
 /** Waits until an expression is true in the page. */
 async function until(page: Page, expression: string): Promise<void> {
-  await page.waitForFunction(expression, undefined, { timeout: 15_000 });
+  await pollPage(page, expression);
 }
 
 const POSITION = `document.querySelector("#detail .step-position")?.textContent`;
