@@ -1,13 +1,12 @@
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { join, resolve } from "node:path";
 import { HEALTH_PATH } from "../protocol/protocol";
 import { LauncherError } from "./errors";
 import { generatedDir, writeGenerated } from "./generate";
 import { choosePort } from "./ports";
-import { exitOf, explainStartFailure, OutputWatcher, stopGroup, waitReady } from "./processGroup";
-import { refuseSecondSession, removeSession, sessionInfo, writeSession } from "./session";
-import type { SessionInfo } from "./session";
+import { superviseStart } from "./processGroup";
+import type { RunningSession } from "./processGroup";
+import { refuseSecondSession, sessionInfo } from "./session";
 import { findNode, findWrangler } from "./toolchain";
 import { durableObjectClasses, findConfig, loadConfig, workerName } from "./wranglerConfig";
 
@@ -24,12 +23,7 @@ export interface DevOptions {
   log: (chunk: string) => void;
 }
 
-export interface RunningSession {
-  info: SessionInfo;
-  /** Resolves with wrangler's exit code once it has stopped. */
-  exited: Promise<number>;
-  stop(): Promise<number>;
-}
+export type { RunningSession } from "./processGroup";
 
 /** True when `args` already give `flag` (as `--flag value` or `--flag=value`): the user's choice wins. */
 export function hasFlag(args: string[], flag: string): boolean {
@@ -70,40 +64,17 @@ export async function startDev(opts: DevOptions): Promise<RunningSession> {
   if (!hasFlag(opts.extraArgs, "--persist-to")) args.push("--persist-to", resolve(loaded.dir, ".wrangler", "state"));
   args.push("--show-interactive-dev-session=false", ...opts.extraArgs);
 
-  const child = spawn(node, args, {
-    cwd: loaded.dir,
-    detached: true, // its own process group, so stopping it stops workerd too
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", FORCE_COLOR: process.env.FORCE_COLOR ?? "0" },
-  });
-  const output = new OutputWatcher(generated.dir, loaded.dir);
-  const onOutput = (chunk: Buffer) => {
-    const text = chunk.toString("utf8");
-    opts.log(text);
-    output.take(text);
-  };
-  child.stdout?.on("data", onOutput);
-  child.stderr?.on("data", onOutput);
-  const exited = exitOf(child);
-
-  const stop = () => stopGroup(child, exited);
   const info = sessionInfo(port, token, worker, configPath, "wrangler");
-  try {
-    await waitReady(`${info.url}${HEALTH_PATH}`, exited, () => output.buildError(), "wrangler");
-  } catch (e) {
-    await stop();
-    explainStartFailure(e, output);
-  }
-  output.ready = true;
-  writeSession(generated.dir, info);
-  void exited.then(() => removeSession(generated.dir));
-  return {
+  return superviseStart({
+    node,
+    args,
+    cwd: loaded.dir,
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", FORCE_COLOR: process.env.FORCE_COLOR ?? "0" },
+    buildDir: generated.dir,
+    runtimeName: "wrangler",
+    healthUrl: `${info.url}${HEALTH_PATH}`,
     info,
-    exited,
-    stop: async () => {
-      const code = await stop();
-      removeSession(generated.dir);
-      return code;
-    },
-  };
+    sessionDir: generated.dir,
+    log: opts.log,
+  });
 }

@@ -31,7 +31,7 @@ export interface Generated {
 }
 
 /** A path as an ES import specifier relative to `fromDir`. */
-function importSpecifier(fromDir: string, target: string): string {
+export function importSpecifier(fromDir: string, target: string): string {
   const rel = relative(fromDir, target).split("\\").join("/");
   return rel.startsWith(".") ? rel : `./${rel}`;
 }

@@ -1,9 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, isAbsolute, relative, resolve } from "node:path";
-import { parse as parseJsonc, printParseErrorCode } from "jsonc-parser";
-import type { ParseError } from "jsonc-parser";
 import { PARTYKIT_HUB_PARTY } from "../protocol/protocol";
 import { LauncherError } from "./errors";
+import { checkedObject, parseJsonConfig } from "./wranglerConfig";
 
 /** The config file names `partykit dev` looks for, in its own order of preference. */
 export const PARTYKIT_CONFIG_NAMES = ["partykit.json", "partykit.json5", "partykit.jsonc"] as const;
@@ -63,19 +62,8 @@ function moduleOf(dir: string, configPath: string, value: unknown, what: string)
  * and lists its parties. PartyKit's own rules are checked where they decide whether the generated config works.
  */
 export function loadPartykitConfig(path: string): LoadedPartykitConfig {
-  const text = readFileSync(path, "utf8");
-  const errors: ParseError[] = [];
-  const config: unknown = parseJsonc(text, errors, { allowTrailingComma: true });
-  if (errors.length > 0) {
-    const first = errors[0]!;
-    const line = text.slice(0, first.offset).split("\n").length;
-    const json5 = path.endsWith(".json5") ? " (the inspector reads JSON with comments, not every JSON5 form: quote the keys)" : "";
-    throw new LauncherError("bad-config", `${basename(path)} is not valid JSON: ${printParseErrorCode(first.error)} at line ${line}${json5}`);
-  }
-  if (!config || typeof config !== "object" || Array.isArray(config)) {
-    throw new LauncherError("bad-config", `${basename(path)} does not hold a config object`);
-  }
-  const record = config as PartykitConfig;
+  const json5 = path.endsWith(".json5") ? " (the inspector reads JSON with comments, not every JSON5 form: quote the keys)" : "";
+  const record: PartykitConfig = checkedObject(parseJsonConfig(readFileSync(path, "utf8"), path, json5), path);
   const dir = dirname(path);
   const source = (module: string) => relative(dir, module).split("\\").join("/");
   const main = moduleOf(dir, path, record.main, `"main"`);

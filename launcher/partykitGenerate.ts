@@ -1,6 +1,7 @@
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { PARTYKIT_HUB_PARTY } from "../protocol/protocol";
+import { importSpecifier } from "./generate";
 import type { LoadedPartykitConfig, PartySource } from "./partykitConfig";
 
 /**
@@ -37,12 +38,6 @@ export interface PartykitGenerateInput {
 export interface PartykitGenerated {
   dir: string;
   configPath: string;
-}
-
-/** A path as an ES import specifier relative to `fromDir`. */
-function importSpecifier(fromDir: string, target: string): string {
-  const rel = relative(fromDir, target).split("\\").join("/");
-  return rel.startsWith(".") ? rel : `./${rel}`;
 }
 
 function moduleName(p: PartySource): string {

@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -9,8 +8,8 @@ import { generatedDir } from "./generate";
 import { findPartykitConfig, loadPartykitConfig, partykitProjectName } from "./partykitConfig";
 import { writePartykitGenerated } from "./partykitGenerate";
 import { choosePort } from "./ports";
-import { exitOf, explainStartFailure, OutputWatcher, stopGroup, waitReady } from "./processGroup";
-import { refuseSecondSession, removeSession, sessionInfo, writeSession } from "./session";
+import { superviseStart } from "./processGroup";
+import { refuseSecondSession, sessionInfo } from "./session";
 import { findNode, findPartykit } from "./toolchain";
 
 /** `partykit dev`'s own default port. */
@@ -46,44 +45,22 @@ export async function startPartykit(opts: DevOptions): Promise<RunningSession> {
   if (!hasFlag(opts.extraArgs, "--no-hotkeys")) args.push("--no-hotkeys");
   args.push(...opts.extraArgs);
 
-  const child = spawn(node, args, {
-    // PartyKit resolves .env, assets and the build's paths from the folder it runs in: the project's, as usual.
-    cwd: loaded.dir,
-    detached: true, // its own process group, so stopping it stops workerd too
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, FORCE_COLOR: process.env.FORCE_COLOR ?? "0" },
-  });
-  const output = new OutputWatcher(loaded.dir, loaded.dir);
-  const onOutput = (chunk: Buffer) => {
-    const text = chunk.toString("utf8");
-    opts.log(text);
-    output.take(text);
-  };
-  child.stdout?.on("data", onOutput);
-  child.stderr?.on("data", onOutput);
-  const exited = exitOf(child);
-
-  const stop = () => stopGroup(child, exited);
-  const info = sessionInfo(port, token, worker, configPath, "partykit");
-  try {
-    await waitReady(`${info.url}${PARTYKIT_HEALTH_PATH}`, exited, () => output.buildError(), "partykit");
-  } catch (e) {
-    await stop();
-    explainStartFailure(e, output);
-  }
-  output.ready = true;
   mkdirSync(sessionDir, { recursive: true });
   // A PartyKit project's .gitignore rarely lists .wrangler/: the session file holds the token.
   writeFileSync(join(sessionDir, ".gitignore"), "*\n");
-  writeSession(sessionDir, info);
-  void exited.then(() => removeSession(sessionDir));
-  return {
+  const info = sessionInfo(port, token, worker, configPath, "partykit");
+  return superviseStart({
+    node,
+    args,
+    // PartyKit resolves .env, assets and the build's paths from the folder it runs in: the project's, as usual.
+    cwd: loaded.dir,
+    // workerd warns when PWD (inherited from the launcher's shell) is not the folder it runs in.
+    env: { ...process.env, PWD: loaded.dir, FORCE_COLOR: process.env.FORCE_COLOR ?? "0" },
+    buildDir: loaded.dir,
+    runtimeName: "partykit",
+    healthUrl: `${info.url}${PARTYKIT_HEALTH_PATH}`,
     info,
-    exited,
-    stop: async () => {
-      const code = await stop();
-      removeSession(sessionDir);
-      return code;
-    },
-  };
+    sessionDir,
+    log: opts.log,
+  });
 }

@@ -1,6 +1,9 @@
+import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { relative, resolve } from "node:path";
 import { LauncherError } from "./errors";
+import { removeSession, writeSession } from "./session";
+import type { SessionInfo } from "./session";
 
 /**
  * What `wrangler dev` and `partykit dev` have in common for the launcher: a child in its own process group whose
@@ -9,11 +12,11 @@ import { LauncherError } from "./errors";
  */
 
 /** How long the runtime gets to build and start before the launcher gives up. */
-export const READY_TIMEOUT_MS = 120_000;
+const READY_TIMEOUT_MS = 120_000;
 /** Lines of output kept to explain a failure. */
 const TAIL_LINES = 60;
 
-export function stripAnsi(s: string): string {
+function stripAnsi(s: string): string {
   // eslint-disable-next-line no-control-regex -- ANSI colour and cursor codes are control characters by definition
   return s.replace(/\u001b\[[0-9;]*[A-Za-z]/g, "");
 }
@@ -60,7 +63,7 @@ export class OutputWatcher {
 }
 
 /** Polls `healthUrl` until it answers `{ok: true}`; fails early when the child exits or the build failed. */
-export async function waitReady(healthUrl: string, exited: Promise<number>, buildError: () => string | undefined, runtimeName: string): Promise<void> {
+async function waitReady(healthUrl: string, exited: Promise<number>, buildError: () => string | undefined, runtimeName: string): Promise<void> {
   let exitCode: number | undefined;
   void exited.then((c) => (exitCode = c));
   const deadline = Date.now() + READY_TIMEOUT_MS;
@@ -92,12 +95,12 @@ function delay(ms: number): Promise<void> {
 }
 
 /** Resolves with the child's exit code (128 when a signal ended it). */
-export function exitOf(child: ChildProcess): Promise<number> {
+function exitOf(child: ChildProcess): Promise<number> {
   return new Promise<number>((res) => child.once("exit", (code, signal) => res(code ?? (signal ? 128 : 1))));
 }
 
 /** SIGTERM to the child's whole process group, SIGKILL after a grace period. */
-export async function stopGroup(child: ChildProcess, exited: Promise<number>): Promise<number> {
+async function stopGroup(child: ChildProcess, exited: Promise<number>): Promise<number> {
   const pid = child.pid;
   if (pid === undefined || child.exitCode !== null || child.signalCode !== null) return exited;
   const signal = (sig: NodeJS.Signals) => {
@@ -117,10 +120,75 @@ export async function stopGroup(child: ChildProcess, exited: Promise<number>): P
 }
 
 /** Rethrows a start-up failure with the runtime's last lines attached, as the CLI prints them. */
-export function explainStartFailure(e: unknown, output: OutputWatcher): never {
+function explainStartFailure(e: unknown, output: OutputWatcher): never {
   if (e instanceof LauncherError && e.code === "build-failed") {
     throw new LauncherError("build-failed", `your Worker failed to build: ${output.buildError() ?? "see the output above"}`, output.tail.join("\n"));
   }
   if (e instanceof LauncherError && e.code === "wrangler-exited") throw new LauncherError("wrangler-exited", e.message, output.tail.join("\n"));
   throw e;
+}
+
+/** A running session: the ready object, and how to stop it. */
+export interface RunningSession {
+  info: SessionInfo;
+  /** Resolves with the runtime's exit code once it has stopped. */
+  exited: Promise<number>;
+  stop(): Promise<number>;
+}
+
+/** How to run one runtime (`wrangler dev` or `partykit dev`) until the Worker answers. */
+export interface StartPlan {
+  /** The Node that runs it, and its arguments (the CLI script first). */
+  node: string;
+  args: string[];
+  /** The project folder: the runtime runs there. */
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** Folder the runtime's bundler reports paths relative to (for build errors). */
+  buildDir: string;
+  /** "wrangler" or "partykit", for messages. */
+  runtimeName: string;
+  /** The agent's health probe on the Worker's origin. */
+  healthUrl: string;
+  info: SessionInfo;
+  /** Where `session.json` goes once ready (and is removed from when the runtime stops). */
+  sessionDir: string;
+  log: (chunk: string) => void;
+}
+
+/**
+ * Starts the runtime in its own process group (so stopping it stops workerd too), streams its output to `log`,
+ * waits for the Worker to answer, then writes `session.json`. A failure to start stops the group and explains itself
+ * with the runtime's last lines.
+ */
+export async function superviseStart(plan: StartPlan): Promise<RunningSession> {
+  const child = spawn(plan.node, plan.args, { cwd: plan.cwd, detached: true, stdio: ["ignore", "pipe", "pipe"], env: plan.env });
+  const output = new OutputWatcher(plan.buildDir, plan.cwd);
+  const onOutput = (chunk: Buffer) => {
+    const text = chunk.toString("utf8");
+    plan.log(text);
+    output.take(text);
+  };
+  child.stdout?.on("data", onOutput);
+  child.stderr?.on("data", onOutput);
+  const exited = exitOf(child);
+  const stop = () => stopGroup(child, exited);
+  try {
+    await waitReady(plan.healthUrl, exited, () => output.buildError(), plan.runtimeName);
+  } catch (e) {
+    await stop();
+    explainStartFailure(e, output);
+  }
+  output.ready = true;
+  writeSession(plan.sessionDir, plan.info);
+  void exited.then(() => removeSession(plan.sessionDir));
+  return {
+    info: plan.info,
+    exited,
+    stop: async () => {
+      const code = await stop();
+      removeSession(plan.sessionDir);
+      return code;
+    },
+  };
 }

@@ -45,19 +45,31 @@ export function loadConfig(path: string): LoadedConfig {
     } catch (e) {
       throw new LauncherError("bad-config", `${basename(path)} is not valid TOML: ${(e as Error).message.split("\n")[0]}`);
     }
-  } else {
-    const errors: ParseError[] = [];
-    config = parseJsonc(text, errors, { allowTrailingComma: true });
-    if (errors.length > 0) {
-      const first = errors[0]!;
-      const line = text.slice(0, first.offset).split("\n").length;
-      throw new LauncherError("bad-config", `${basename(path)} is not valid JSON: ${printParseErrorCode(first.error)} at line ${line}`);
-    }
+  } else config = parseJsonConfig(text, path);
+  return { path, dir: dirname(path), config: checkedObject(config, path) };
+}
+
+/**
+ * JSON with comments and trailing commas, as wrangler and PartyKit read their configs; a parse error is one line with
+ * its line number. `hint` is added to that line.
+ */
+export function parseJsonConfig(text: string, path: string, hint = ""): unknown {
+  const errors: ParseError[] = [];
+  const config: unknown = parseJsonc(text, errors, { allowTrailingComma: true });
+  if (errors.length > 0) {
+    const first = errors[0]!;
+    const line = text.slice(0, first.offset).split("\n").length;
+    throw new LauncherError("bad-config", `${basename(path)} is not valid JSON: ${printParseErrorCode(first.error)} at line ${line}${hint}`);
   }
+  return config;
+}
+
+/** The parsed config as an open record, or one clear line when it is not an object. */
+export function checkedObject(config: unknown, path: string): Record<string, unknown> {
   if (!config || typeof config !== "object" || Array.isArray(config)) {
     throw new LauncherError("bad-config", `${basename(path)} does not hold a config object`);
   }
-  return { path, dir: dirname(path), config: config as WranglerConfig };
+  return config as Record<string, unknown>;
 }
 
 interface DurableObjectBinding {

@@ -304,8 +304,9 @@ export interface HelloMessage {
   /** The local runtime; absent from agents before PartyKit support, which only ran under wrangler. */
   runtime?: RuntimeKind;
   /**
-   * False when the runtime forgets pending alarms on a restart (classic `partykit dev` keeps storage in
-   * `.partykit/state/` but not alarms): an alarm still pending in an earlier session will not fire. Absent: they persist.
+   * False when the runtime forgets pending alarms whenever it restarts or reloads the Worker (classic `partykit dev`
+   * keeps storage in `.partykit/state/` but not alarms): an alarm still pending in an earlier session (an earlier
+   * `sessionStartedAt`) will not fire. Absent: alarms persist, as under wrangler.
    */
   alarmsPersist?: boolean;
 }

@@ -16,6 +16,9 @@ const PROJECTS = [
   "test/bench",
   "examples",
   "examples/partyserver",
+  "examples/partykit",
+  "test/fixtures/partyserver-conformance",
+  "test/fixtures/partykit-conformance",
   "test/fixtures/conformance",
   "test/fixtures/no-fetch",
 ];

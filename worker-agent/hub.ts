@@ -9,9 +9,6 @@ export { AGENT_VERSION } from "./hubClients";
 /** A control call that takes longer than this is reported as failed (the object may be blocked). */
 export const CONTROL_TIMEOUT_MS = 15_000;
 
-/** Where a wrangler session's token is written, for refusals that tell the user where to look. */
-const SESSION_FILE = ".wrangler/alarm-inspector/session.json";
-
 /**
  * The hub Durable Object: holds the editor's WebSocket(s) and runs commands against user objects.
  *
@@ -34,7 +31,7 @@ export function createHubClass(runtime: AgentRuntime) {
     async fetch(request: Request): Promise<Response> {
       const url = new URL(request.url);
       if (url.pathname !== INSPECTOR_PATH) return unknownEndpoint(url.pathname);
-      const refusal = refuseHandshake(request, runtime, SESSION_FILE);
+      const refusal = refuseHandshake(request, runtime);
       if (refusal) return refusal;
       const pair = new WebSocketPair();
       const [clientEnd, server] = [pair[0], pair[1]];

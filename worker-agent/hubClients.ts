@@ -50,11 +50,12 @@ export function healthResponse(runtime: AgentRuntime): Response {
  * Origin on a WebSocket handshake and the extension never does, so refusing it keeps web pages the user visits from
  * reaching the inspector on localhost.
  */
-export function refuseHandshake(request: Request, runtime: AgentRuntime, sessionFile: string): Response | null {
+export function refuseHandshake(request: Request, runtime: AgentRuntime): Response | null {
   if (request.headers.has("Origin")) return refuse(403, "alarm-inspector: connections from browsers are refused");
   const token = presentedToken(request);
   if (!token || !sameSecret(token, runtime.options.token)) {
-    return refuse(401, `alarm-inspector: missing or wrong token; read it from ${sessionFile}`);
+    // Both launchers write the session file to the same place, PartyKit projects included.
+    return refuse(401, "alarm-inspector: missing or wrong token; read it from .wrangler/alarm-inspector/session.json");
   }
   if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
     return refuse(426, "alarm-inspector: this endpoint speaks WebSocket only");

@@ -6,9 +6,6 @@ import type { ClientSocket } from "./hubClients";
 import { CONTROL_PATH_SUFFIX, CONTROL_TOKEN_HEADER } from "./partyRoom";
 import type { AgentRuntime } from "./runtime";
 
-/** Where a PartyKit session's token is written, for refusals that tell the user where to look. */
-const SESSION_FILE = ".wrangler/alarm-inspector/session.json";
-
 /** The part of `Party.Room` the hub uses: the other parties, to reach rooms by name. */
 interface HubRoom {
   readonly context: { readonly parties: Record<string, { get(name: string): { fetch(path: string, init?: RequestInit): Promise<Response> } } | undefined> };
@@ -29,7 +26,7 @@ export function createPartyHubClass(runtime: AgentRuntime) {
     static onBeforeConnect(request: Request): Request | Response {
       const path = new URL(request.url).pathname;
       if (path !== PARTYKIT_INSPECTOR_PATH) return unknownEndpoint(path, PARTYKIT_INSPECTOR_PATH, PARTYKIT_HEALTH_PATH);
-      return refuseHandshake(request, runtime, SESSION_FILE) ?? request;
+      return refuseHandshake(request, runtime) ?? request;
     }
 
     /** Plain requests never reach the hub's room: only the health probe answers, without a token and without secrets. */

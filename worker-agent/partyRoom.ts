@@ -1,4 +1,4 @@
-import { checkCommand } from "../protocol/protocol";
+import { checkCommand, PARTYKIT_HUB_PARTY } from "../protocol/protocol";
 import type { ClassInfo, ObjectRef } from "../protocol/protocol";
 import { runAlarmAttempt } from "./alarmAttempt";
 import { runControl } from "./control";
@@ -33,6 +33,8 @@ interface PartyRoom {
   /** `ctx.id.toString()` of the room's Durable Object. */
   readonly internalID: string;
   storage: DurableObjectStorage;
+  /** Holds the `parties` getter (which throws inside `onAlarm`). */
+  readonly context?: object;
 }
 
 type PartyServerConstructor = new (room: PartyRoom, ...rest: unknown[]) => object;
@@ -86,10 +88,13 @@ function noOnRequest(): Response {
  */
 export function instrumentPartyClass<T>(UserClass: T, descriptor: PartyDescriptor, runtime: AgentRuntime): T {
   if (typeof UserClass !== "function") {
-    throw new TypeError(
-      `alarm-inspector: the ${descriptor.party} party (${descriptor.source}) does not default-export a class (got ${typeof UserClass}); ` +
+    // PartyKit's older module API (`export default { onConnect(ws, room) {…} }`): the party runs as before, unseen.
+    // Throwing here would stop the whole Worker from starting, every other party included.
+    console.warn(
+      `alarm-inspector: the ${descriptor.party} party (${descriptor.source}) does not default-export a class, so it is not inspected; ` +
         "the inspector supports PartyKit's class API (`export default class … implements Party.Server`)",
     );
+    return UserClass;
   }
   const Base = UserClass as unknown as PartyServerConstructor;
   const className = uniqueClassName(Base.name || descriptor.party, descriptor.party, runtime.options.classes);
@@ -110,6 +115,7 @@ export function instrumentPartyClass<T>(UserClass: T, descriptor: PartyDescripto
       const real = room.storage;
       const descriptorOfStorage = Object.getOwnPropertyDescriptor(room, "storage");
       Object.defineProperty(room, "storage", { ...descriptorOfStorage, value: instrumentStorage(real, probe) });
+      if (room.context) hidePartiesGetter(room.context);
       trackInitialization(room as unknown as Pick<DurableObjectState, "blockConcurrencyWhile">, probe);
       super(room, ...rest);
       probe.constructorReturned();
@@ -117,12 +123,64 @@ export function instrumentPartyClass<T>(UserClass: T, descriptor: PartyDescripto
     }
   }
   Object.defineProperty(Instrumented, "name", { value: Base.name || className });
+  wrapStatics(Instrumented, Base);
   return Instrumented as unknown as T;
 }
 
-/** Defines a non-enumerable own method, so `Object.keys`, spreading and JSON of the instance are unchanged. */
+// ───────────────────────────── the hub party, hidden ─────────────────────────────
+
+/** Views of `parties` objects without the hub; PartyKit caches one `parties` object per Worker, so few are made. */
+const hiddenViews = new WeakMap<object, object>();
+
+/** `parties` as the user's code saw it before the agent added its own party: every party but the hub. */
+function withoutHub(parties: unknown): unknown {
+  if (!parties || typeof parties !== "object") return parties;
+  let view = hiddenViews.get(parties);
+  if (!view) {
+    view = new Proxy(parties, {
+      get: (target, key, receiver) => (key === PARTYKIT_HUB_PARTY ? undefined : Reflect.get(target, key, receiver)),
+      has: (target, key) => key !== PARTYKIT_HUB_PARTY && Reflect.has(target, key),
+      ownKeys: (target) => Reflect.ownKeys(target).filter((k) => k !== PARTYKIT_HUB_PARTY),
+      getOwnPropertyDescriptor: (target, key) => (key === PARTYKIT_HUB_PARTY ? undefined : Reflect.getOwnPropertyDescriptor(target, key)),
+    });
+    hiddenViews.set(parties, view);
+  }
+  return view;
+}
+
+/** `room.context.parties` is a getter (it throws inside `onAlarm`): the replacement calls it, errors and all. */
+function hidePartiesGetter(context: object): void {
+  const descriptor = Object.getOwnPropertyDescriptor(context, "parties");
+  if (!descriptor?.get || !descriptor.configurable) return;
+  const get = descriptor.get;
+  Object.defineProperty(context, "parties", { ...descriptor, get: function parties(this: unknown) { return withoutHub(Reflect.apply(get, this, [])); } });
+}
+
+/** The static handlers PartyKit's router calls with a lobby (second argument) that lists `parties`. */
+const LOBBY_STATICS = ["onBeforeConnect", "onBeforeRequest", "onFetch", "onSocket", "onCron"];
+
+/** Only statics the user defined are wrapped: PartyKit checks their presence with `in`. */
+function wrapStatics(Instrumented: Function, Base: Function): void {
+  for (const name of LOBBY_STATICS) {
+    const userStatic: unknown = Reflect.get(Base, name);
+    if (typeof userStatic !== "function") continue;
+    defineOwn(Instrumented, name, function lobbyHandler(this: unknown, ...args: unknown[]) {
+      const lobby = args[1];
+      if (lobby && typeof lobby === "object" && "parties" in lobby) {
+        args[1] = { ...lobby, parties: withoutHub((lobby as { parties: unknown }).parties) };
+      }
+      return Reflect.apply(userStatic as Method, this, args);
+    });
+  }
+}
+
+/**
+ * Defines an own method without changing what `Object.keys`, spreading and JSON show: a handler the user defined as a
+ * class field keeps its enumerable own property, a prototype method gains only a non-enumerable one.
+ */
 function defineOwn(target: object, name: string, value: Method): void {
-  Object.defineProperty(target, name, { value, writable: true, configurable: true, enumerable: false });
+  const existing = Object.getOwnPropertyDescriptor(target, name);
+  Object.defineProperty(target, name, { value, writable: true, configurable: true, enumerable: existing?.enumerable ?? false });
 }
 
 function wrapHandlers(instance: object, room: PartyRoom, probe: ObjectProbe, storage: DurableObjectStorage, runtime: AgentRuntime): void {

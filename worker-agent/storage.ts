@@ -166,7 +166,11 @@ function deleteAllEvent(probe: ObjectProbe, above: Function): UnsequencedEvent {
 /** Statements that change the database; reads are not reported. */
 const WRITE_STATEMENT = /^\s*(?:--[^\n]*\n\s*|\/\*[\s\S]*?\*\/\s*)*(insert|update|delete|replace|upsert|create|drop|alter)\b/i;
 
+/** Tables of the runtime's own bookkeeping (miniflare records each object's name in `__miniflare_do_name`). */
+const RUNTIME_TABLES = /\b(__miniflare_|_cf_)\w*/;
+
 function isWrite(query: string): boolean {
+  if (RUNTIME_TABLES.test(query)) return false;
   return query.split(";").some((s) => WRITE_STATEMENT.test(s));
 }
 

@@ -53,7 +53,18 @@ export interface RuntimeContext {
   locateStack(stack: string | undefined): SourceLocation | undefined;
   /** The `alarm(` / `onAlarm(` of a class, when its source is known. */
   handlerOf(className: string): SourceLocation | undefined;
+  /**
+   * True for the newest session of its Worker. Rules take their evidence from it only: wrangler reloads the Worker
+   * when a file is saved, so what an earlier session did may point into code that has changed since (a finding the
+   * user has fixed must not outlive the fix). Absent: every session counts (tests of one recorded session).
+   */
+  isCurrentSession?(session: string): boolean;
   readonly now: number;
+}
+
+/** Whether a rule may take evidence from `session` (see `RuntimeContext.isCurrentSession`). */
+export function fromCurrentSession(ctx: RuntimeContext, session: string): boolean {
+  return ctx.isCurrentSession?.(session) ?? true;
 }
 
 /** A rule that reads what happened at run time. */

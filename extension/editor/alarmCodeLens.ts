@@ -1,8 +1,8 @@
 /**
  * CodeLenses where the alarm code is: above each Durable Object class's `alarm(` (PartyKit's `onAlarm(`), "Fire now"
  * and the live state of the class's objects ("next in 2m 10s · last: failed, retry 2 of 6"); above each `setAlarm(`,
- * how often it ran in this session and when last. Shown only while connected, for classes the connected Worker
- * declares.
+ * how often it ran in this session and when last. Shown only while connected (and while reconnecting after a
+ * reload), for classes the connected Worker declares.
  *
  * Live without flicker: the lenses' positions come from the document alone, so a refresh only retitles them; and a
  * refresh is asked for at most once a second, and only when some visible document's lens text would change.
@@ -46,8 +46,12 @@ function declaredClasses(model: AlarmModel): { worker: string | undefined; names
 export class AlarmCodeLensProvider extends Disposable implements vscode.CodeLensProvider {
   private readonly changeEmitter = this._register(new vscode.EventEmitter<void>());
   readonly onDidChangeCodeLenses = this.changeEmitter.event;
-  /** What each document's lenses said when last provided: a refresh is needed only when this would change. */
-  private readonly provided = new Map<string, string>();
+  /**
+   * What each document's lenses said when the provider last asked for a refresh (or first provided them): a refresh
+   * is asked for only when this would change. Kept apart from `provideCodeLenses`, which other callers (the
+   * `vscode.executeCodeLensProvider` command) may run without the editor seeing the result.
+   */
+  private readonly announced = new Map<string, string>();
   private readonly timer: ReturnType<typeof setInterval>;
 
   constructor(
@@ -60,12 +64,13 @@ export class AlarmCodeLensProvider extends Disposable implements vscode.CodeLens
     // One clock drives every refresh: model changes, located events and countdowns all show up on its next tick.
     this.timer = setInterval(() => this.tick(), REFRESH_MS);
     this._register({ dispose: () => clearInterval(this.timer) });
-    this._register(vscode.workspace.onDidCloseTextDocument((d) => this.provided.delete(d.uri.toString())));
+    this._register(vscode.workspace.onDidCloseTextDocument((d) => this.announced.delete(d.uri.toString())));
   }
 
   provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
     const specs = this.specs(document);
-    this.provided.set(document.uri.toString(), signature(specs));
+    const key = document.uri.toString();
+    if (!this.announced.has(key)) this.announced.set(key, signature(specs));
     return specs.map(
       (s) => new vscode.CodeLens(toRange(s.span), { title: s.title, command: s.command, arguments: s.args, tooltip: s.tooltip }),
     );
@@ -73,7 +78,10 @@ export class AlarmCodeLensProvider extends Disposable implements vscode.CodeLens
 
   /** The lenses of a document now. Empty while not connected. */
   specs(document: vscode.TextDocument): LensSpec[] {
-    if (this.model.connection.kind !== "connected" || !isWorkspaceSource(document)) return [];
+    // Kept while reconnecting: wrangler reloads the Worker on every save, and lenses that vanished for that second
+    // and came back would flicker with each edit.
+    const link = this.model.connection.kind;
+    if ((link !== "connected" && link !== "reconnecting") || !isWorkspaceSource(document)) return [];
     const { worker, names } = declaredClasses(this.model);
     if (names.size === 0) return [];
     const outline = this.outlines.forText(document.uri.fsPath, document.version, document.getText());
@@ -128,17 +136,20 @@ export class AlarmCodeLensProvider extends Disposable implements vscode.CodeLens
     return out;
   }
 
-  /** Asks for a refresh when a visible document's lenses would now read differently. */
+  /** Asks for one refresh when some visible document's lenses would now read differently. */
   private tick(): void {
+    let changed = false;
     for (const editor of vscode.window.visibleTextEditors) {
       const key = editor.document.uri.toString();
-      const before = this.provided.get(key);
+      const before = this.announced.get(key);
       if (before === undefined) continue;
-      if (signature(this.specs(editor.document)) !== before) {
-        this.changeEmitter.fire();
-        return;
+      const now = signature(this.specs(editor.document));
+      if (now !== before) {
+        this.announced.set(key, now);
+        changed = true;
       }
     }
+    if (changed) this.changeEmitter.fire();
   }
 }
 

@@ -7,8 +7,9 @@ import * as vscode from "vscode";
 import { Commands } from "../common/ids";
 import type { AlarmModel } from "../model/alarmModel";
 import { objectLabel } from "../model/objectLabel";
-import type { EventRecord, ObjectKey, ObjectView } from "../model/types";
+import type { ObjectKey, ObjectView } from "../model/types";
 import type { SourceLocation } from "../sourcemap/mapFrame";
+import { attemptAwareLocation } from "../sourcemap/sourceLocator";
 import type { SourceLocator } from "../sourcemap/sourceLocator";
 import { statusText } from "../views/describe";
 
@@ -18,9 +19,15 @@ export const EditorCommands = {
   fireNowForClass: "alarmInspector.editor.fireNow",
   /** `(className, worker?)`: open the timeline of the class's most recently active object. */
   openTimelineForClass: "alarmInspector.editor.openTimeline",
-  /** `(SourceLocation)` or `({ objectKey, session, seq })`: open the user's line an event came from. */
+  /**
+   * `(SourceLocation)` or `({ objectKey, session, seq })`: open the user's line an event came from (for an attempt's
+   * `alarm.start`, the line that threw or its first call).
+   */
   openSource: "alarmInspector.openSource",
-  /** `(frames: { file?, line?, column? }[])` → the same frames mapped to the user's source, `openable` when they are. */
+  /**
+   * `(frames: { file?, line?, column? }[])` → the same frames, those of wrangler's bundle that map to the user's source
+   * rewritten to it (file, line, column) and marked `openable`; the others unchanged.
+   */
   resolveFrames: "alarmInspector.resolveFrames",
 } as const;
 
@@ -86,10 +93,9 @@ export function registerEditorCommands(model: AlarmModel, locator: SourceLocator
       if (isLocation(arg)) loc = arg;
       else if (arg && typeof arg === "object") {
         const obj = model.getObject(arg.objectKey);
-        const rec: EventRecord | undefined = obj?.history.find((r) => r.session === arg.session && r.event.seq === arg.seq);
-        if (rec) {
+        if (obj) {
           await locator.flush();
-          loc = locator.locationOf(rec, arg.objectKey);
+          loc = attemptAwareLocation(obj.history, arg.session, arg.seq, (r) => locator.locationOf(r, arg.objectKey));
         }
       }
       if (!loc) {
@@ -102,9 +108,10 @@ export function registerEditorCommands(model: AlarmModel, locator: SourceLocator
       if (!Array.isArray(frames)) return [];
       return Promise.all(
         frames.map(async (f) => {
-          if (typeof f?.file !== "string" || typeof f.line !== "number") return { ...f, openable: false };
+          if (typeof f?.file !== "string" || typeof f.line !== "number") return f;
           const loc = await locator.resolve(f.file, f.line, f.column);
-          return loc ? { ...f, file: loc.file, line: loc.line, column: loc.column, openable: true } : { ...f, openable: false };
+          // Frames that are not the user's code are handed back as they came: the caller decides what to do with them.
+          return loc ? { ...f, file: loc.file, line: loc.line, column: loc.column, openable: true } : f;
         }),
       );
     }),

@@ -4,7 +4,18 @@
  * TypeScript compiler's parser (syntax only, no type checking), which reads TypeScript and JavaScript alike. Pure:
  * no `vscode`, so the static rules are unit tested on real source text.
  */
-import * as ts from "typescript";
+import type * as TS from "typescript";
+
+let loaded: typeof TS | undefined;
+
+/**
+ * The compiler, loaded on first use: evaluating it takes about 200 ms, which must not be spent while VS Code
+ * activates the extension (most sessions parse their first file a moment later, some never).
+ */
+function typescript(): typeof TS {
+  loaded ??= require("typescript") as typeof TS;
+  return loaded;
+}
 
 /** A position as editors count it: 0-based line and character. */
 export interface Position0 {
@@ -67,7 +78,7 @@ export function mayMentionAlarms(text: string): boolean {
   return /alarm/i.test(text);
 }
 
-function scriptKind(fileName: string): ts.ScriptKind {
+function scriptKind(ts: typeof TS, fileName: string): TS.ScriptKind {
   if (/\.tsx$/i.test(fileName)) return ts.ScriptKind.TSX;
   if (/\.jsx$/i.test(fileName)) return ts.ScriptKind.JSX;
   if (/\.(m|c)?js$/i.test(fileName)) return ts.ScriptKind.JS;
@@ -77,17 +88,18 @@ function scriptKind(fileName: string): ts.ScriptKind {
 /** Parses `text` and outlines its classes. Never throws: the parser recovers from syntax errors as editors do. */
 export function outlineSource(text: string, fileName: string): SourceOutline {
   if (!mayMentionAlarms(text)) return { classes: [] };
-  const sf = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true, scriptKind(fileName));
-  const span = (node: ts.Node): Span => {
+  const ts = typescript();
+  const sf = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true, scriptKind(ts, fileName));
+  const span = (node: TS.Node): Span => {
     const start = sf.getLineAndCharacterOfPosition(node.getStart(sf));
     const end = sf.getLineAndCharacterOfPosition(node.getEnd());
     return { start, end };
   };
   const classes: ClassOutline[] = [];
 
-  const visit = (node: ts.Node): void => {
+  const visit = (node: TS.Node): void => {
     if (ts.isClassDeclaration(node) || ts.isClassExpression(node)) {
-      const outline = outlineClass(node, sf, span);
+      const outline = outlineClass(ts, node, sf, span);
       if (outline) classes.push(outline);
     }
     ts.forEachChild(node, visit);
@@ -97,14 +109,14 @@ export function outlineSource(text: string, fileName: string): SourceOutline {
 }
 
 /** The name of a class: its own, or that of the variable a class expression is assigned to. */
-function className(node: ts.ClassLikeDeclaration): ts.Identifier | undefined {
+function className(ts: typeof TS, node: TS.ClassLikeDeclaration): TS.Identifier | undefined {
   if (node.name) return node.name;
   const parent = node.parent;
   if (parent && ts.isVariableDeclaration(parent) && ts.isIdentifier(parent.name)) return parent.name;
   return undefined;
 }
 
-function memberName(member: ts.ClassElement): string | null {
+function memberName(ts: typeof TS, member: TS.ClassElement): string | null {
   if (ts.isConstructorDeclaration(member)) return "constructor";
   const name = member.name;
   if (!name) return null;
@@ -112,8 +124,8 @@ function memberName(member: ts.ClassElement): string | null {
   return null;
 }
 
-function outlineClass(node: ts.ClassLikeDeclaration, sf: ts.SourceFile, span: (n: ts.Node) => Span): ClassOutline | undefined {
-  const name = className(node);
+function outlineClass(ts: typeof TS, node: TS.ClassLikeDeclaration, sf: TS.SourceFile, span: (n: TS.Node) => Span): ClassOutline | undefined {
+  const name = className(ts, node);
   if (!name) return undefined;
   const heritage = node.heritageClauses?.find((h) => h.token === ts.SyntaxKind.ExtendsKeyword);
   const extendsText = heritage?.types[0]?.getText(sf) ?? null;
@@ -125,7 +137,7 @@ function outlineClass(node: ts.ClassLikeDeclaration, sf: ts.SourceFile, span: (n
   let storesRoomId: Span | null = null;
 
   for (const member of node.members) {
-    const mName = memberName(member);
+    const mName = memberName(ts, member);
     if (ts.isConstructorDeclaration(member)) {
       const keyword = member.getChildren(sf).find((c) => c.kind === ts.SyntaxKind.ConstructorKeyword);
       constructorSpan = span(keyword ?? member);
@@ -134,19 +146,19 @@ function outlineClass(node: ts.ClassLikeDeclaration, sf: ts.SourceFile, span: (n
       // `alarm` wins over `onAlarm` in a class that has both (a PartyServer subclass overriding the raw handler).
       if (!handler || mName === "alarm") handler = { name: mName, span: span(member.name) };
     }
-    const walk = (n: ts.Node): void => {
+    const walk = (n: TS.Node): void => {
       // A nested class is outlined on its own; its calls are not this class's.
       if (ts.isClassDeclaration(n) || ts.isClassExpression(n)) return;
       if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && CALL_KINDS.has(n.expression.name.text)) {
         calls.push({ kind: n.expression.name.text as AlarmCallKind, span: span(n.expression.name), offset: n.expression.name.getStart(sf), member: mName });
       }
-      if (ts.isPropertyAccessExpression(n) && isRoomIdRead(n)) roomIdReads.push({ span: span(n), member: mName });
+      if (ts.isPropertyAccessExpression(n) && isRoomIdRead(ts, n)) roomIdReads.push({ span: span(n), member: mName });
       if (
         !storesRoomId &&
         ts.isCallExpression(n) &&
         ts.isPropertyAccessExpression(n.expression) &&
         n.expression.name.text === "put" &&
-        n.arguments.some((a) => containsRoomIdRead(a))
+        n.arguments.some((a) => containsRoomIdRead(ts, a))
       ) {
         storesRoomId = span(n.expression.name);
       }
@@ -159,7 +171,7 @@ function outlineClass(node: ts.ClassLikeDeclaration, sf: ts.SourceFile, span: (n
 }
 
 /** `this.room.id` or `this.party.id` (PartyKit's classic `Party.Server` API). */
-function isRoomIdRead(n: ts.PropertyAccessExpression): boolean {
+function isRoomIdRead(ts: typeof TS, n: TS.PropertyAccessExpression): boolean {
   if (n.name.text !== "id") return false;
   const inner = n.expression;
   return (
@@ -169,11 +181,11 @@ function isRoomIdRead(n: ts.PropertyAccessExpression): boolean {
   );
 }
 
-function containsRoomIdRead(node: ts.Node): boolean {
+function containsRoomIdRead(ts: typeof TS, node: TS.Node): boolean {
   let found = false;
-  const walk = (n: ts.Node): void => {
+  const walk = (n: TS.Node): void => {
     if (found) return;
-    if (ts.isPropertyAccessExpression(n) && isRoomIdRead(n)) found = true;
+    if (ts.isPropertyAccessExpression(n) && isRoomIdRead(ts, n)) found = true;
     else ts.forEachChild(n, walk);
   };
   walk(node);

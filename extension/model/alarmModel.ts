@@ -409,6 +409,8 @@ export class AlarmModel implements Disposable {
     const counts = entry.counts;
     switch (e.kind) {
       case "object.start":
+        // A PartyKit room's onStart() is a step of the same wake, not a second one.
+        if (e.phase === "onStart") break;
         entry.lastWake = e.at;
         counts.wakes++;
         break;

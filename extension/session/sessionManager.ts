@@ -88,7 +88,10 @@ export class SessionManager extends Disposable {
   }
 
   private async findConfigs(): Promise<void> {
-    this.configs = await vscode.workspace.findFiles(CONFIG_GLOB, CONFIG_EXCLUDE_GLOB, 50);
+    const found = await vscode.workspace.findFiles(CONFIG_GLOB, CONFIG_EXCLUDE_GLOB, 50);
+    // Shallowest first, so the workspace's own Worker heads the list.
+    const depth = (u: vscode.Uri) => vscode.workspace.asRelativePath(u).split("/").length;
+    this.configs = found.sort((a, b) => depth(a) - depth(b) || a.fsPath.localeCompare(b.fsPath));
     await vscode.commands.executeCommand("setContext", ContextKeys.hasConfig, this.configs.length > 0);
   }
 

@@ -35,8 +35,6 @@ interface Entry {
 
 /** Only generated JavaScript is looked at: a frame naming any other file has nothing to map. */
 const GENERATED = /\.(m|c)?js$/i;
-/** The last `sourceMappingURL` comment of a file. */
-const MAPPING_URL = /\/\/[#@]\s*sourceMappingURL=(\S+)\s*$/;
 
 /** Reads, parses and caches the source maps of generated files. */
 export class SourceMapStore {
@@ -119,8 +117,7 @@ export class SourceMapStore {
   private async read(file: string, size: number): Promise<LoadedMap | undefined> {
     if (size > this.maxBytes) return undefined;
     const code = await readFile(file, "utf8");
-    const tail = code.slice(-4096).trimEnd();
-    const url = MAPPING_URL.exec(tail)?.[1];
+    const url = mappingUrl(code);
     if (url?.startsWith("data:")) {
       const comma = url.indexOf(",");
       const meta = url.slice(5, comma);
@@ -139,4 +136,12 @@ export class SourceMapStore {
     if (mapInfo.size > this.maxBytes) return undefined;
     return { map: new TraceMap(await readFile(mapPath, "utf8"), mapPath), mapPath };
   }
+}
+
+/** The URL of a file's last `//# sourceMappingURL=` comment (an inline map makes it long: no fixed-size tail). */
+function mappingUrl(code: string): string | undefined {
+  const at = code.lastIndexOf("sourceMappingURL=");
+  if (at < 0 || !/\/\/[#@]\s*$/.test(code.slice(Math.max(0, at - 8), at))) return undefined;
+  const url = code.slice(at + "sourceMappingURL=".length).split(/\r?\n/, 1)[0]?.trim();
+  return url ? url : undefined;
 }

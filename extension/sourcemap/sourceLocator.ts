@@ -48,6 +48,31 @@ export function stackOf(rec: EventRecord): string | undefined {
   return e.callSite?.stack;
 }
 
+/**
+ * Where an event is in the source. An attempt's start has no call site of its own (the runtime called the handler),
+ * so for an `alarm.start` the attempt's own events stand in: the line that threw, else its first call.
+ */
+export function attemptAwareLocation(
+  history: readonly EventRecord[],
+  session: string,
+  seq: number,
+  locate: (rec: EventRecord) => SourceLocation | undefined,
+): SourceLocation | undefined {
+  const at = history.findIndex((r) => r.session === session && r.event.seq === seq);
+  const rec = history[at];
+  if (!rec) return undefined;
+  const own = locate(rec);
+  if (own || rec.event.kind !== "alarm.start") return own;
+  let first: SourceLocation | undefined;
+  for (const r of history.slice(at + 1)) {
+    if (r.session !== session || r.event.kind === "alarm.start") break;
+    const loc = locate(r);
+    if (r.event.kind === "alarm.end") return loc ?? first;
+    first ??= loc;
+  }
+  return first;
+}
+
 interface ObjectSlot {
   readonly located: Map<string, LocatedEvent>;
   /** Records whose stack named no frame of the user's code (injected failures, inspector calls): not retried. */

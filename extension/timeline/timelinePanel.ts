@@ -224,8 +224,16 @@ async function findWorkspaceFile(file: string): Promise<vscode.Uri | undefined> 
   return undefined;
 }
 
-/** Marks the frames whose file exists in the workspace, so the webview draws them as links. */
-async function resolveFrames(frames: StackFrame[]): Promise<StackFrame[]> {
+/**
+ * Maps bundle frames to the user's source through wrangler's source maps (`alarmInspector.resolveFrames`), then marks
+ * the frames whose file exists in the workspace, so the webview draws them as links.
+ */
+async function resolveFrames(raw: StackFrame[]): Promise<StackFrame[]> {
+  const mapped = await vscode.commands.executeCommand<StackFrame[] | undefined>("alarmInspector.resolveFrames", raw).then(
+    (r) => (Array.isArray(r) && r.length === raw.length ? r : raw),
+    () => raw,
+  );
+  const frames = mapped;
   const found = new Map<string, boolean>();
   for (const f of frames) {
     if (f.file !== undefined && !found.has(f.file)) found.set(f.file, (await findWorkspaceFile(f.file)) !== undefined);

@@ -36,6 +36,9 @@ const STATUS_ICONS: Record<AlarmStatus, [string, string | undefined]> = {
 /** Statuses whose text changes with time: their rows are repainted every second while the view is visible. */
 const TICKING: ReadonlySet<AlarmStatus> = new Set(["scheduled", "overdue", "running", "retrying"]);
 
+/** Opens the user's source line of an event (registered by the editor features, `extension/editor/`). */
+const OPEN_SOURCE = "alarmInspector.openSource";
+
 /** Most storage changes listed under an object. */
 const STORAGE_ROWS = 20;
 
@@ -322,6 +325,8 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
     item.contextValue = contextValue(ItemKinds.attempt);
     if (!a) return item;
     item.description = `${attemptText(a).replace(/^attempt \d+ of \d+ · /, "")} · ${formatRelative(a.startedAt - now, { past: "ago" })}`;
+    // Clicking an attempt opens the line that threw (or the handler), through wrangler's source map.
+    item.command = { command: OPEN_SOURCE, title: "Go to Source", arguments: [{ objectKey: node.key, session: a.session, seq: a.startSeq }] };
     item.iconPath = attemptIcon(a);
     const md = new vscode.MarkdownString();
     md.appendText(`Trigger: ${a.trigger === "fireNow" ? "fire now" : a.trigger}; started ${formatAbsolute(a.startedAt)}\n`);
@@ -353,6 +358,7 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
     item.contextValue = contextValue(ItemKinds.storage);
     if (!rec) return item;
     item.description = `${formatRelative(rec.event.at - now, { past: "ago" })}${rec.event.inHandler ? " · in alarm()" : ""}`;
+    item.command = { command: OPEN_SOURCE, title: "Go to Source", arguments: [{ objectKey: node.key, session: rec.session, seq: rec.event.seq }] };
     item.iconPath = themeIcon(storageIcon(rec));
     const md = new vscode.MarkdownString();
     codeBlock(md, text);

@@ -41,16 +41,28 @@ export function statusText(s: StatusInfo, now: number): string {
 export function attemptText(a: Attempt): string {
   const head = `attempt ${a.number} of ${MAX_ATTEMPTS}`;
   const took = a.durationMs !== null ? ` in ${formatDuration(a.durationMs)}` : "";
+  return `${head} · ${outcomeText(a, took)}${inferredText(a)}`;
+}
+
+function outcomeText(a: Attempt, took: string): string {
   switch (a.outcome) {
     case "running":
-      return `${head} · running`;
+      return "running";
     case "ok":
-      return `${head} · ok${took}`;
+      return `ok${took}`;
     case "interrupted":
-      return `${head} · interrupted (the Worker reloaded)`;
+      return "interrupted (the Worker reloaded)";
     case "error":
-      return `${head} · failed${took}: ${a.error?.message ?? "error"}${a.injectedFailure ? " (injected)" : ""}`;
+      return `failed${took}: ${a.error?.message ?? "error"}${a.injectedFailure ? " (injected)" : ""}`;
   }
+}
+
+/**
+ * Classic PartyKit calls `onAlarm()` without the runtime's `alarmInfo`: a retry's number is then the inspector's own
+ * inference (a failure, then another attempt with no new alarm set in between), and is said to be.
+ */
+function inferredText(a: Attempt): string {
+  return a.alarmInfo === null && a.number > 1 ? " · retry inferred (PartyKit gives onAlarm no alarmInfo)" : "";
 }
 
 /** "Run (fire now) · retrying · 2 attempts" */

@@ -78,6 +78,15 @@ async function main() {
     }
     await page.screenshot({ path: join(artifacts, "demo-alarms-view.png") });
     lap("the Alarms view shows the example objects (screenshot: test-artifacts/demo/demo-alarms-view.png)");
+    // And the timeline, opened from the view's title bar, once the retrying job has a few attempts to show.
+    await row("nightly-export").filter({ hasText: /attempt [3-7]|succeeded/ }).waitFor({ timeout: 60_000 });
+    await page.locator(".part.sidebar .action-label[aria-label='Open Timeline']").first().click();
+    const webview = page.frameLocator("iframe.webview.ready").frameLocator("#active-frame");
+    await webview.locator("canvas").first().waitFor({ timeout: 30_000 });
+    await webview.locator("body", { hasText: "nightly-export" }).first().waitFor({ timeout: 30_000 });
+    await page.waitForTimeout(1000); // one live redraw, so the "now" line and countdowns are current
+    await page.screenshot({ path: join(artifacts, "demo-timeline.png") });
+    lap("the timeline shows the same objects (screenshot: test-artifacts/demo/demo-timeline.png)");
   } catch (err) {
     failure = err;
     await browser?.pages()[0]?.screenshot({ path: join(artifacts, "demo-failure.png") }).catch(() => undefined);

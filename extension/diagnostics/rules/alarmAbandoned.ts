@@ -11,6 +11,7 @@ import { MAX_ALARM_RETRIES } from "../../../protocol/protocol";
 import { runState } from "../../model/runs";
 import type { Attempt, ObjectView } from "../../model/types";
 import { andMore, ByLine, failurePlace, objectName, onlyInjectedFailures, when } from "../evidence";
+import { fromCurrentSession } from "../finding";
 import type { Finding, RuleInfo, RuntimeContext, RuntimeRule } from "../finding";
 
 export const ALARM_ABANDONED: RuleInfo = {
@@ -27,7 +28,7 @@ export const alarmAbandoned: RuntimeRule = {
     for (const obj of ctx.objects) {
       const run = obj.runs[obj.runs.length - 1];
       const last = run?.attempts[run.attempts.length - 1];
-      if (!run || !last || runState(run) !== "abandoned" || onlyInjectedFailures(run)) continue;
+      if (!run || !last || !fromCurrentSession(ctx, last.session) || runState(run) !== "abandoned" || onlyInjectedFailures(run)) continue;
       const place = failurePlace(obj, last, ctx);
       if (place) byLine.add(place, { obj, last });
     }

@@ -10,7 +10,7 @@ import type { AlarmSetEvent } from "../../../protocol/protocol";
 import type { EventRecord, ObjectView } from "../../model/types";
 import type { SourceLocation } from "../../sourcemap/mapFrame";
 import { andMore, ByLine, objectName, replacedSetPlace, shift, times, when } from "../evidence";
-import { lineKey } from "../finding";
+import { fromCurrentSession, lineKey } from "../finding";
 import type { Finding, RuleInfo, RuntimeContext, RuntimeRule } from "../finding";
 
 export const CONSTRUCTOR_MOVED_ALARM: RuleInfo = {
@@ -38,6 +38,7 @@ export const constructorMovedAlarm: RuntimeRule = {
     for (const obj of ctx.objects) {
       const perLine = new Map<string, { location: SourceLocation; newest: EventRecord<AlarmSetEvent>; count: number }>();
       for (const rec of obj.history) {
+        if (!fromCurrentSession(ctx, rec.session)) continue;
         const e = rec.event;
         if (e.kind !== "alarm.set" || e.origin !== "user" || !e.inConstructor) continue;
         const location = ctx.locate(rec, obj.key);

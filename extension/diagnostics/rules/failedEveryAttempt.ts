@@ -9,6 +9,7 @@
 import { runState } from "../../model/runs";
 import type { Attempt, ObjectView, Run } from "../../model/types";
 import { andMore, ByLine, failurePlace, objectName, onlyInjectedFailures } from "../evidence";
+import { fromCurrentSession } from "../finding";
 import type { Finding, RuleInfo, RuntimeContext, RuntimeRule } from "../finding";
 
 export const FAILED_EVERY_ATTEMPT: RuleInfo = {
@@ -33,7 +34,7 @@ export const failedEveryAttempt: RuntimeRule = {
     for (const obj of ctx.objects) {
       const run = obj.runs[obj.runs.length - 1];
       const last = run?.attempts[run.attempts.length - 1];
-      if (!run || !last || !failedThroughout(run) || onlyInjectedFailures(run)) continue;
+      if (!run || !last || !fromCurrentSession(ctx, last.session) || !failedThroughout(run) || onlyInjectedFailures(run)) continue;
       const place = failurePlace(obj, last, ctx);
       if (place) byLine.add(place, { obj, run, last });
     }

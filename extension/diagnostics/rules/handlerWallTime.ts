@@ -9,6 +9,7 @@
 import { formatDuration } from "../../model/timeInput";
 import type { Attempt, ObjectView } from "../../model/types";
 import { andMore, ByLine, failurePlace, objectName } from "../evidence";
+import { fromCurrentSession } from "../finding";
 import type { Finding, RuleInfo, RuntimeContext, RuntimeRule } from "../finding";
 
 /** The documented wall-time limit of an alarm invocation: 15 minutes (Workers limits, "Duration"). */
@@ -35,6 +36,7 @@ export const handlerWallTime: RuntimeRule = {
       if (!run) continue;
       let longest: { attempt: Attempt; ms: number } | undefined;
       for (const attempt of run.attempts) {
+        if (!fromCurrentSession(ctx, attempt.session)) continue;
         const ms = ranFor(attempt, ctx.now);
         if (ms > ALARM_WALL_TIME_LIMIT_MS && (!longest || ms > longest.ms)) longest = { attempt, ms };
       }

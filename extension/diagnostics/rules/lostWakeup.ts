@@ -12,7 +12,7 @@ import type { AlarmSetEvent } from "../../../protocol/protocol";
 import type { EventRecord, ObjectView } from "../../model/types";
 import type { SourceLocation } from "../../sourcemap/mapFrame";
 import { andMore, ByLine, objectName, replacedSetPlace, shift, times, when } from "../evidence";
-import { lineKey } from "../finding";
+import { fromCurrentSession, lineKey } from "../finding";
 import type { Finding, RuleInfo, RuntimeContext, RuntimeRule } from "../finding";
 
 export const LOST_WAKEUP: RuleInfo = {
@@ -40,6 +40,7 @@ export const lostWakeup: RuntimeRule = {
     for (const obj of ctx.objects) {
       const perLine = new Map<string, { location: SourceLocation; newest: EventRecord<AlarmSetEvent>; count: number }>();
       for (const rec of obj.history) {
+        if (!fromCurrentSession(ctx, rec.session)) continue;
         const e = rec.event;
         if (e.kind !== "alarm.set" || e.origin !== "user" || e.inConstructor) continue;
         const location = ctx.locate(rec, obj.key);

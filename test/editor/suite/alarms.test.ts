@@ -40,6 +40,13 @@ async function post(path: string, body?: string): Promise<void> {
 
 const row = (name: string) => sel.treeRowWith(name);
 
+/** examples/ holds the main Worker and two PartyKit projects: Start asks which; pick the main one, as a person would. */
+async function pickExamplesWorker(): Promise<void> {
+  const item = `${sel.quickInput} .monaco-list-row[aria-label^="wrangler.jsonc"]`;
+  await ui.waitFor(item, { timeoutMs: 15_000 });
+  await ui.click(item);
+}
+
 describe("Alarms view (real VS Code, real wrangler)", function () {
   this.timeout(120_000);
   let api: AlarmInspectorApi;
@@ -67,10 +74,13 @@ describe("Alarms view (real VS Code, real wrangler)", function () {
   });
 
   it("offers to start from the view, and starts wrangler dev with the inspector", async function () {
-    await ui.click(sel.activityBarItem("Alarms"));
+    // Reveal the view (clicking its icon would close the side bar if an earlier suite left it open).
+    await vscode.commands.executeCommand("workbench.view.extension.alarmInspector");
+    await ui.waitFor(sel.activityBarItem("Alarms"));
     await ui.waitFor(".welcome-view-content", { text: "Not connected", timeoutMs: 30_000 });
     await ui.screenshot("alarms-01-welcome");
     await ui.click(".welcome-view-content .monaco-button", { text: "Start wrangler dev with Alarm Inspector" });
+    await pickExamplesWorker();
     await until("the inspector to connect", () => api.model.connection.kind === "connected", 90_000);
     await ui.waitFor(".welcome-view-content", { text: "No Durable Object has done anything yet", timeoutMs: 15_000 });
     await ui.waitFor(sel.statusBarItem, { text: "Alarms: 0 pending" });
@@ -168,6 +178,7 @@ describe("Alarms view (real VS Code, real wrangler)", function () {
     await until("the session to stop", () => api.model.connection.kind === "disconnected" && !api.sessions.isLaunched, 30_000);
     await ui.waitFor(row("ui-reminder"), { text: "succeeded" });
     await ui.click(`.part.sidebar .action-label[aria-label="Start wrangler dev with Alarm Inspector"]`);
+    await pickExamplesWorker();
     await until("the inspector to connect again", () => api.model.connection.kind === "connected", 90_000);
     await ui.waitFor(sel.treeRowWith(api.model.currentSession!.worker), { text: "live" });
     // History intact: the fired reminder and the retried job are still shown as they ended.

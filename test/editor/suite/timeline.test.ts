@@ -5,7 +5,7 @@
  * errors carry markup and script. Real wrangler, real workerd, real webview; screenshots of every step.
  */
 import * as assert from "node:assert/strict";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as vscode from "vscode";
@@ -187,16 +187,15 @@ describe("Timeline (real VS Code, real wrangler)", function () {
     await ui.frameClick(tl.step("first"));
     await ui.frameWaitFor(tl.position, { text: "Attempt 1 · 1 of 3" });
     await ui.frameWaitFor(tl.frameLink, { timeoutMs: 15_000 });
-    const frame = (await ui.frameText(tl.frameLink)).trim();
-    const m = /\((?:file:\/\/)?(.+?):(\d+):(\d+)\)$|at (?:file:\/\/)?(.+?):(\d+):(\d+)$/.exec(frame);
-    assert.ok(m, `a frame with a location: ${frame}`);
-    const line = Number(m[2] ?? m[5]);
     await ui.frameClick(tl.frameLink);
+    // The frame is mapped through wrangler's source map: it opens the user's own .ts file at the line that threw.
+    const flakyFile = join(workspace(), "src", "objects", "flaky-job.ts");
     const editor = await until("the frame's file in an editor", () => {
       const e = vscode.window.activeTextEditor ?? vscode.window.visibleTextEditors.find((x) => x.document.uri.scheme === "file");
-      return e && e.document.uri.fsPath.startsWith(workspace()) ? e : undefined;
+      return e && e.document.uri.fsPath === flakyFile ? e : undefined;
     });
-    assert.equal(editor.selection.active.line, line - 1, `opened ${editor.document.uri.fsPath} at line ${editor.selection.active.line + 1}`);
+    const throwLine = readFileSync(flakyFile, "utf8").split("\n").findIndex((l) => l.includes("flaky job failed on attempt"));
+    assert.equal(editor.selection.active.line, throwLine, `opened ${editor.document.uri.fsPath} at line ${editor.selection.active.line + 1}`);
     await ui.screenshot("timeline-03-frame-opened");
   });
 

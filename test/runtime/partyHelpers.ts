@@ -1,0 +1,99 @@
+/**
+ * Runtime-tier helpers for PartyKit: a real `alarm-inspector partykit` and a plain `partykit dev`, each in its own
+ * process group with its own state folder, stopped by signalling the group.
+ */
+import { spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { join } from "node:path";
+import type { SessionInfo } from "../../launcher/session";
+import { cleanup, freePort, REPO, tempDir, waitFor } from "./helpers";
+
+const CLI = join(REPO, "dist", "cli.js");
+const PARTYKIT = join(REPO, "node_modules", "partykit", "dist", "bin.mjs");
+/** The only network call `partykit dev` makes (for `request.cf`); this machine is offline. */
+const OFFLINE = "--disable-request-cf-fetch";
+
+function stopGroup(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return Promise.resolve();
+  const done = new Promise<void>((r) => child.once("exit", () => r()));
+  const signal = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, sig);
+    } catch {
+      // gone
+    }
+  };
+  signal("SIGTERM");
+  const timer = setTimeout(() => signal("SIGKILL"), 8000);
+  return done.finally(() => {
+    clearTimeout(timer);
+    // workerd may outlive its parent for a moment.
+    signal("SIGKILL");
+  });
+}
+
+/** A running `alarm-inspector partykit`. */
+export interface PartykitSession {
+  info: SessionInfo;
+  url: string;
+  persistDir: string;
+  stderr(): string;
+  stop(): Promise<void>;
+}
+
+/** Starts the launcher's `partykit` command on `dir` with a fresh (or given) state folder; waits for its ready line. */
+export async function launchPartykit(dir: string, opts: { persistDir?: string; extra?: string[] } = {}): Promise<PartykitSession> {
+  const persistDir = opts.persistDir ?? tempDir("partykit-state");
+  const port = await freePort();
+  const args = [CLI, "partykit", "--cwd", dir, "--port", String(port), "--", "--persist", persistDir, OFFLINE, ...(opts.extra ?? [])];
+  const child = spawn(process.execPath, args, { detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.on("data", (c: Buffer) => (stdout += c));
+  child.stderr!.on("data", (c: Buffer) => (stderr += c));
+  try {
+    const line = await waitFor("the launcher's ready line", () => {
+      if (child.exitCode !== null) throw new Error(`launcher exited (${child.exitCode}) before ready:\n${stderr.slice(-3000)}`);
+      return stdout.split("\n").find((l) => l.startsWith("{"));
+    }, 150_000);
+    const info = JSON.parse(line) as SessionInfo;
+    return {
+      info,
+      url: info.url,
+      persistDir,
+      stderr: () => stderr,
+      stop: async () => {
+        await stopGroup(child);
+        if (!opts.persistDir) cleanup(persistDir);
+      },
+    };
+  } catch (e) {
+    await stopGroup(child);
+    if (!opts.persistDir) cleanup(persistDir);
+    throw e;
+  }
+}
+
+/** Plain `partykit dev` on the same project, for the with/without comparison. */
+export async function plainPartykit(dir: string, persistDir: string): Promise<{ url: string; stop(): Promise<void> }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [PARTYKIT, "dev", "--port", String(port), "--persist", persistDir, OFFLINE, "--no-hotkeys"], {
+    cwd: dir,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, PWD: dir, FORCE_COLOR: "0" },
+  });
+  let output = "";
+  child.stdout!.on("data", (c: Buffer) => (output += c));
+  child.stderr!.on("data", (c: Buffer) => (output += c));
+  try {
+    await waitFor("plain partykit dev to be ready", () => {
+      if (child.exitCode !== null) throw new Error(`partykit exited: ${output.slice(-2000)}`);
+      return /Ready on/.test(output);
+    }, 150_000);
+    return { url: `http://127.0.0.1:${port}`, stop: () => stopGroup(child) };
+  } catch (e) {
+    await stopGroup(child);
+    throw e;
+  }
+}
