@@ -12,20 +12,11 @@ import type { AlarmInspectorApi } from "../../../extension/extension";
 import type { ObjectView } from "../../../extension/model/types";
 import { readSessionFile, SESSION_RELATIVE } from "../../../extension/session/sessionInfo";
 import { log, sel, ui } from "./ui";
+import { until } from "./until";
 
 const EXTENSION_ID = "alarm-inspector.do-alarm-inspector";
 const workspace = (): string => vscode.workspace.workspaceFolders![0]!.uri.fsPath;
 
-/** Polls until `check` holds, or fails naming what it waited for. Never a fixed sleep. */
-async function until<T>(what: string, check: () => T | undefined | false | null, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = check();
-    if (v !== undefined && v !== false && v !== null) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 async function workerUrl(): Promise<string> {
   const session = await readSessionFile(join(workspace(), SESSION_RELATIVE));

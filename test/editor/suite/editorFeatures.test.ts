@@ -14,22 +14,13 @@ import type { AlarmInspectorApi } from "../../../extension/extension";
 import type { ObjectView } from "../../../extension/model/types";
 import { readSessionFile, SESSION_RELATIVE } from "../../../extension/session/sessionInfo";
 import { log, sel, ui } from "./ui";
+import { until } from "./until";
 
 const EXTENSION_ID = "alarm-inspector.do-alarm-inspector";
 const workspace = (): string => vscode.workspace.workspaceFolders![0]!.uri.fsPath;
 const clobberFile = (): string => join(workspace(), "src", "objects", "clobber.ts");
 const lens = ".monaco-editor .codelens-decoration";
 
-/** Polls until `check` holds, or fails naming what it waited for. Never a fixed sleep. */
-async function until<T>(what: string, check: () => T | undefined | false | null | Promise<T | undefined | false | null>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined && v !== false && v !== null) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
 
 async function workerUrl(): Promise<string> {
   const session = await readSessionFile(join(workspace(), SESSION_RELATIVE));
@@ -145,7 +136,9 @@ describe("Editor features: CodeLens, diagnostics and source lines (real VS Code,
     await until("the lens to say how the run went", async () => (await lensTitles(clobberFile())).some((t) => t.includes("last: ok")));
     await ui.waitFor(lens, { text: "last: ok" });
     await ui.screenshot("editor-03-fired-from-lens");
-    await ui.click(sel.activityBarItem("Alarms"));
+    // Reveal the view (clicking its icon would close the side bar when an earlier suite left the view open).
+    await vscode.commands.executeCommand("workbench.view.extension.alarmInspector");
+    await ui.waitFor(sel.activityBarItem("Alarms"));
     await ui.waitFor(sel.treeRowWith("ed"), { text: "succeeded", timeoutMs: 15_000 });
     await ui.screenshot("editor-04-run-in-tree");
   });

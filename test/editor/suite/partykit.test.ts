@@ -15,6 +15,7 @@ import type { AlarmInspectorApi } from "../../../extension/extension";
 import type { ObjectView } from "../../../extension/model/types";
 import { readSessionFile, SESSION_RELATIVE } from "../../../extension/session/sessionInfo";
 import { log, sel, ui } from "./ui";
+import { until } from "./until";
 
 const EXTENSION_ID = "alarm-inspector.do-alarm-inspector";
 const workspace = (): string => vscode.workspace.workspaceFolders![0]!.uri.fsPath;
@@ -25,16 +26,6 @@ function partykitProject(): string | undefined {
   return undefined;
 }
 
-/** Polls until `check` holds, or fails naming what it waited for. Never a fixed sleep. */
-async function until<T>(what: string, check: () => T | undefined | false | null, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = check();
-    if (v !== undefined && v !== false && v !== null) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe("PartyKit rooms in the Alarms view (real VS Code, real partykit dev)", function () {
   this.timeout(120_000);
@@ -74,8 +65,8 @@ describe("PartyKit rooms in the Alarms view (real VS Code, real partykit dev)", 
     // Reveal the view (clicking its activity bar icon would close the side bar when an earlier suite left it open).
     await vscode.commands.executeCommand("workbench.view.extension.alarmInspector");
     await ui.waitFor(sel.activityBarItem("Alarms"));
-    await ui.waitFor(".welcome-view-content", { text: "Not connected", timeoutMs: 30_000 });
-    await ui.click(".welcome-view-content .monaco-button", { text: "Start wrangler dev with Alarm Inspector" });
+    // The view's title bar offers Start whether it shows the welcome or the history of an earlier session.
+    await ui.click(`.part.sidebar .action-label[aria-label="Start wrangler dev with Alarm Inspector"]`, { timeoutMs: 30_000 });
     if (project !== workspace()) {
       // More than one config in the workspace: the Start command asks which, and says what each one runs.
       const item = `${sel.quickInput} .monaco-list-row:has-text("partykit.json")`;
