@@ -60,6 +60,8 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
   private readonly changeEmitter = this._register(new vscode.EventEmitter<AlarmsNode | undefined | void>());
   readonly onDidChangeTreeData = this.changeEmitter.event;
   private objectNodes = new Map<ObjectKey, ObjectNode>();
+  /** What each object row last said. */
+  private readonly shown = new Map<ObjectKey, string>();
   /** Worker and class nodes, kept so a change can repaint a class's counts without rebuilding the tree. */
   private groupNodes = new Map<string, Extract<AlarmsNode, { kind: "worker" | "class" }>>();
   readonly view: vscode.TreeView<AlarmsNode>;
@@ -94,14 +96,22 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
     this._register({ dispose: () => clearInterval(timer) });
   }
 
-  /** Repaints the rows whose words depend on the clock ("fires in 12s"). */
+  /** Repaints the rows whose words the clock changed ("fires in 12s"), and only those. */
   private tick(): void {
     if (!this.view.visible) return;
     const now = Date.now();
     for (const [key, node] of this.objectNodes) {
       const obj = this.model.getObject(key);
-      if (obj && TICKING.has(this.model.status(obj, now).status)) this.changeEmitter.fire(node);
+      if (!obj) continue;
+      const status = this.model.status(obj, now);
+      if (!TICKING.has(status.status) && this.shown.get(key) === undefined) continue;
+      if (this.shown.get(key) !== this.describeObject(obj, status, now)) this.changeEmitter.fire(node);
     }
+  }
+
+  /** The description a row shows, remembered so the clock repaints it only when it would read differently. */
+  private describeObject(obj: ObjectView, status: StatusInfo, now: number): string {
+    return statusText(status, now) + (obj.seenLive ? "" : " · from disk, not seen live");
   }
 
   /** The stable node for an object, so `reveal` and partial refreshes find the same row. */
@@ -272,7 +282,8 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
     const status = this.model.status(obj, now);
     const item = new vscode.TreeItem(objectLabel(obj.ref), vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `object:${key}`;
-    item.description = statusText(status, now) + (obj.seenLive ? "" : " · from disk, not seen live");
+    item.description = this.describeObject(obj, status, now);
+    this.shown.set(key, item.description);
     const [icon, color] = obj.seenLive ? STATUS_ICONS[status.status] : (["history", "descriptionForeground"] as const);
     item.iconPath = status.failureInjected || (obj.pendingFailNext ?? 0) > 0 ? themeIcon("beaker", "charts.purple") : themeIcon(icon, color);
     item.contextValue = contextValue(ItemKinds.object, objectFlags(obj, status));

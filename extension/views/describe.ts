@@ -15,7 +15,7 @@ export function statusText(s: StatusInfo, now: number): string {
   const injected = s.failureInjected ? " (failure injected)" : "";
   switch (s.status) {
     case "scheduled":
-      return s.dueAt !== null ? `fires ${formatRelative(s.dueAt - now)}` : "scheduled";
+      return s.dueAt !== null ? `fires ${countdown(s.dueAt - now)}` : "scheduled";
     case "overdue":
       return s.window ? `retry overdue by ${formatDuration(s.overdueBy ?? 0)}` : `overdue by ${formatDuration(s.overdueBy ?? 0)}`;
     case "running":
@@ -35,6 +35,15 @@ export function statusText(s: StatusInfo, now: number): string {
     case "idle":
       return "no alarm";
   }
+}
+
+/**
+ * A countdown that changes no more often than it needs to: to the second under ten minutes, to the minute beyond.
+ * Rows repaint only when their words change, and a row that repaints every second also swallows clicks.
+ */
+export function countdown(deltaMs: number): string {
+  if (deltaMs > 10 * 60_000 && deltaMs < 60 * 60_000) return `in ${Math.floor(deltaMs / 60_000)}m`;
+  return formatRelative(deltaMs);
 }
 
 /** "attempt 2 of 7 · error: boom (injected)" */

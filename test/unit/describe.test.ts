@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { AlarmModel } from "../../extension/model/alarmModel";
-import { attemptText, runText, statusText, storageText } from "../../extension/views/describe";
+import { attemptText, countdown, runText, statusText, storageText } from "../../extension/views/describe";
 import { EventBuilder, hello, obj, retryYes, T0 } from "./builders";
 
 /** A model with one session; returns it with a builder whose clock starts at T0. */
@@ -31,6 +31,14 @@ describe("describe: the words the views use", function () {
     const run = o.runs.at(-1)!;
     assert.equal(attemptText(run.attempts[0]!), "attempt 1 of 7 · failed in 5ms: boom");
     assert.equal(runText(run), "scheduled · retrying · 1 attempt");
+  });
+
+  it("counts down to the second under ten minutes, to the minute up to an hour, then in hours and minutes", function () {
+    assert.equal(countdown(9 * 60_000 + 59_000), "in 9m 59s");
+    assert.equal(countdown(19 * 60_000 + 36_000), "in 19m");
+    assert.equal(countdown(19 * 60_000 + 1_000), "in 19m");
+    assert.equal(countdown(89 * 60_000), "in 1h 29m");
+    assert.equal(countdown(-5_000), "5s ago");
   });
 
   it("renders storage changes on one line, untruncated keys first", function () {
