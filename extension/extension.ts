@@ -34,7 +34,7 @@ export function activate(context: vscode.ExtensionContext): AlarmInspectorApi {
 
   context.subscriptions.push(...registerEditorFeatures(context, model, sessions));
 
-  const tree = new AlarmsTreeProvider(model);
+  const tree = new AlarmsTreeProvider(model, () => sessions.connection.hello);
   context.subscriptions.push(tree, new AlarmsStatusBar(model));
   const hasObjects = model.onDidChange(() => void vscode.commands.executeCommand("setContext", ContextKeys.hasObjects, model.objects().length > 0));
   context.subscriptions.push({ dispose: () => hasObjects.dispose() });

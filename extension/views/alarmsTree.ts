@@ -1,6 +1,7 @@
 import * as vscode from "vscode";
 import { contextValue, ItemKinds, VIEW_ID } from "../common/ids";
 import type { ItemFlag } from "../common/ids";
+import type { HelloMessage } from "../../protocol/protocol";
 import { Disposable } from "../common/lifecycle";
 import type { AlarmModel } from "../model/alarmModel";
 import { objectLabel } from "../model/objectLabel";
@@ -66,7 +67,14 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
   private groupNodes = new Map<string, Extract<AlarmsNode, { kind: "worker" | "class" }>>();
   readonly view: vscode.TreeView<AlarmsNode>;
 
-  constructor(private readonly model: AlarmModel) {
+  /**
+   * @param runtimeHello the `hello` of the connected agent: classic `partykit dev` says its alarms do not survive a
+   * restart (`alarmsPersist: false`), which the tree shows rather than hides.
+   */
+  constructor(
+    private readonly model: AlarmModel,
+    private readonly runtimeHello: () => HelloMessage | undefined = () => undefined,
+  ) {
     super();
     this.view = this._register(vscode.window.createTreeView(VIEW_ID, { treeDataProvider: this, showCollapseAll: true }));
     this._register(
@@ -111,7 +119,28 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
 
   /** The description a row shows, remembered so the clock repaints it only when it would read differently. */
   private describeObject(obj: ObjectView, status: StatusInfo, now: number): string {
+    if (this.alarmLostOnRestart(obj)) return "alarm lost: partykit dev restarted since it was set";
     return statusText(status, now) + (obj.seenLive ? "" : " · from disk, not seen live");
+  }
+
+  /** True for a runtime that forgets pending alarms when it restarts (classic `partykit dev`). */
+  private forgetsAlarms(worker: string): boolean {
+    const hello = this.runtimeHello();
+    return hello?.worker === worker && hello.alarmsPersist === false;
+  }
+
+  /** A pending alarm set in an earlier session of a runtime that forgets alarms: it will not fire. */
+  private alarmLostOnRestart(obj: ObjectView): boolean {
+    const session = this.model.currentSession;
+    const setAt = obj.currentAlarm.setAt;
+    return (
+      obj.currentAlarm.scheduledTime !== null &&
+      setAt !== null &&
+      session !== null &&
+      session.worker === obj.worker &&
+      setAt < session.sessionStartedAt &&
+      this.forgetsAlarms(obj.worker)
+    );
   }
 
   /** The stable node for an object, so `reveal` and partial refreshes find the same row. */
@@ -250,12 +279,15 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
           : "disconnected"
       : "not connected";
     if (w && w.sessions.length > 1) item.description += ` · ${w.sessions.length - 1} reload${w.sessions.length > 2 ? "s" : ""}`;
+    const forgets = this.forgetsAlarms(name);
+    if (forgets) item.description += " · alarms not kept across restarts";
     item.iconPath = themeIcon("cloud");
     item.contextValue = contextValue(ItemKinds.worker);
     const md = new vscode.MarkdownString();
     md.appendText(`Worker ${name}\n`);
     if (w?.session) md.appendText(`Agent ${w.session.agentVersion}, session started ${formatAbsolute(w.session.sessionStartedAt)}\n`);
     md.appendText(`Sessions seen: ${w?.sessions.length ?? 0} (a new one after every reload; history is kept)`);
+    if (forgets) md.appendText("\npartykit dev keeps storage across a restart or reload, but not pending alarms: an alarm set before the last restart will not fire.");
     item.tooltip = md;
     return item;
   }
