@@ -5,6 +5,7 @@
  * finds it.
  */
 import * as vscode from "vscode";
+import { partiesFindings } from "./rules/partykitParties";
 import { Disposable } from "../common/lifecycle";
 import type { AlarmModel } from "../model/alarmModel";
 import type { OutlineCache } from "../editor/outlineCache";
@@ -90,7 +91,7 @@ export class DiagnosticsController extends Disposable {
     if (doc.isClosed) return;
     const file = doc.uri.fsPath;
     const outline = this.outlines.forText(file, doc.version, doc.getText());
-    this.staticByFile.set(file, staticFindings(file, outline.classes));
+    this.staticByFile.set(file, [...staticFindings(file, outline.classes), ...partiesFindings(file, doc.getText())]);
     this.publish(file);
   }
 

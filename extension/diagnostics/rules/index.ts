@@ -7,13 +7,18 @@ import { deleteAlarmInHandler } from "./deleteAlarmInHandler";
 import { failedEveryAttempt } from "./failedEveryAttempt";
 import { handlerWallTime } from "./handlerWallTime";
 import { lostWakeup } from "./lostWakeup";
+import { partykitAlarmRefusal } from "./partykitAlarmRefusal";
+import { PARTYKIT_CONTEXT_PARTIES } from "./partykitParties";
 import { partykitRoomId } from "./partykitRoomId";
 
 /** Rules that read a file's source. */
 export const STATIC_RULES: readonly StaticRule[] = [constructorSetAlarm, deleteAlarmInHandler, partykitRoomId];
 
 /** Rules that read what happened in the session. */
-export const RUNTIME_RULES: readonly RuntimeRule[] = [lostWakeup, constructorMovedAlarm, alarmAbandoned, failedEveryAttempt, handlerWallTime];
+export const RUNTIME_RULES: readonly RuntimeRule[] = [lostWakeup, constructorMovedAlarm, alarmAbandoned, failedEveryAttempt, handlerWallTime, partykitAlarmRefusal];
+
+/** Rules that read a file's text rather than its outline (DOA009: `context.parties` in `onAlarm`). */
+export const TEXT_RULES: readonly RuleInfo[] = [PARTYKIT_CONTEXT_PARTIES];
 
 /** Every rule's identity, by code. */
-export const ALL_RULES: readonly RuleInfo[] = [...STATIC_RULES, ...RUNTIME_RULES].map((r) => r.info).sort((a, b) => a.code.localeCompare(b.code));
+export const ALL_RULES: readonly RuleInfo[] = [...[...STATIC_RULES, ...RUNTIME_RULES].map((r) => r.info), ...TEXT_RULES].sort((a, b) => a.code.localeCompare(b.code));
