@@ -8,7 +8,7 @@ import type { AlarmSetEvent } from "../../protocol/protocol";
 import type { Attempt, EventRecord, ObjectView, Run } from "../model/types";
 import type { SourceLocation } from "../sourcemap/mapFrame";
 import type { RelatedPlace, RuntimeContext } from "./finding";
-import { lineKey } from "./finding";
+import { fromCurrentSession, lineKey } from "./finding";
 
 /** "Clobber demo", as the tree names an object. */
 export function objectName(obj: ObjectView): string {
@@ -66,6 +66,45 @@ export class ByLine<T> {
   entries(): { location: SourceLocation; items: T[] }[] {
     return [...this.groups.values()];
   }
+}
+
+/** The newest user `setAlarm` from one line of an object, and how many calls from that line matched a rule. */
+export interface SetEvidence {
+  obj: ObjectView;
+  newest: EventRecord<AlarmSetEvent>;
+  count: number;
+}
+
+/**
+ * The user's `setAlarm` calls of the current session that `select` keeps, grouped by the source line that made them.
+ * A line counts as evidence while its newest call still `matches` (so fixing the code clears it); `count` says how many
+ * of its calls matched. Shared by the rules that judge `setAlarm` calls (DOA001, DOA003).
+ */
+export function userSetsByLine(
+  ctx: RuntimeContext,
+  select: (e: AlarmSetEvent) => boolean,
+  matches: (e: AlarmSetEvent) => boolean,
+): ByLine<SetEvidence> {
+  const byLine = new ByLine<SetEvidence>();
+  for (const obj of ctx.objects) {
+    const perLine = new Map<string, { location: SourceLocation; newest: EventRecord<AlarmSetEvent>; count: number }>();
+    for (const rec of obj.history) {
+      if (!fromCurrentSession(ctx, rec.session)) continue;
+      const e = rec.event;
+      if (e.kind !== "alarm.set" || e.origin !== "user" || !select(e)) continue;
+      const location = ctx.locate(rec, obj.key);
+      if (!location) continue;
+      const key = lineKey(location);
+      const slot = perLine.get(key) ?? { location, newest: rec as EventRecord<AlarmSetEvent>, count: 0 };
+      slot.newest = rec as EventRecord<AlarmSetEvent>;
+      if (matches(e)) slot.count++;
+      perLine.set(key, slot);
+    }
+    for (const slot of perLine.values()) {
+      if (matches(slot.newest.event)) byLine.add(slot.location, { obj, newest: slot.newest, count: slot.count });
+    }
+  }
+  return byLine;
 }
 
 /** True when every failed attempt of the run failed because the inspector injected it: the user's code never ran. */

@@ -7,10 +7,8 @@
  * constructor set from that line (for some object) still moved a pending alarm.
  */
 import type { AlarmSetEvent } from "../../../protocol/protocol";
-import type { EventRecord, ObjectView } from "../../model/types";
-import type { SourceLocation } from "../../sourcemap/mapFrame";
-import { andMore, ByLine, objectName, replacedSetPlace, shift, times, when } from "../evidence";
-import { fromCurrentSession, lineKey } from "../finding";
+import { andMore, objectName, replacedSetPlace, shift, times, userSetsByLine, when } from "../evidence";
+import type { SetEvidence } from "../evidence";
 import type { Finding, RuleInfo, RuntimeContext, RuntimeRule } from "../finding";
 
 export const CONSTRUCTOR_MOVED_ALARM: RuleInfo = {
@@ -25,36 +23,13 @@ export function movedPending(e: AlarmSetEvent): boolean {
   return e.inConstructor && e.previous !== null && e.previous !== e.scheduledTime;
 }
 
-interface Evidence {
-  obj: ObjectView;
-  newest: EventRecord<AlarmSetEvent>;
-  count: number;
-}
 
 export const constructorMovedAlarm: RuntimeRule = {
   info: CONSTRUCTOR_MOVED_ALARM,
   check(ctx: RuntimeContext): Finding[] {
-    const byLine = new ByLine<Evidence>();
-    for (const obj of ctx.objects) {
-      const perLine = new Map<string, { location: SourceLocation; newest: EventRecord<AlarmSetEvent>; count: number }>();
-      for (const rec of obj.history) {
-        if (!fromCurrentSession(ctx, rec.session)) continue;
-        const e = rec.event;
-        if (e.kind !== "alarm.set" || e.origin !== "user" || !e.inConstructor) continue;
-        const location = ctx.locate(rec, obj.key);
-        if (!location) continue;
-        const key = lineKey(location);
-        const slot = perLine.get(key) ?? { location, newest: rec as EventRecord<AlarmSetEvent>, count: 0 };
-        slot.newest = rec as EventRecord<AlarmSetEvent>;
-        if (movedPending(e)) slot.count++;
-        perLine.set(key, slot);
-      }
-      for (const slot of perLine.values()) {
-        if (movedPending(slot.newest.event)) byLine.add(slot.location, { obj, newest: slot.newest, count: slot.count });
-      }
-    }
+    const byLine = userSetsByLine(ctx, (e) => e.inConstructor, movedPending);
     return byLine.entries().map(({ location, items }) => {
-      const [first] = items as [Evidence, ...Evidence[]];
+      const [first] = items as [SetEvidence, ...SetEvidence[]];
       const e = first.newest.event;
       const previous = e.previous ?? e.scheduledTime;
       const later = e.scheduledTime > previous;
