@@ -2,7 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { alarmAt, storageEntries, type StorageEntry } from "../inspect";
 
 /** How long "sending" a reminder takes. */
-const DELIVERY_MS = 600;
+const DELIVERY_MS = 1500;
 
 export interface PendingReminder {
   message: string;
