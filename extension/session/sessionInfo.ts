@@ -1,17 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { SessionInfo } from "../../launcher/session";
 
-/** The launcher's ready object, as written to `session.json` (see `launcher/session.ts`). */
-export interface LauncherSession {
-  url: string;
-  inspector: string;
-  token: string;
-  worker: string;
-  config: string;
-  pid: number;
-  startedAt: number;
-  runtime: "wrangler" | "partykit";
-}
+/** The launcher's ready object, as written to `session.json` (the launcher's own type, less its `event` tag). */
+export type LauncherSession = Omit<SessionInfo, "event">;
 
 /** Where the launcher writes its session file, relative to the project folder. */
 export const SESSION_RELATIVE = join(".wrangler", "alarm-inspector", "session.json");

@@ -45,22 +45,28 @@ export async function freePort(): Promise<number> {
   });
 }
 
-function stopGroup(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
+/**
+ * Signals a child's whole process group (`first`, SIGKILL after 8 s if it lingers) and resolves when the child has
+ * exited; a last SIGKILL then sweeps the group, since workerd may outlive its parent for a moment.
+ */
+export function stopGroup(child: ChildProcess, first: NodeJS.Signals = "SIGTERM"): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return Promise.resolve();
+  const pid = child.pid;
   const done = new Promise<void>((r) => child.once("exit", () => r()));
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    return Promise.resolve();
-  }
-  const timer = setTimeout(() => {
+  const signal = (sig: NodeJS.Signals): boolean => {
     try {
-      process.kill(-child.pid!, "SIGKILL");
+      process.kill(-pid, sig);
+      return true;
     } catch {
-      // gone
+      return false; // already gone
     }
-  }, 8000);
-  return done.finally(() => clearTimeout(timer));
+  };
+  if (!signal(first)) return Promise.resolve();
+  const timer = setTimeout(() => signal("SIGKILL"), 8000);
+  return done.finally(() => {
+    clearTimeout(timer);
+    signal("SIGKILL");
+  });
 }
 
 /** Output of a finished CLI run. */

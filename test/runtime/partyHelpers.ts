@@ -3,34 +3,14 @@
  * process group with its own state folder, stopped by signalling the group.
  */
 import { spawn } from "node:child_process";
-import type { ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import type { SessionInfo } from "../../launcher/session";
-import { cleanup, freePort, REPO, tempDir, waitFor } from "./helpers";
+import { cleanup, freePort, REPO, stopGroup, tempDir, waitFor } from "./helpers";
 
 const CLI = join(REPO, "dist", "cli.js");
 const PARTYKIT = join(REPO, "node_modules", "partykit", "dist", "bin.mjs");
 /** The only network call `partykit dev` makes (for `request.cf`); this machine is offline. */
 const OFFLINE = "--disable-request-cf-fetch";
-
-function stopGroup(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return Promise.resolve();
-  const done = new Promise<void>((r) => child.once("exit", () => r()));
-  const signal = (sig: NodeJS.Signals) => {
-    try {
-      process.kill(-child.pid!, sig);
-    } catch {
-      // gone
-    }
-  };
-  signal("SIGTERM");
-  const timer = setTimeout(() => signal("SIGKILL"), 8000);
-  return done.finally(() => {
-    clearTimeout(timer);
-    // workerd may outlive its parent for a moment.
-    signal("SIGKILL");
-  });
-}
 
 /** A running `alarm-inspector partykit`. */
 export interface PartykitSession {
