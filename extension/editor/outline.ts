@@ -1,21 +1,12 @@
 /**
  * What the editor features need to know about a source file: its classes, their alarm handler (`alarm` or PartyKit's
- * `onAlarm`), and every `setAlarm` / `getAlarm` / `deleteAlarm` call with the class member it is in. Built with the
- * TypeScript compiler's parser (syntax only, no type checking), which reads TypeScript and JavaScript alike. Pure:
- * no `vscode`, so the static rules are unit tested on real source text.
+ * `onAlarm`), and every `setAlarm` / `getAlarm` / `deleteAlarm` call with the class member it is in. Built from the
+ * syntax tree of `@babel/parser` (./syntaxTree.ts: syntax only, no type checking), which reads TypeScript and
+ * JavaScript alike. Pure: no `vscode`, so the static rules are unit tested on real source text.
  */
-import type * as TS from "typescript";
-
-let loaded: typeof TS | undefined;
-
-/**
- * The compiler, loaded on first use: evaluating it takes about 200 ms, which must not be spent while VS Code
- * activates the extension (most sessions parse their first file a moment later, some never).
- */
-function typescript(): typeof TS {
-  loaded ??= require("typescript") as typeof TS;
-  return loaded;
-}
+import type { ClassBody, Node } from "@babel/types";
+import type { ClassNode, SyntaxTree } from "./syntaxTree";
+import { calledMember, forEachClass, isClass, isThisRoom, memberAccess, parseSyntax, walk } from "./syntaxTree";
 
 /** A position as editors count it: 0-based line and character. */
 export interface Position0 {
@@ -78,116 +69,114 @@ export function mayMentionAlarms(text: string): boolean {
   return /alarm/i.test(text);
 }
 
-function scriptKind(ts: typeof TS, fileName: string): TS.ScriptKind {
-  if (/\.tsx$/i.test(fileName)) return ts.ScriptKind.TSX;
-  if (/\.jsx$/i.test(fileName)) return ts.ScriptKind.JSX;
-  if (/\.(m|c)?js$/i.test(fileName)) return ts.ScriptKind.JS;
-  return ts.ScriptKind.TS;
-}
-
-/** Parses `text` and outlines its classes. Never throws: the parser recovers from syntax errors as editors do. */
+/** Parses `text` and outlines its classes. Never throws: broken code is outlined as far as it parses, else not at all. */
 export function outlineSource(text: string, fileName: string): SourceOutline {
   if (!mayMentionAlarms(text)) return { classes: [] };
-  const ts = typescript();
-  const sf = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true, scriptKind(ts, fileName));
-  const span = (node: TS.Node): Span => {
-    const start = sf.getLineAndCharacterOfPosition(node.getStart(sf));
-    const end = sf.getLineAndCharacterOfPosition(node.getEnd());
-    return { start, end };
-  };
+  const tree = parseSyntax(text, fileName);
+  if (!tree) return { classes: [] };
   const classes: ClassOutline[] = [];
-
-  const visit = (node: TS.Node): void => {
-    if (ts.isClassDeclaration(node) || ts.isClassExpression(node)) {
-      const outline = outlineClass(ts, node, sf, span);
-      if (outline) classes.push(outline);
-    }
-    ts.forEachChild(node, visit);
-  };
-  visit(sf);
+  forEachClass(tree.program, (node, name) => {
+    if (name) classes.push(outlineClass(tree, node, name.text, name.node));
+  });
   return { classes };
 }
 
-/** The name of a class: its own, or that of the variable a class expression is assigned to. */
-function className(ts: typeof TS, node: TS.ClassLikeDeclaration): TS.Identifier | undefined {
-  if (node.name) return node.name;
-  const parent = node.parent;
-  if (parent && ts.isVariableDeclaration(parent) && ts.isIdentifier(parent.name)) return parent.name;
-  return undefined;
-}
+type ClassMember = ClassBody["body"][number];
 
-function memberName(ts: typeof TS, member: TS.ClassElement): string | null {
-  if (ts.isConstructorDeclaration(member)) return "constructor";
-  const name = member.name;
-  if (!name) return null;
-  if (ts.isIdentifier(name) || ts.isPrivateIdentifier(name) || ts.isStringLiteral(name)) return name.text;
+/** The member's name as the rules compare it (`constructor`, `alarm`, `#tick`, a quoted name's text), else null. */
+function memberName(member: ClassMember): string | null {
+  if ((member.type === "ClassMethod" || member.type === "TSDeclareMethod") && member.kind === "constructor") return "constructor";
+  const key = keyOf(member);
+  if (!key) return null;
+  if (key.type === "Identifier") return key.name;
+  if (key.type === "StringLiteral") return key.value;
+  if (key.type === "PrivateName") return `#${key.id.name}`;
   return null;
 }
 
-function outlineClass(ts: typeof TS, node: TS.ClassLikeDeclaration, sf: TS.SourceFile, span: (n: TS.Node) => Span): ClassOutline | undefined {
-  const name = className(ts, node);
-  if (!name) return undefined;
-  const heritage = node.heritageClauses?.find((h) => h.token === ts.SyntaxKind.ExtendsKeyword);
-  const extendsText = heritage?.types[0]?.getText(sf) ?? null;
+/** The member's key when it is written out (`alarm`, `"alarm"`, `#alarm`), not computed (`[name]`); else null. */
+function keyOf(member: ClassMember): Node | null {
+  if (member.type === "StaticBlock" || member.type === "TSIndexSignature") return null;
+  if (member.type === "ClassPrivateMethod" || member.type === "ClassPrivateProperty") return member.key;
+  return member.computed ? null : member.key;
+}
 
+/** A member that can be the alarm handler: a method (overload and abstract signatures included) or a field. */
+function canBeHandler(member: ClassMember): boolean {
+  switch (member.type) {
+    case "ClassMethod":
+    case "TSDeclareMethod":
+      return member.kind === "method";
+    case "ClassProperty":
+    case "ClassAccessorProperty":
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** The text of the `extends` clause with its type arguments (`DurableObject<Env>`), or null. */
+function extendsTextOf(tree: SyntaxTree, node: ClassNode): string | null {
+  if (!node.superClass) return null;
+  return tree.slice(node.superClass, node.superTypeArguments ?? node.superClass);
+}
+
+function outlineClass(tree: SyntaxTree, node: ClassNode, name: string, nameNode: Node): ClassOutline {
   let handler: ClassOutline["handler"] = null;
   let constructorSpan: Span | null = null;
   const calls: AlarmCall[] = [];
-  const roomIdReads: RoomIdRead[] = [];
-  let storesRoomId: Span | null = null;
+  const roomIdReads: (RoomIdRead & { readonly offset: number })[] = [];
+  const puts: { readonly span: Span; readonly offset: number }[] = [];
 
-  for (const member of node.members) {
-    const mName = memberName(ts, member);
-    if (ts.isConstructorDeclaration(member)) {
-      const keyword = member.getChildren(sf).find((c) => c.kind === ts.SyntaxKind.ConstructorKeyword);
-      constructorSpan = span(keyword ?? member);
-    }
-    if ((mName === "alarm" || mName === "onAlarm") && member.name && (ts.isMethodDeclaration(member) || ts.isPropertyDeclaration(member))) {
+  for (const member of node.body.body) {
+    const mName = memberName(member);
+    const key = keyOf(member);
+    // The span of the `constructor` keyword (or of `"constructor"`), where DOA002 points.
+    if (mName === "constructor" && key) constructorSpan = tree.span(key);
+    if ((mName === "alarm" || mName === "onAlarm") && key && canBeHandler(member)) {
       // `alarm` wins over `onAlarm` in a class that has both (a PartyServer subclass overriding the raw handler).
-      if (!handler || mName === "alarm") handler = { name: mName, span: span(member.name) };
+      if (!handler || mName === "alarm") handler = { name: mName, span: tree.span(key) };
     }
-    const walk = (n: TS.Node): void => {
+    walk(member, (n) => {
       // A nested class is outlined on its own; its calls are not this class's.
-      if (ts.isClassDeclaration(n) || ts.isClassExpression(n)) return;
-      if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && CALL_KINDS.has(n.expression.name.text)) {
-        calls.push({ kind: n.expression.name.text as AlarmCallKind, span: span(n.expression.name), offset: n.expression.name.getStart(sf), member: mName });
+      if (isClass(n)) return false;
+      const call = calledMember(n);
+      if (call && CALL_KINDS.has(call.name)) {
+        calls.push({ kind: call.name as AlarmCallKind, span: tree.span(call.nameNode), offset: tree.offset(call.nameNode), member: mName });
       }
-      if (ts.isPropertyAccessExpression(n) && isRoomIdRead(ts, n)) roomIdReads.push({ span: span(n), member: mName });
-      if (
-        !storesRoomId &&
-        ts.isCallExpression(n) &&
-        ts.isPropertyAccessExpression(n.expression) &&
-        n.expression.name.text === "put" &&
-        n.arguments.some((a) => containsRoomIdRead(ts, a))
-      ) {
-        storesRoomId = span(n.expression.name);
-      }
-      ts.forEachChild(n, walk);
-    };
-    ts.forEachChild(member, walk);
+      if (isRoomIdRead(n)) roomIdReads.push({ span: tree.span(n), member: mName, offset: tree.offset(n) });
+      if (call && call.name === "put" && call.args.some(containsRoomIdRead)) puts.push({ span: tree.span(call.nameNode), offset: tree.offset(call.nameNode) });
+      return true;
+    });
   }
   calls.sort((a, b) => a.offset - b.offset);
-  return { name: name.text, nameSpan: span(name), extendsText, handler, constructorSpan, calls, roomIdReads, storesRoomId };
+  roomIdReads.sort((a, b) => a.offset - b.offset);
+  // The first such `put` in the source is the one the related information points at.
+  const storesRoomId = puts.reduce<(typeof puts)[number] | null>((first, put) => (first && first.offset <= put.offset ? first : put), null);
+  return {
+    name,
+    nameSpan: tree.span(nameNode),
+    extendsText: extendsTextOf(tree, node),
+    handler,
+    constructorSpan,
+    calls,
+    roomIdReads: roomIdReads.map(({ span, member }) => ({ span, member })),
+    storesRoomId: storesRoomId?.span ?? null,
+  };
 }
 
 /** `this.room.id` or `this.party.id` (PartyKit's classic `Party.Server` API). */
-function isRoomIdRead(ts: typeof TS, n: TS.PropertyAccessExpression): boolean {
-  if (n.name.text !== "id") return false;
-  const inner = n.expression;
-  return (
-    ts.isPropertyAccessExpression(inner) &&
-    (inner.name.text === "room" || inner.name.text === "party") &&
-    inner.expression.kind === ts.SyntaxKind.ThisKeyword
-  );
+function isRoomIdRead(n: Node): boolean {
+  const access = memberAccess(n);
+  return access !== null && access.name === "id" && isThisRoom(access.object);
 }
 
-function containsRoomIdRead(ts: typeof TS, node: TS.Node): boolean {
+/** Whether `node` reads the room id anywhere inside (nested classes included: their code can run here). */
+function containsRoomIdRead(node: Node): boolean {
   let found = false;
-  const walk = (n: TS.Node): void => {
-    if (found) return;
-    if (ts.isPropertyAccessExpression(n) && isRoomIdRead(ts, n)) found = true;
-    else ts.forEachChild(n, walk);
-  };
-  walk(node);
+  walk(node, (n) => {
+    found ||= isRoomIdRead(n);
+    return !found;
+  });
   return found;
 }

@@ -6,11 +6,13 @@
  * id): the text of the class is enough.
  *
  * The editor's outline (extension/editor/outline.ts) does not list these reads yet, so this module finds them itself
- * with the same parser; `partiesFindings` is the rule's whole check over one file's text. Wiring it as a
- * `StaticRule` needs the outline to carry `partiesReads` (the spans below), or the rule to receive the text.
+ * in the same syntax tree (extension/editor/syntaxTree.ts, which reuses the outline's parse of the same text);
+ * `partiesFindings` is the rule's whole check over one file's text. Wiring it as a `StaticRule` needs the outline to
+ * carry `partiesReads` (the spans below), or the rule to receive the text.
  */
-import type * as TS from "typescript";
+import type { Node } from "@babel/types";
 import type { Span } from "../../editor/outline";
+import { forEachClass, isClass, isThisRoom, memberAccess, parseSyntax, walk } from "../../editor/syntaxTree";
 import { atSpan } from "../finding";
 import type { Finding, RuleInfo } from "../finding";
 
@@ -20,14 +22,6 @@ export const PARTYKIT_CONTEXT_PARTIES: RuleInfo = {
   docUrl: "https://docs.partykit.io/guides/scheduling-tasks-with-alarms/#accessing-other-parties",
   severity: "warning",
 };
-
-let loaded: typeof TS | undefined;
-
-/** The compiler, loaded on first use (as the outline does: it takes a moment to evaluate). */
-function typescript(): typeof TS {
-  loaded ??= require("typescript") as typeof TS;
-  return loaded;
-}
 
 /** One use of the other parties inside a class member. */
 export interface PartiesRead {
@@ -40,45 +34,53 @@ export interface PartiesRead {
 
 /**
  * `this.room.context.parties` and `this.party.context.parties`, and the deprecated `this.room.parties` /
- * `this.party.parties`, in every class member of `text`. Never throws: the parser recovers from syntax errors.
+ * `this.party.parties`, in every class member of `text`. Never throws: broken code is read as far as it parses.
  */
 export function partiesReads(text: string, fileName: string): PartiesRead[] {
   if (!/parties/.test(text)) return [];
-  const ts = typescript();
-  const sf = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true, /\.m?jsx?$/i.test(fileName) ? ts.ScriptKind.JS : ts.ScriptKind.TS);
-  const span = (node: TS.Node): Span => ({
-    start: sf.getLineAndCharacterOfPosition(node.getStart(sf)),
-    end: sf.getLineAndCharacterOfPosition(node.getEnd()),
-  });
+  const tree = parseSyntax(text, fileName);
+  if (!tree) return [];
   const out: PartiesRead[] = [];
-  const visitClass = (node: TS.ClassLikeDeclaration): void => {
-    const className = node.name?.text ?? (node.parent && ts.isVariableDeclaration(node.parent) && ts.isIdentifier(node.parent.name) ? node.parent.name.text : "");
-    for (const member of node.members) {
-      const name = member.name && (ts.isIdentifier(member.name) || ts.isStringLiteral(member.name)) ? member.name.text : null;
-      if (!name) continue;
-      const walk = (n: TS.Node): void => {
-        if (ts.isClassDeclaration(n) || ts.isClassExpression(n)) return;
-        if (ts.isPropertyAccessExpression(n) && n.name.text === "parties" && isRoomOrContext(ts, n.expression)) {
-          out.push({ className, member: name, span: span(n) });
+  forEachClass(tree.program, (node, name) => {
+    const className = name?.text ?? "";
+    const reads: (PartiesRead & { readonly offset: number })[] = [];
+    for (const member of node.body.body) {
+      const memberName = namedMember(member);
+      if (!memberName) continue;
+      walk(member, (n) => {
+        // A nested class is read on its own.
+        if (isClass(n)) return false;
+        const access = memberAccess(n);
+        if (access && access.name === "parties" && isRoomOrContext(access.object)) {
+          reads.push({ className, member: memberName, span: tree.span(n), offset: tree.offset(n) });
         }
-        ts.forEachChild(n, walk);
-      };
-      ts.forEachChild(member, walk);
+        return true;
+      });
     }
-  };
-  const visit = (node: TS.Node): void => {
-    if (ts.isClassDeclaration(node) || ts.isClassExpression(node)) visitClass(node);
-    ts.forEachChild(node, visit);
-  };
-  visit(sf);
+    // Source order within the class; an inner class's reads come after its outer class's, as they always have.
+    reads.sort((a, b) => a.offset - b.offset);
+    out.push(...reads.map(({ className: c, member, span }) => ({ className: c, member, span })));
+  });
   return out;
 }
 
+/**
+ * The name of a method or field written as a plain or quoted name (`onAlarm`, `"onAlarm"`); null for the constructor,
+ * `#private`, computed names and static blocks, which are never PartyKit's handlers.
+ */
+function namedMember(member: Node): string | null {
+  if (member.type !== "ClassMethod" && member.type !== "TSDeclareMethod" && member.type !== "ClassProperty" && member.type !== "ClassAccessorProperty") return null;
+  if (member.computed || ("kind" in member && member.kind === "constructor")) return null;
+  if (member.key.type === "Identifier") return member.key.name;
+  if (member.key.type === "StringLiteral") return member.key.value;
+  return null;
+}
+
 /** `this.room`, `this.party`, or their `.context`. */
-function isRoomOrContext(ts: typeof TS, n: TS.Expression): boolean {
-  const room = (e: TS.Expression): boolean =>
-    ts.isPropertyAccessExpression(e) && (e.name.text === "room" || e.name.text === "party") && e.expression.kind === ts.SyntaxKind.ThisKeyword;
-  return room(n) || (ts.isPropertyAccessExpression(n) && n.name.text === "context" && room(n.expression));
+function isRoomOrContext(n: Node): boolean {
+  if (isThisRoom(n)) return true;
+  const access = memberAccess(n);
+  return access !== null && access.name === "context" && isThisRoom(access.object);
 }
 
 /** DOA009's findings in one file. */
