@@ -11,8 +11,10 @@ import type { AgentEvent, DroppedEvent, UnsequencedEvent } from "../protocol/pro
 export class EventBuffer {
   private readonly ring: (AgentEvent | undefined)[];
   private nextSeq = 1;
-  /** Bumped on every record; the hub polls it to learn there is something new without a call from the object. */
+  /** Bumped on every record; the hub compares it with what it last sent to learn there is something new. */
   version = 0;
+  /** Resolvers of `changedSince` promises, settled (and forgotten) by the next record. */
+  private waiters: (() => void)[] = [];
 
   constructor(readonly capacity: number) {
     this.ring = new Array<AgentEvent | undefined>(capacity);
@@ -23,6 +25,24 @@ export class EventBuffer {
     const seq = this.nextSeq++;
     this.ring[seq % this.capacity] = { ...event, seq } as AgentEvent;
     this.version++;
+    if (this.waiters.length > 0) {
+      const waiters = this.waiters;
+      this.waiters = [];
+      for (const wake of waiters) wake();
+    }
+  }
+
+  /**
+   * Resolves once the buffer holds something recorded after `version` (at once if it already does).
+   *
+   * This is how the hub hears of an event without polling and without the object calling it: the promise is
+   * created in the hub's request, and workerd (`handle_cross_request_promise_resolution`, the default since
+   * compatibility date 2024-10-14) runs its continuation back in that request when an object settles it from its
+   * own. The object pays one function call; it makes no call to the hub and holds nothing of it.
+   */
+  changedSince(version: number): Promise<void> {
+    if (this.version !== version) return Promise.resolve();
+    return new Promise<void>((resolve) => this.waiters.push(resolve));
   }
 
   /** The sequence number the next event will get; a reader starting now uses `lastSeq` as its cursor. */

@@ -39,7 +39,17 @@ export function createHubClass(runtime: AgentRuntime) {
       const client = this.clients.add(server);
       server.addEventListener("message", (ev) => void this.clients.onFrame(client, ev.data));
       const drop = () => this.clients.remove(client);
-      server.addEventListener("close", drop);
+      server.addEventListener("close", (ev) => {
+        drop();
+        // Answer the client's close frame: without the reply (workerd does not send it on its own for every
+        // compatibility date) the client waits out its closing timeout, 30 s in `ws`, before it lets go.
+        try {
+          // Codes such as 1005 ("no status") may be reported but never sent: answer those with a plain 1000.
+          server.close(ev.code === 1000 || (ev.code >= 3000 && ev.code < 5000) ? ev.code : 1000, "closing");
+        } catch {
+          // already closed from this side
+        }
+      });
       server.addEventListener("error", drop);
       return new Response(null, { status: 101, webSocket: clientEnd });
     }

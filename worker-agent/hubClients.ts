@@ -6,7 +6,10 @@ declare const __AGENT_VERSION__: string;
 /** Set by the build; "dev" when the sources are bundled some other way (a user wrapping classes by hand). */
 export const AGENT_VERSION = typeof __AGENT_VERSION__ === "string" ? __AGENT_VERSION__ : "dev";
 
-/** How often the hub looks for new events while an editor is connected. Objects never call the hub themselves. */
+/**
+ * How often the hub looks for new events while an editor is connected, as a backstop: events normally reach the hub
+ * at once through `EventBuffer.changedSince` (see `listen`). Objects never call the hub themselves.
+ */
 const PUMP_INTERVAL_MS = 25;
 /** Most events in one `events` frame. */
 const EVENTS_PER_FRAME = 500;
@@ -77,6 +80,14 @@ export class HubClients {
   private readonly clients = new Set<Client>();
   private pump: ReturnType<typeof setInterval> | undefined;
   private pumpedVersion = -1;
+  /** The `changedSince` loop is running. */
+  private listening = false;
+  /**
+   * False once a wake-up arrived in another request than the hub's (a Worker whose compatibility date predates
+   * workerd's cross-request promise handling, or that opts out of it): sockets cannot be written from there, so the
+   * hub falls back to the interval alone.
+   */
+  private immediate = true;
 
   constructor(
     private readonly runtime: AgentRuntime,
@@ -91,6 +102,7 @@ export class HubClients {
     this.send(client, this.hello());
     this.flush(client);
     this.startPump();
+    if (!this.listening && this.immediate) void this.listen();
     return client;
   }
 
@@ -153,28 +165,60 @@ export class HubClients {
 
   private startPump(): void {
     if (this.pump !== undefined) return;
-    this.pump = setInterval(() => {
-      if (this.runtime.buffer.version === this.pumpedVersion) return;
-      this.pumpedVersion = this.runtime.buffer.version;
-      for (const client of this.clients) this.flush(client);
-    }, PUMP_INTERVAL_MS);
+    this.pump = setInterval(() => this.pumpAll(), PUMP_INTERVAL_MS);
   }
 
-  /** Sends every event the client has not seen, in frames of bounded size. */
-  private flush(client: Client): void {
-    for (;;) {
-      const { events, cursor } = this.runtime.buffer.readSince(client.cursor, EVENTS_PER_FRAME, Date.now());
-      if (events.length === 0) return;
-      client.cursor = cursor;
-      if (!this.send(client, { type: "events", events })) return;
+  /**
+   * Sends each event as soon as it is recorded: waits on the buffer, flushes, waits again. Everything recorded while
+   * the hub was busy goes out in the next flush, so a burst costs one wake-up per turn of the event loop, not one per
+   * event. Ends when the last client leaves (at the next record) or when wake-ups turn out to arrive elsewhere.
+   */
+  private async listen(): Promise<void> {
+    this.listening = true;
+    try {
+      while (this.clients.size > 0 && this.immediate) {
+        await this.runtime.buffer.changedSince(this.pumpedVersion);
+        this.pumpAll();
+      }
+    } finally {
+      this.listening = false;
     }
   }
 
-  private send(client: Client, message: ServerMessage): boolean {
+  private pumpAll(): void {
+    const version = this.runtime.buffer.version;
+    if (version === this.pumpedVersion) return;
+    this.pumpedVersion = version;
+    for (const client of this.clients) {
+      if (this.flush(client) === "elsewhere") {
+        // Try again from the interval, which runs in the hub's own request.
+        this.pumpedVersion = -1;
+        return;
+      }
+    }
+  }
+
+  /** Sends every event the client has not seen, in frames of bounded size. */
+  private flush(client: Client): "done" | "elsewhere" {
+    for (;;) {
+      const { events, cursor } = this.runtime.buffer.readSince(client.cursor, EVENTS_PER_FRAME, Date.now());
+      if (events.length === 0) return "done";
+      const sent = this.send(client, { type: "events", events });
+      if (sent !== true) return sent === "elsewhere" ? "elsewhere" : "done";
+      client.cursor = cursor;
+    }
+  }
+
+  /** Sends one message; a socket that fails is dropped, except when the failure only says "not from this request". */
+  private send(client: Client, message: ServerMessage): true | false | "elsewhere" {
     try {
       client.socket.send(JSON.stringify(message));
       return true;
-    } catch {
+    } catch (e) {
+      if (/different request|on behalf of/i.test(errorText(e))) {
+        this.immediate = false;
+        return "elsewhere";
+      }
       this.remove(client);
       return false;
     }

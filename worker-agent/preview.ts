@@ -157,17 +157,104 @@ function walkEntries(
 }
 
 /** Most frames kept in a call site. */
-const MAX_FRAMES = 8;
+const MAX_FRAMES = 5;
+
+/** The parts of V8's structured stack frame (`CallSite`) a call site is written from. */
+interface V8Frame {
+  getFileName(): string | null | undefined;
+  /** What V8 prints: the script's `//# sourceURL` when it has one (wrangler gives its bundle a `file://` one). */
+  getScriptNameOrSourceURL?(): string | null | undefined;
+  getLineNumber(): number | null;
+  getColumnNumber(): number | null;
+  getFunctionName(): string | null;
+  getTypeName(): string | null;
+  isConstructor(): boolean;
+  isAsync?(): boolean;
+}
+
+/** V8's stack hooks, present on workerd's `Error`. */
+interface V8ErrorHooks {
+  captureStackTrace?: (target: object, above?: Function) => void;
+  prepareStackTrace?: (error: object, frames: V8Frame[]) => unknown;
+  stackTraceLimit?: number;
+}
+
+const hooks = Error as unknown as V8ErrorHooks;
+const keepFrames = (_error: object, frames: V8Frame[]): V8Frame[] => frames;
+
+/** Call sites already written, by their frames' locations: a line that writes in a loop is formatted once. */
+const written = new Map<string, CallSite>();
+const MAX_WRITTEN = 2_000;
 
 /**
  * The caller's stack, starting below `above` (the agent's own wrapper), so the first frame is the user's line.
- * `Error.captureStackTrace` is V8's: workerd has it.
+ *
+ * This runs on every write while an editor listens, so it avoids what makes stacks slow: it asks V8 for at most
+ * `MAX_FRAMES` frames, as structured frames (`Error.prepareStackTrace`) rather than the formatted text, and formats
+ * each distinct site once. Both hooks are V8's, set only for this synchronous call and restored before any user code
+ * runs again. Where the structured frames are not available the formatted text is used as before.
  */
 export function callSite(above: Function): CallSite | undefined {
-  const holder: { stack?: string } = {};
-  const capture = (Error as unknown as { captureStackTrace?: (o: object, f: Function) => void }).captureStackTrace;
+  const capture = hooks.captureStackTrace;
   if (!capture) return undefined;
-  capture(holder, above);
-  const lines = (holder.stack ?? "").split("\n").slice(1, 1 + MAX_FRAMES);
+  const holder: { stack?: unknown } = {};
+  const { prepareStackTrace, stackTraceLimit } = hooks;
+  let raw: unknown;
+  try {
+    hooks.prepareStackTrace = keepFrames;
+    hooks.stackTraceLimit = MAX_FRAMES;
+    capture(holder, above);
+    raw = holder.stack;
+  } catch {
+    return undefined;
+  } finally {
+    hooks.prepareStackTrace = prepareStackTrace;
+    hooks.stackTraceLimit = stackTraceLimit;
+  }
+  if (Array.isArray(raw)) return fromFrames(raw as V8Frame[]);
+  if (typeof raw !== "string") return undefined;
+  const lines = raw.split("\n").slice(1, 1 + MAX_FRAMES);
   return lines.length ? { stack: lines.join("\n") } : undefined;
+}
+
+function fromFrames(frames: V8Frame[]): CallSite | undefined {
+  if (frames.length === 0) return undefined;
+  let key = "";
+  for (const f of frames) key += `${fileOf(f)}:${f.getLineNumber() ?? ""}:${f.getColumnNumber() ?? ""};`;
+  const known = written.get(key);
+  if (known) return known;
+  const site = { stack: frames.map(frameLine).join("\n") };
+  if (written.size >= MAX_WRITTEN) written.clear();
+  written.set(key, site);
+  return site;
+}
+
+/** One frame as V8 prints it (`    at async Type.name (file:line:column)`), which the extension parses. */
+function frameLine(f: V8Frame): string {
+  const file = fileOf(f) || "<anonymous>";
+  const line = f.getLineNumber();
+  const column = f.getColumnNumber();
+  const location = line === null ? file : column === null ? `${file}:${line}` : `${file}:${line}:${column}`;
+  const name = f.getFunctionName();
+  let fn: string | null = null;
+  if (f.isConstructor()) fn = `new ${name ?? "<anonymous>"}`;
+  else if (name) {
+    const type = safeTypeName(f);
+    fn = type && !name.startsWith(`${type}.`) ? `${type}.${name}` : name;
+  }
+  const prefix = f.isAsync?.() ? "async " : "";
+  return fn ? `    at ${prefix}${fn} (${location})` : `    at ${prefix}${location}`;
+}
+
+function fileOf(f: V8Frame): string {
+  return f.getScriptNameOrSourceURL?.() ?? f.getFileName() ?? "";
+}
+
+function safeTypeName(f: V8Frame): string | null {
+  try {
+    const type = f.getTypeName();
+    return type === "Object" || type === "global" ? null : type;
+  } catch {
+    return null;
+  }
 }

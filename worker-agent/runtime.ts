@@ -32,6 +32,9 @@ export interface ObjectMemory {
   inferredRetryCount: number;
 }
 
+/** Storage writes that get a call site within one reading of the clock (see `wantsWriteSite`). */
+const WRITE_SITES_PER_TICK = 32;
+
 /** Most objects remembered in `memory`; the oldest are forgotten first (only pending inspector state is lost). */
 const MAX_REMEMBERED_OBJECTS = 10_000;
 
@@ -70,6 +73,24 @@ export class AgentRuntime {
   get wantsCallSites(): boolean {
     return this.clients > 0;
   }
+
+  /**
+   * Whether a storage write (not an alarm call) gets its call site. A stack capture costs several microseconds in
+   * workerd, about as much as the write itself, so a write loop would double its time; past `WRITE_SITES_PER_TICK`
+   * writes within one reading of the clock (workerd's clock stands still while code runs, so a loop is one reading)
+   * the rest go without. Alarm calls, which the diagnostics and lenses are built on, always get theirs.
+   */
+  wantsWriteSite(): boolean {
+    if (this.clients === 0) return false;
+    const now = Date.now();
+    if (now !== this.siteTick) {
+      this.siteTick = now;
+      this.sitesThisTick = 0;
+    }
+    return this.sitesThisTick++ < WRITE_SITES_PER_TICK;
+  }
+  private siteTick = 0;
+  private sitesThisTick = 0;
 
   memory(className: string, id: string): ObjectMemory {
     const key = `${className}\u0000${id}`;

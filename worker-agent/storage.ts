@@ -126,7 +126,7 @@ function putEvent(args: unknown[], probe: ObjectProbe, above: Function): Unseque
       else omitted++;
     }
   }
-  const site = probe.runtime.wantsCallSites ? callSite(above) : undefined;
+  const site = probe.runtime.wantsWriteSite() ? callSite(above) : undefined;
   return {
     kind: "storage.put",
     ...probe.base(),
@@ -140,7 +140,7 @@ function putEvent(args: unknown[], probe: ObjectProbe, above: Function): Unseque
 
 function deleteEvent(args: unknown[], probe: ObjectProbe, above: Function): UnsequencedEvent {
   const all = Array.isArray(args[0]) ? (args[0] as unknown[]).map(String) : [String(args[0])];
-  const site = probe.runtime.wantsCallSites ? callSite(above) : undefined;
+  const site = probe.runtime.wantsWriteSite() ? callSite(above) : undefined;
   return {
     kind: "storage.delete",
     ...probe.base(),
@@ -153,7 +153,7 @@ function deleteEvent(args: unknown[], probe: ObjectProbe, above: Function): Unse
 }
 
 function deleteAllEvent(probe: ObjectProbe, above: Function): UnsequencedEvent {
-  const site = probe.runtime.wantsCallSites ? callSite(above) : undefined;
+  const site = probe.runtime.wantsWriteSite() ? callSite(above) : undefined;
   return {
     kind: "storage.deleteAll",
     ...probe.base(),
@@ -218,7 +218,7 @@ function instrumentSql(sql: SqlStorage, probe: ObjectProbe): SqlStorage {
     const cursor: unknown = Reflect.apply(sql.exec, sql, args);
     const query = typeof args[0] === "string" ? args[0] : "";
     if (isWrite(query)) {
-      const site = probe.runtime.wantsCallSites ? callSite(exec) : undefined;
+      const site = probe.runtime.wantsWriteSite() ? callSite(exec) : undefined;
       probe.sink({
         kind: "storage.sql",
         ...probe.base(),

@@ -23,6 +23,8 @@ interface NumberRule {
   readonly default?: number;
   /** Smallest accepted value (inclusive). Every parameter here is a count or a duration, so never below 0. */
   readonly min?: number;
+  /** Largest accepted value (inclusive), for counts that size a loop. */
+  readonly max?: number;
 }
 
 /**
@@ -45,6 +47,9 @@ export function numberParam(url: URL, name: string, rule: NumberRule = {}): numb
   const value = Number(raw);
   if (value < min) {
     throw new HttpError(400, `query parameter "${name}" must be at least ${min}, got ${value}`);
+  }
+  if (rule.max !== undefined && value > rule.max) {
+    throw new HttpError(400, `query parameter "${name}" must be at most ${rule.max}, got ${value}`);
   }
   return value;
 }

@@ -62,6 +62,7 @@ const ROUTES = [
   "POST /flaky/:name/arm?failures=&inMs=0",
   "GET /flaky/:name",
   "POST /expiry/:name/touch?ttlMs= (body: value)",
+  "POST /expiry/:name/update?ttlMs=&fields=10 (body: value)",
   "GET /expiry/:name",
   "POST /sql/:name/tick?inMs=",
   "GET /sql/:name",
@@ -204,6 +205,11 @@ async function route(request: Request, env: Env): Promise<Response> {
       if (op === "POST touch") {
         const ttlMs = numberParam(url, "ttlMs");
         return Response.json(await stub.touch(await request.text(), ttlMs));
+      }
+      if (op === "POST update") {
+        const ttlMs = numberParam(url, "ttlMs");
+        const fields = numberParam(url, "fields", { default: 10, min: 0, max: 1000 });
+        return Response.json(await stub.update(await request.text(), fields, ttlMs));
       }
       if (op === "GET ") return Response.json(await stub.state());
       break;

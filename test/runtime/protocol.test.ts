@@ -110,6 +110,32 @@ describe("inspector endpoint security and robustness", function () {
     await stillServing();
   });
 
+  it("answers a client's close frame, so the client is let go at once rather than after its closing timeout", async function () {
+    // `ws` waits 30 s for the server's answer and then reports 1006; an answered close reports the code sent.
+    this.timeout(20_000);
+    const ws = new WebSocket(inspector, { headers: { Authorization: `Bearer ${token}` } });
+    await new Promise((resolve, reject) => (ws.once("open", resolve), ws.once("error", reject)));
+    const closed = new Promise<number>((resolve) => ws.once("close", (code) => resolve(code)));
+    ws.close(1000, "done");
+    assert.equal(await closed, 1000);
+    await stillServing();
+  });
+
+  it("records every write of a write loop, with call sites for the first writes and for every alarm call", async function () {
+    const rec = await Recorder.connect(session.info);
+    try {
+      const r = await fetch(`${session.url}/write/site-loop?n=200`);
+      assert.deepEqual(await r.json(), { n: 200 });
+      const set = await rec.waitFor("the loop's setAlarm", "alarm.set", (e) => e.object.name === "site-loop");
+      const puts = rec.about("Probe", "site-loop", "storage.put");
+      assert.equal(puts.length, 200, "no write is left out");
+      assert.ok(puts[0]?.callSite?.stack.includes("index.ts") || puts[0]?.callSite?.stack.includes(".js"), "the first write has its call site");
+      assert.ok(set.callSite, "an alarm call always has its call site");
+    } finally {
+      rec.close();
+    }
+  });
+
   it("says clearly when a class has no alarm handler to fire", async function () {
     const rec = await Recorder.connect(session.info);
     try {

@@ -1,0 +1,433 @@
+// The inspector measured against the real example Worker (examples/) under `wrangler dev`: plain wrangler and
+// `alarm-inspector dev` side by side, in this one process, so every comparison is made between neighbours in time.
+//
+//   node test/bench/agent.bench.mjs [--quick] [--only lag,firenow,overhead,alarms,burst]
+//
+// Prints each figure with how it was taken; with BENCH_ROWS=<file> it also appends one JSON line per figure
+// ({name, value, unit, goal, met, method}) for scripts/bench.mjs to gather. Asserts nothing: these machines are
+// shared and noisy, so absolute times are context and ratios are the figures.
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import WebSocket from "ws";
+import { goalRow, median, percentile, printRow, sleep } from "./rows.mjs";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const examples = join(root, "examples");
+const { values } = parseArgs({ options: { quick: { type: "boolean", default: false }, only: { type: "string" } } });
+const QUICK = values.quick;
+const ONLY = values.only ? new Set(values.only.split(",")) : undefined;
+const wanted = (name) => !ONLY || ONLY.has(name);
+
+/** Sizes of each measurement; `--quick` shrinks them for a smoke run, never for the figures in the README. */
+const SIZE = QUICK
+  ? { lagRequests: 200, fireNows: 40, rounds: 2, windowMs: 1000, alarmWindowMs: 1000, burstRequests: 20 }
+  : { lagRequests: 1000, fireNows: 200, rounds: 5, windowMs: 2500, alarmWindowMs: 2500, burstRequests: 100 };
+const HOUR = 3_600_000;
+
+// ───────────────────────────── servers ─────────────────────────────
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Stops a server's whole process group (wrangler starts workerd as a child). */
+function stop(child, exited) {
+  try {
+    process.kill(-child.pid, "SIGTERM");
+  } catch {
+    return Promise.resolve();
+  }
+  const t = setTimeout(() => {
+    try {
+      process.kill(-child.pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }, 8000);
+  return exited.finally(() => clearTimeout(t));
+}
+
+/** Starts a server in its own process group; resolves with `ready(output)`'s answer once it gives one. */
+function start(args, ready) {
+  const child = spawn(process.execPath, args, {
+    cwd: examples,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+  });
+  const exited = new Promise((r) => child.once("exit", r));
+  let out = "";
+  child.stdout.on("data", (c) => (out += c));
+  child.stderr.on("data", (c) => (out += c));
+  const server = { stop: () => stop(child, exited) };
+  return new Promise((resolve, reject) => {
+    const timer = setInterval(() => {
+      const r = ready(out);
+      if (r) {
+        clearInterval(timer);
+        resolve(Object.assign(server, r));
+      }
+    }, 100);
+    void exited.then((code) => {
+      clearInterval(timer);
+      reject(new Error(`server exited ${code} before it was ready:\n${out.slice(-3000)}`));
+    });
+  });
+}
+
+async function plainWrangler(stateDir) {
+  const [port, inspectorPort] = [await freePort(), await freePort()];
+  const wrangler = join(root, "node_modules", "wrangler", "bin", "wrangler.js");
+  const args = [wrangler, "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort), "--persist-to", stateDir, "--show-interactive-dev-session=false"];
+  return start(args, (out) => /Ready on/.test(out) && { url: `http://127.0.0.1:${port}` });
+}
+
+async function inspected(stateDir) {
+  const args = [join(root, "dist", "cli.js"), "dev", "--cwd", examples, "--", "--persist-to", stateDir];
+  return start(args, (out) => {
+    const line = out.split("\n").find((l) => l.startsWith("{"));
+    return line && JSON.parse(line);
+  });
+}
+
+// ───────────────────────────── clients ─────────────────────────────
+
+/** Wall-clock milliseconds with sub-millisecond resolution, comparable with the `Date.now()` workerd stamps. */
+const wallNow = () => performance.timeOrigin + performance.now();
+
+/**
+ * An editor stand-in: a real WebSocket to the inspector that parses every frame (as the extension does) and lets the
+ * measurements watch events as they arrive.
+ */
+async function editor(server) {
+  const socket = new WebSocket(server.inspector, { headers: { Authorization: `Bearer ${server.token}` } });
+  const watchers = new Set();
+  const results = new Map();
+  let nextId = 1;
+  const stats = { events: 0, dropped: 0, lastSeq: 0 };
+  socket.on("message", (data) => {
+    const receivedAt = wallNow();
+    const msg = JSON.parse(String(data));
+    if (msg.type === "events") {
+      for (const e of msg.events) {
+        stats.lastSeq = Math.max(stats.lastSeq, e.seq);
+        if (e.kind === "dropped") stats.dropped += e.count;
+        else stats.events++;
+        for (const w of watchers) w(e, receivedAt);
+      }
+    } else if (msg.type === "result") {
+      results.get(msg.id)?.(msg);
+      results.delete(msg.id);
+    }
+  });
+  await new Promise((resolve, reject) => {
+    socket.once("open", resolve);
+    socket.once("error", reject);
+  });
+  return {
+    stats,
+    watch(fn) {
+      watchers.add(fn);
+      return () => watchers.delete(fn);
+    },
+    /** Resolves with (event, receivedAt) for the first event that `test` accepts. */
+    next(test, timeoutMs = 30_000) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => (off(), reject(new Error("timed out waiting for an event"))), timeoutMs);
+        const off = this.watch((e, at) => {
+          if (test(e)) {
+            clearTimeout(timer);
+            off();
+            resolve({ event: e, receivedAt: at });
+          }
+        });
+      });
+    },
+    command(op, target, extra = {}) {
+      const id = nextId++;
+      const done = new Promise((resolve) => results.set(id, resolve));
+      socket.send(JSON.stringify({ type: "command", id, op, target, ...extra }));
+      return done;
+    },
+    async close() {
+      socket.close();
+      await new Promise((r) => socket.once("close", r));
+    },
+  };
+}
+
+async function post(url) {
+  const r = await fetch(url, { method: "POST", body: "v".repeat(32) });
+  const body = await r.text();
+  if (!r.ok) throw new Error(`POST ${url} → ${r.status} ${body}`);
+  return body;
+}
+
+async function get(url) {
+  const r = await fetch(url);
+  const body = await r.text();
+  if (!r.ok) throw new Error(`GET ${url} → ${r.status} ${body}`);
+  return JSON.parse(body);
+}
+
+/** Requests per second of `path(i)` with `concurrency` requests in flight, for `ms`. */
+async function throughput(base, path, concurrency, ms) {
+  let done = 0;
+  const until = performance.now() + ms;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, lane) => {
+      for (let i = lane; performance.now() < until; i += concurrency) {
+        await post(`${base}${path(i)}`);
+        done++;
+      }
+    }),
+  );
+  return (done * 1000) / (performance.now() - t0);
+}
+
+// ───────────────────────────── measurements ─────────────────────────────
+
+/**
+ * Event lag and "never behind the app": sequential requests, each making one object call `setAlarm`. Lag is the
+ * client's receipt time minus the event's own `at` (taken in the object at the call, same machine clock); "behind"
+ * compares the receipt with the moment this process finished reading the HTTP response of the request that caused it.
+ */
+async function lag(agent) {
+  const ed = await editor(agent);
+  try {
+    const name = "bench-lag";
+    const path = `/expiry/${name}/update?ttlMs=${HOUR}&fields=0`;
+    for (let i = 0; i < 50; i++) await post(`${agent.url}${path}`); // warm the isolate and the object
+    await sleep(200);
+    const arrivals = [];
+    const off = ed.watch((e, at) => {
+      if (e.kind === "alarm.set" && e.object.name === name) arrivals.push({ lag: at - e.at, receivedAt: at });
+    });
+    const responses = [];
+    const durations = [];
+    for (let i = 0; i < SIZE.lagRequests; i++) {
+      const t0 = wallNow();
+      await post(`${agent.url}${path}`);
+      responses.push(wallNow());
+      durations.push(responses[i] - t0);
+    }
+    const deadline = Date.now() + 10_000;
+    while (arrivals.length < SIZE.lagRequests && Date.now() < deadline) await sleep(20);
+    off();
+    const lags = arrivals.map((a) => a.lag);
+    const onTime = responses.filter((r, i) => arrivals[i] && arrivals[i].receivedAt <= r + 1).length;
+    const method = `${SIZE.lagRequests} sequential POST /expiry/:name/update?fields=0 (one setAlarm each, ${median(durations).toFixed(1)} ms median round trip); receipt in this process (performance.timeOrigin + now) minus the event's at (Date.now() in the object at the call)`;
+    return [
+      goalRow("event lag p50", percentile(lags, 50), "ms", "<=", 1, method),
+      goalRow("event lag p99", percentile(lags, 99), "ms", "<=", 5, method),
+      goalRow(
+        "events no later than 1 ms after the response",
+        (100 * onTime) / SIZE.lagRequests,
+        "%",
+        ">=",
+        99,
+        `of the same ${SIZE.lagRequests} alarm.set events, the share received by the client ≤ 1 ms after this process finished reading the HTTP response of the request that caused it (${arrivals.length} received)`,
+      ),
+    ];
+  } finally {
+    await ed.close();
+  }
+}
+
+/** fireNow sent → `alarm.start` received, one at a time (each waits for the previous alarm's end). */
+async function fireNow(agent) {
+  const ed = await editor(agent);
+  try {
+    const target = { className: "Batcher", name: "bench-fire" };
+    await post(`${agent.url}/batcher/bench-fire/add?delayMs=${HOUR}`);
+    const times = [];
+    const total = SIZE.fireNows + 10;
+    for (let i = 0; i < total; i++) {
+      const started = ed.next((e) => e.kind === "alarm.start" && e.object.name === target.name);
+      const ended = ed.next((e) => e.kind === "alarm.end" && e.object.name === target.name);
+      const t0 = wallNow();
+      const result = await ed.command("fireNow", target);
+      if (!result.ok) throw new Error(`fireNow failed: ${result.error}`);
+      const { receivedAt } = await started;
+      await ended;
+      if (i >= 10) times.push(receivedAt - t0); // the first ten warm the path
+    }
+    const method = `${SIZE.fireNows} fireNow commands on the example Batcher over the inspector socket, one at a time; command sent → alarm.start received`;
+    return [goalRow("fire-now latency p50", percentile(times, 50), "ms", "<=", 20, method), infoRow("fire-now latency p99", percentile(times, 99), "ms", method)];
+  } finally {
+    await ed.close();
+  }
+}
+
+/**
+ * Requests per second of a storage-heavy request (10 puts + a setAlarm), plain vs instrumented with and without an
+ * editor connected. Rounds alternate the three (rotating who goes first); each figure is the median of the
+ * per-round ratios, so slow spells of the machine hit both sides of a ratio alike.
+ */
+async function overhead(plain, agent) {
+  const CONCURRENCY = 2;
+  const path = (i) => `/expiry/bench-load-${i % 8}/update?ttlMs=${HOUR}&fields=10`;
+  for (const s of [plain, agent]) await throughput(s.url, path, CONCURRENCY, 1000); // warm-up
+  const rps = { plain: [], alone: [], watched: [] };
+  for (let round = 0; round < SIZE.rounds; round++) {
+    const order = ["plain", "alone", "watched"];
+    for (let k = 0; k < round % 3; k++) order.push(order.shift());
+    for (const variant of order) {
+      const ed = variant === "watched" ? await editor(agent) : undefined;
+      rps[variant].push(await throughput(variant === "plain" ? plain.url : agent.url, path, CONCURRENCY, SIZE.windowMs));
+      await ed?.close();
+    }
+  }
+  const ratio = (v) => median(rps[v].map((x, i) => x / rps.plain[i]));
+  const method = (v) =>
+    `POST /expiry/:name/update?fields=10 (10 puts + setAlarm) over 8 objects, ${CONCURRENCY} in flight, ${SIZE.rounds} alternating rounds of ${SIZE.windowMs / 1000} s; median of per-round ratios; requests/s plain ${median(rps.plain).toFixed(0)}, instrumented ${median(rps[v]).toFixed(0)}`;
+  return [
+    goalRow("agent overhead, editor connected (instrumented ÷ plain req/s)", ratio("watched"), "×", ">=", 0.9, method("watched")),
+    goalRow("agent overhead, no editor connected (instrumented ÷ plain req/s)", ratio("alone"), "×", ">=", 0.97, method("alone")),
+  ];
+}
+
+/**
+ * Alarms fired per second: example PeriodicCleaners re-arming every 1 ms (each run lists, deletes, reads, writes
+ * and sets its next alarm), plain vs instrumented with an editor connected, alternating rounds.
+ */
+async function alarmRate(plain, agent) {
+  const OBJECTS = 16;
+  const names = Array.from({ length: OBJECTS }, (_, i) => `bench-cycle-${i}`);
+  const runs = async (base) => (await Promise.all(names.map((n) => get(`${base}/cleaner/${n}`)))).reduce((s, r) => s + r.runs, 0);
+  const stopAll = async (base) => {
+    // Twice: a run in progress when the first stop lands re-arms after it.
+    for (let k = 0; k < 2; k++) {
+      await Promise.all(names.map((n) => post(`${base}/cleaner/${n}/stop`)));
+      await sleep(100);
+    }
+  };
+  const window = async (base) => {
+    const before = await runs(base);
+    const t0 = performance.now();
+    await Promise.all(names.map((n) => post(`${base}/cleaner/${n}/start?intervalMs=1`)));
+    await sleep(SIZE.alarmWindowMs);
+    await stopAll(base);
+    const seconds = (performance.now() - t0) / 1000;
+    return ((await runs(base)) - before) / seconds;
+  };
+  const rates = { plain: [], watched: [] };
+  const ed = await editor(agent);
+  try {
+    await window(plain.url); // warm-up
+    await window(agent.url);
+    for (let round = 0; round < SIZE.rounds; round++) {
+      const order = round % 2 === 0 ? ["plain", "watched"] : ["watched", "plain"];
+      for (const v of order) rates[v].push(await window(v === "plain" ? plain.url : agent.url));
+    }
+  } finally {
+    await ed.close();
+  }
+  const ratio = median(rates.watched.map((x, i) => x / rates.plain[i]));
+  const method = `${OBJECTS} example PeriodicCleaners re-arming every 1 ms for ${SIZE.alarmWindowMs / 1000} s, ${SIZE.rounds} alternating rounds, editor connected; median of per-round ratios; alarms/s plain ${median(rates.plain).toFixed(0)}, instrumented ${median(rates.watched).toFixed(0)}`;
+  return [goalRow("alarm handler overhead (instrumented ÷ plain alarms/s)", ratio, "×", ">=", 0.9, method)];
+}
+
+/**
+ * A burst of 100,000 storage writes (requests of 1,000 puts each, two objects at a time) with an editor connected:
+ * events delivered per second, and the accounting: every sequence number produced is either delivered or counted in
+ * a `dropped` marker.
+ */
+async function burst(agent) {
+  const ed = await editor(agent);
+  try {
+    const PUTS = 1000;
+    await post(`${agent.url}/expiry/bench-burst-warm/update?ttlMs=${HOUR}&fields=${PUTS}`);
+    const sentinelName = "bench-burst-end";
+    // Watch before asking: the event may well arrive before the response does.
+    const opened = ed.next((e) => e.kind === "alarm.set" && e.object.name === sentinelName);
+    await post(`${agent.url}/expiry/${sentinelName}/update?ttlMs=${HOUR}&fields=0`);
+    const first = await opened;
+    const fromSeq = first.event.seq; // everything after this is the burst
+    let delivered = 0;
+    let dropped = 0;
+    let lastAt = 0;
+    const off = ed.watch((e, at) => {
+      if (e.seq <= fromSeq) return;
+      if (e.kind === "dropped") dropped += Math.min(e.count, e.seq - fromSeq);
+      else delivered++;
+      lastAt = at;
+    });
+    const t0 = wallNow();
+    const paths = Array.from({ length: SIZE.burstRequests }, (_, i) => `/expiry/bench-burst-${i % 2}/update?ttlMs=${HOUR}&fields=${PUTS}`);
+    await Promise.all([0, 1].map(async (lane) => {
+      for (let i = lane; i < paths.length; i += 2) await post(`${agent.url}${paths[i]}`);
+    }));
+    const end = ed.next((e) => e.kind === "alarm.set" && e.object.name === sentinelName && e.seq > fromSeq, 60_000).catch(() => undefined);
+    const sentinel = post(`${agent.url}/expiry/${sentinelName}/update?ttlMs=${HOUR}&fields=0`);
+    await sentinel;
+    const last = await end;
+    off();
+    const produced = last ? last.event.seq - fromSeq - 1 : NaN; // the burst's events, the closing sentinel excluded
+    if (last) delivered--; // the sentinel itself
+    const writes = SIZE.burstRequests * PUTS;
+    const seconds = (lastAt - t0) / 1000;
+    const method = `${writes.toLocaleString("en")} puts in ${SIZE.burstRequests} requests of ${PUTS} (two objects at a time), editor connected; produced = sequence numbers issued (${produced}), delivered ${delivered}, counted as dropped ${dropped}`;
+    return [
+      goalRow("burst: events delivered per second", delivered / seconds, "events/s", ">=", 20_000, method),
+      goalRow("burst: events unaccounted for", produced - delivered - dropped, "events", "<=", 0, method),
+    ];
+  } finally {
+    await ed.close();
+  }
+}
+
+function infoRow(name, value, unit, method) {
+  return { name, value, unit, goal: null, met: null, method };
+}
+
+// ───────────────────────────── main ─────────────────────────────
+
+const servers = [];
+
+async function main() {
+  // Ctrl-C or a timeout's SIGTERM must not leave wrangler running: stop the servers, then go.
+  for (const signal of ["SIGINT", "SIGTERM"]) {
+    process.once(signal, () => void Promise.all(servers.map((s) => s.stop())).finally(() => process.exit(130)));
+  }
+  const dirs = [0, 1].map(() => mkdtempSync(join(tmpdir(), "alarm-inspector-bench-")));
+  try {
+    console.log("agent: starting plain wrangler dev and alarm-inspector dev on examples/ …");
+    const plain = await plainWrangler(dirs[0]);
+    servers.push(plain);
+    const agent = await inspected(dirs[1]);
+    servers.push(agent);
+    const steps = [
+      ["lag", () => lag(agent)],
+      ["firenow", () => fireNow(agent)],
+      ["overhead", () => overhead(plain, agent)],
+      ["alarms", () => alarmRate(plain, agent)],
+      ["burst", () => burst(agent)],
+    ];
+    for (const [name, run] of steps) {
+      if (!wanted(name)) continue;
+      const t0 = performance.now();
+      const rows = await run();
+      for (const row of rows) printRow(row);
+      console.log(`  (${name}: ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+    }
+  } finally {
+    for (const s of servers) await s.stop();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  }
+}
+
+await main();
