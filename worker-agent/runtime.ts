@@ -32,8 +32,9 @@ export interface ObjectMemory {
   inferredRetryCount: number;
 }
 
-/** Storage writes that get a call site within one reading of the clock (see `wantsWriteSite`). */
-const WRITE_SITES_PER_TICK = 32;
+/** Call sites of storage writes: how many may be taken at once, and how fast the budget refills (see `wantsWriteSite`). */
+const SITE_BURST = 64;
+const SITES_PER_MS = 0.5;
 
 /** Most objects remembered in `memory`; the oldest are forgotten first (only pending inspector state is lost). */
 const MAX_REMEMBERED_OBJECTS = 10_000;
@@ -75,22 +76,26 @@ export class AgentRuntime {
   }
 
   /**
-   * Whether a storage write (not an alarm call) gets its call site. A stack capture costs several microseconds in
-   * workerd, about as much as the write itself, so a write loop would double its time; past `WRITE_SITES_PER_TICK`
-   * writes within one reading of the clock (workerd's clock stands still while code runs, so a loop is one reading)
-   * the rest go without. Alarm calls, which the diagnostics and lenses are built on, always get theirs.
+   * Whether a storage write (not an alarm call) gets its call site. A stack capture costs tens of microseconds in
+   * workerd, more than the write itself, so write loops would run at half speed with an editor connected. Writes draw
+   * from a budget instead: up to `SITE_BURST` at once, refilled at `SITES_PER_MS`, which an app writing at a human
+   * pace never exhausts; past it, writes are still reported, without their line. Alarm calls, which the diagnostics
+   * and lenses are built on, always get theirs.
    */
   wantsWriteSite(): boolean {
     if (this.clients === 0) return false;
-    const now = Date.now();
-    if (now !== this.siteTick) {
-      this.siteTick = now;
-      this.sitesThisTick = 0;
+    if (this.siteTokens < 1) {
+      // The clock is read only when the budget runs dry: refilling lazily is the same bucket, and cheaper per write.
+      const now = Date.now();
+      this.siteTokens = Math.min(SITE_BURST, this.siteTokens + Math.max(0, now - this.siteRefilledAt) * SITES_PER_MS);
+      this.siteRefilledAt = now;
+      if (this.siteTokens < 1) return false;
     }
-    return this.sitesThisTick++ < WRITE_SITES_PER_TICK;
+    this.siteTokens--;
+    return true;
   }
-  private siteTick = 0;
-  private sitesThisTick = 0;
+  private siteTokens = SITE_BURST;
+  private siteRefilledAt = 0;
 
   memory(className: string, id: string): ObjectMemory {
     const key = `${className}\u0000${id}`;

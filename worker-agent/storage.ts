@@ -67,9 +67,14 @@ export function trackedSetAlarm(
   if (probe.attempt) probe.attempt.setCalled = true;
   probe.noteAlarmChange(origin);
   const scheduledTime = scheduledTimeOf(args[0]);
+  // The event goes out as soon as the replaced alarm is known, without waiting for the runtime to confirm the write:
+  // that confirmation comes with the write's commit, milliseconds later, and an inspector that lags the app is not
+  // trusted. A time the runtime will refuse (not a finite number) waits for the outcome, so a refused call is never
+  // reported as set.
+  const settled = Number.isFinite(scheduledTime) ? previous : Promise.all([previous, result]).then(([prev]) => prev);
   sink(
-    Promise.all([previous, result]).then(
-      ([prev]): UnsequencedEvent => ({
+    settled.then(
+      (prev): UnsequencedEvent => ({
         kind: "alarm.set",
         ...probe.base(at),
         scheduledTime,
@@ -100,9 +105,10 @@ export function trackedDeleteAlarm(
   const result = Reflect.apply(store.deleteAlarm, store, args) as Promise<void>;
   if (probe.attempt) probe.attempt.deleteCalled = true;
   probe.noteAlarmChange(origin);
+  // As for setAlarm: reported once the replaced alarm is known, not after the write commits.
   sink(
-    Promise.all([previous, result]).then(
-      ([prev]): UnsequencedEvent => ({
+    previous.then(
+      (prev): UnsequencedEvent => ({
         kind: "alarm.delete",
         ...probe.base(at),
         previous: prev ?? null,
