@@ -77,7 +77,36 @@ export interface ViewportRequest {
   rowCount: number;
   /** Width of the time area in CSS pixels: sets how finely markers are kept apart. */
   widthPx: number;
+  /**
+   * What to slice, when the webview chooses its own margins: a time range, the rows, and the resolution (ms per
+   * pixel). It asks for room ahead of a pan or a scroll, so the data is there before the view gets to it. Without it
+   * the host adds small default margins around the view (what a first frame needs, and no more). The host keeps it
+   * within `MAX_COVER_SPANS` and `MAX_COVER_ROWS` of the view, and within a factor `MAX_COVER_RESOLUTION` of its
+   * resolution: a malformed or greedy request cannot make it slice the whole history.
+   */
+  cover?: Cover;
+  /**
+   * Rows of `cover` the webview already holds, sliced for exactly this time range and resolution (a scroll kept them):
+   * they are not sliced or sent again.
+   */
+  have?: { firstRow: number; lastRow: number };
 }
+
+/** A time range, a range of rows, and a resolution: what a slice holds. */
+export interface Cover {
+  start: number;
+  end: number;
+  firstRow: number;
+  lastRow: number;
+  msPerPx: number;
+}
+
+/** Widest `cover` the host slices beyond each edge of the view, in view spans. */
+export const MAX_COVER_SPANS = 2;
+/** Most rows the host slices beyond each edge of the visible ones. */
+export const MAX_COVER_ROWS = 120;
+/** Finest and coarsest `cover` resolution the host slices, as a factor of the view's. */
+export const MAX_COVER_RESOLUTION = 4;
 
 /**
  * One event marker, or several of one kind merged because they fall within a few pixels of each other. It carries no
@@ -332,10 +361,38 @@ export interface SliceMessage {
   /** The `requestId` of the `viewport` this answers; 0 when the host refreshed on its own after a model change. */
   requestId: number;
   /** What the slice holds, margin included: the webview asks again only when its view leaves this. */
-  covers: { start: number; end: number; firstRow: number; lastRow: number; msPerPx: number };
+  covers: Cover;
+  /**
+   * Rows of `covers` that stay as the webview has them, unless this slice carries them: those it said it `have`, or,
+   * in a refresh of a few lanes (the clock moved, events arrived), every row. Only for the same time range and
+   * resolution as the webview's data; a webview whose data differs ignores a refresh and asks again otherwise.
+   */
+  kept?: { firstRow: number; lastRow: number };
   rows: Row[];
   totalRows: number;
   now: number | null;
+}
+
+/** A lane as posted: `LaneRow` with its markers, runs and ticks packed as numbers (see sliceCodec.ts). */
+export interface PackedLane extends Omit<LaneRow, "markers" | "runs" | "ticks"> {
+  /** Markers: per marker `dt, code` (+ `count, last - t` when merged); `dt` from the marker before (or `base`). */
+  m: number[];
+  /** Runs (see `packRuns` in sliceCodec.ts). */
+  r: number[];
+  /** Ticks: per tick `id prefix, id number, dt, duration, state, count`; `dt` from the tick before (or `base`). */
+  k: number[];
+}
+
+/**
+ * A `slice` as posted: `SliceMessage` with its lanes packed (sliceCodec.ts), a fraction of the size to serialise,
+ * carry and parse. The webview unpacks it into a `SliceMessage`.
+ */
+export interface PackedSliceMessage extends Omit<SliceMessage, "rows"> {
+  /** Times are sent as differences from this (the start of `covers`). */
+  base: number;
+  /** Run ids (`session#seq`) are sent as an index into this table of their parts before `#`, and the number after. */
+  ids: string[];
+  rows: (ClassRow | PackedLane)[];
 }
 
 /** The selected run and attempt, or null when nothing is selected. */
@@ -352,13 +409,20 @@ export interface DescriptionMessage {
   lines: string[];
 }
 
-export type ToWebviewMessage = StateMessage | SliceMessage | DetailMessage | DescriptionMessage;
+export type ToWebviewMessage = StateMessage | PackedSliceMessage | DetailMessage | DescriptionMessage;
 
 // ───────────────────────────── webview → host ─────────────────────────────
 
 /** The webview has loaded and listens: the host may post. */
 export interface ReadyMessage {
   type: "ready";
+  /**
+   * The view the webview is about to show, so that the first slice comes right after the `state` instead of a round
+   * trip later (the first frame waits for it). `clock` is the webview's `Date.now()` for that view; when `follows`,
+   * the view keeps "now" in sight and the host moves it by the difference between its clock and the webview's. The
+   * host answers it with a `slice` carrying `requestId`, whether or not the view turns out to be the one shown.
+   */
+  first?: { requestId: number; viewport: ViewportRequest; clock: number; follows: boolean };
 }
 
 /** The webview needs data for this view. */
@@ -497,6 +561,16 @@ export function isTimelineFilter(v: unknown): v is TimelineFilter {
   );
 }
 
+/** Rows `firstRow` to `lastRow`, both included (`lastRow` may be `firstRow - 1`: none). */
+function isRowRange(v: unknown): v is { firstRow: number; lastRow: number } {
+  return isRecord(v) && Number.isInteger(v.firstRow) && Number.isInteger(v.lastRow) && (v.firstRow as number) >= 0 && (v.lastRow as number) >= (v.firstRow as number) - 1;
+}
+
+/** A cover with a real, ordered time range, sane rows and a positive resolution. */
+function isCover(v: unknown): v is Cover {
+  return isRecord(v) && isFiniteNumber(v.start) && isFiniteNumber(v.end) && v.start < v.end && isFiniteNumber(v.msPerPx) && v.msPerPx > 0 && isRowRange(v);
+}
+
 /** A viewport with a real, ordered time range and sane row numbers. */
 export function isViewportRequest(v: unknown): v is ViewportRequest {
   return (
@@ -509,11 +583,18 @@ export function isViewportRequest(v: unknown): v is ViewportRequest {
     Number.isInteger(v.rowCount) &&
     (v.rowCount as number) >= 0 &&
     isFiniteNumber(v.widthPx) &&
-    v.widthPx > 0
+    v.widthPx > 0 &&
+    (v.cover === undefined || isCover(v.cover)) &&
+    (v.have === undefined || isRowRange(v.have))
   );
 }
 
-export const isReadyMessage = guard<ReadyMessage>("ready");
+export const isReadyMessage = guard<ReadyMessage>(
+  "ready",
+  (m) =>
+    m.first === undefined ||
+    (isRecord(m.first) && isFiniteNumber(m.first.requestId) && isViewportRequest(m.first.viewport) && isFiniteNumber(m.first.clock) && typeof m.first.follows === "boolean"),
+);
 export const isViewportMessage = guard<ViewportMessage>("viewport", (m) => isFiniteNumber(m.requestId) && isViewportRequest(m.viewport));
 export const isSelectMessage = guard<SelectMessage>(
   "select",
@@ -581,14 +662,19 @@ export const isStateMessage = guard<StateMessage>(
     (m.reveal === undefined || Number.isInteger(m.reveal)) &&
     (m.sessionFile === undefined || typeof m.sessionFile === "string"),
 );
-export const isSliceMessage = guard<SliceMessage>(
+export const isSliceMessage = guard<PackedSliceMessage>(
   "slice",
   (m) =>
     isFiniteNumber(m.requestId) &&
+    isFiniteNumber(m.base) &&
+    isStringArray(m.ids) &&
     isRecord(m.covers) &&
     isFiniteNumber(m.covers.start) &&
     isFiniteNumber(m.covers.end) &&
     isFiniteNumber(m.covers.msPerPx) &&
+    Number.isInteger(m.covers.firstRow) &&
+    Number.isInteger(m.covers.lastRow) &&
+    (m.kept === undefined || isRowRange(m.kept)) &&
     Array.isArray(m.rows) &&
     Number.isInteger(m.totalRows) &&
     (m.now === null || isFiniteNumber(m.now)),

@@ -10,8 +10,8 @@ import type { AlarmModel } from "../model/alarmModel";
 import { objectLabel, objectTooltip } from "../model/objectLabel";
 import type { EventRecord, ObjectEvent, ObjectKey, ObjectView, Run, StatusInfo } from "../model/types";
 import { formatDuration, formatTime } from "./format";
-import { MARKER_KINDS, MARKER_KIND_LABELS } from "./protocol";
-import type { ClassChoice, ClassRow, LaneRow, Marker, MarkerKind, RunChain, RunTick, SliceMessage, TimelineFilter, ViewportRequest } from "./protocol";
+import { MARKER_KINDS, MARKER_KIND_LABELS, MAX_COVER_RESOLUTION, MAX_COVER_ROWS, MAX_COVER_SPANS } from "./protocol";
+import type { ClassChoice, ClassRow, Cover, LaneRow, Marker, MarkerKind, RunChain, RunTick, SliceMessage, TimelineFilter, ViewportRequest } from "./protocol";
 import { runChain, waitingWindow } from "./runChains";
 
 /** What the index reads from the model. */
@@ -182,19 +182,35 @@ export function buildLaneIndex(object: ObjectView): LaneIndex {
     runEndMax[i] = max;
   });
 
-  let first: number | null = n > 0 ? (times[0] as number) : null;
-  let last: number | null = n > 0 ? (times[n - 1] as number) : null;
-  const widen = (t: number | null | undefined): void => {
-    if (t === null || t === undefined) return;
-    first = first === null ? t : Math.min(first, t);
-    last = last === null ? t : Math.max(last, t);
-  };
-  if (runs.length > 0) {
-    widen(runStarts[0]);
-    widen(max);
+  return { key: object.key, object, times, kinds, events, refs, runs, runStarts, runEnds, runEndMax, ...laneBounds(object) };
+}
+
+/**
+ * Earliest and latest time of anything on an object's lane that does not depend on the clock: its events, its runs,
+ * its pending alarm (null when there is nothing). One pass over the object, without building its lane: the extent of
+ * every lane is needed for the first `state`, and building all of them first kept a large session's first frame
+ * waiting (about 45 ms for 100 000 events, several times that on a busy machine).
+ */
+export function laneBounds(object: ObjectView): { first: number | null; last: number | null } {
+  let first = Infinity;
+  let last = -Infinity;
+  for (const r of object.history) {
+    const at = r.event.at;
+    if (at < first) first = at;
+    if (at > last) last = at;
   }
-  widen(object.currentAlarm.scheduledTime);
-  return { key: object.key, object, times, kinds, events, refs, runs, runStarts, runEnds, runEndMax, first, last };
+  for (const run of object.runs) {
+    const start = runStart(run);
+    const end = Math.max(start, staticRunEnd(run));
+    if (start < first) first = start;
+    if (end > last) last = end;
+  }
+  const scheduled = object.currentAlarm.scheduledTime;
+  if (scheduled !== null) {
+    first = Math.min(first, scheduled);
+    last = Math.max(last, scheduled);
+  }
+  return first <= last ? { first, last } : { first: null, last: null };
 }
 
 function runStart(run: Run): number {
@@ -443,6 +459,34 @@ export function sliceLane(lane: LaneIndex, row: number, o: LaneSliceOptions): La
 
 // ───────────────────────────── the index ─────────────────────────────
 
+/**
+ * What a viewport request gets sliced: its `cover`, held within `MAX_COVER_SPANS` spans and `MAX_COVER_ROWS` rows of
+ * the view and a factor `MAX_COVER_RESOLUTION` of its resolution, or the view plus the default margins.
+ */
+export function coverFor(viewport: ViewportRequest, totalRows: number): Cover {
+  const span = viewport.end - viewport.start;
+  const viewMsPerPx = span / viewport.widthPx;
+  const lastVisible = viewport.firstRow + viewport.rowCount;
+  const c = viewport.cover;
+  if (!c) {
+    return {
+      start: viewport.start - span * TIME_MARGIN,
+      end: viewport.end + span * TIME_MARGIN,
+      msPerPx: viewMsPerPx,
+      firstRow: Math.max(0, viewport.firstRow - ROW_MARGIN),
+      lastRow: Math.min(totalRows - 1, lastVisible + ROW_MARGIN),
+    };
+  }
+  const clamp = (v: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, v));
+  return {
+    start: clamp(c.start, viewport.start - span * MAX_COVER_SPANS, viewport.start),
+    end: clamp(c.end, viewport.end, viewport.end + span * MAX_COVER_SPANS),
+    msPerPx: clamp(c.msPerPx, viewMsPerPx / MAX_COVER_RESOLUTION, viewMsPerPx * MAX_COVER_RESOLUTION),
+    firstRow: clamp(c.firstRow, Math.max(0, viewport.firstRow - MAX_COVER_ROWS), viewport.firstRow),
+    lastRow: Math.min(totalRows - 1, clamp(c.lastRow, lastVisible, lastVisible + MAX_COVER_ROWS)),
+  };
+}
+
 function classId(worker: string, className: string): string {
   return `${worker}/${className}`;
 }
@@ -457,6 +501,8 @@ function filterKey(f: TimelineFilter): string {
 export class TimelineIndex {
   private readonly lanes = new Map<ObjectKey, LaneIndex>();
   private readonly dirty = new Set<ObjectKey>();
+  /** Bounds of lanes not built (or changed since), so the extent needs no lane built (see `laneBounds`). */
+  private readonly bounds = new Map<ObjectKey, { object: ObjectView; first: number | null; last: number | null }>();
   private allDirty = true;
   private layoutCache: { key: string; layout: Layout } | undefined;
 
@@ -464,9 +510,38 @@ export class TimelineIndex {
 
   /** Marks objects changed (their lanes are rebuilt when next read); `structural` also rebuilds the layout. */
   invalidate(keys: readonly ObjectKey[], structural: boolean): void {
-    for (const k of keys) this.dirty.add(k);
+    for (const k of keys) {
+      this.dirty.add(k);
+      this.bounds.delete(k);
+    }
     if (structural) this.allDirty = true;
     this.layoutCache = undefined;
+  }
+
+  /** True when the object's lane is built and current: reading it costs nothing. */
+  isBuilt(key: ObjectKey): boolean {
+    const lane = this.lanes.get(key);
+    return lane !== undefined && !this.dirty.has(key) && lane.object === this.model.getObject(key);
+  }
+
+  /** True when the lane's bounds are at hand (its lane is built, or they were computed since it last changed). */
+  hasBounds(key: ObjectKey): boolean {
+    if (this.isBuilt(key)) return true;
+    const b = this.bounds.get(key);
+    return b !== undefined && b.object === this.model.getObject(key);
+  }
+
+  /** The lane's bounds: from its lane when built, else from one pass over the object (cached until it changes). */
+  boundsOf(key: ObjectKey): { object: ObjectView; first: number | null; last: number | null } | undefined {
+    const object = this.model.getObject(key);
+    if (!object) return undefined;
+    if (this.isBuilt(key)) return this.lanes.get(key);
+    let b = this.bounds.get(key);
+    if (!b || b.object !== object) {
+      b = { object, ...laneBounds(object) };
+      this.bounds.set(key, b);
+    }
+    return b;
   }
 
   /** The lane of an object, rebuilt if it changed. Undefined for an unknown object. */
@@ -491,8 +566,9 @@ export class TimelineIndex {
     const key = filterKey(filter);
     if (this.layoutCache && this.layoutCache.key === key && !this.allDirty) return this.layoutCache.layout;
     if (this.allDirty) {
-      // Forget lanes of objects that are gone, so the map does not grow with evicted objects.
+      // Forget lanes of objects that are gone, so the maps do not grow with evicted objects.
       for (const k of [...this.lanes.keys()]) if (!this.model.getObject(k)) this.lanes.delete(k);
+      for (const k of [...this.bounds.keys()]) if (!this.model.getObject(k)) this.bounds.delete(k);
       this.allDirty = false;
     }
     const hidden = new Set(filter.hiddenClasses);
@@ -533,7 +609,7 @@ export class TimelineIndex {
     let min = Infinity;
     let max = -Infinity;
     for (const key of layout.rowOf.keys()) {
-      const lane = this.lane(key);
+      const lane = this.boundsOf(key);
       if (!lane || lane.first === null || lane.last === null) continue;
       min = Math.min(min, lane.first);
       max = Math.max(max, lane.last);
@@ -545,17 +621,25 @@ export class TimelineIndex {
   }
 
   /**
-   * The slice for a viewport: the rows in view (plus `ROW_MARGIN` each side) and, on each lane, what falls in the
-   * viewport's time range (plus `TIME_MARGIN` of its span each side), at the viewport's resolution.
+   * The slice for a viewport: what its `cover` asks for (kept near the view: see `coverFor`), or by default the rows
+   * in view (plus `ROW_MARGIN` each side) and, on each lane, what falls in the viewport's time range (plus
+   * `TIME_MARGIN` of its span each side), at the viewport's resolution. Rows the webview said it `have` are left out.
    */
-  slice(filter: TimelineFilter, viewport: ViewportRequest, now: number, options: { requestId?: number; keepRunId?: string; clockShown?: boolean } = {}): SliceMessage {
+  slice(
+    filter: TimelineFilter,
+    viewport: ViewportRequest,
+    now: number,
+    options: { requestId?: number; keepRunId?: string; clockShown?: boolean; only?: ReadonlySet<ObjectKey> } = {},
+  ): SliceMessage {
     const layout = this.layout(filter);
-    const span = viewport.end - viewport.start;
-    const start = viewport.start - span * TIME_MARGIN;
-    const end = viewport.end + span * TIME_MARGIN;
-    const msPerPx = span / viewport.widthPx;
-    const firstRow = Math.max(0, viewport.firstRow - ROW_MARGIN);
-    const lastRow = Math.min(layout.rows.length - 1, viewport.firstRow + viewport.rowCount + ROW_MARGIN);
+    const { start, end, msPerPx, firstRow, lastRow } = coverFor(viewport, layout.rows.length);
+    // `only`: a refresh of a few lanes (those the clock or new events changed); the webview keeps every other row.
+    const only = options.only;
+    const kept = only
+      ? { firstRow, lastRow }
+      : viewport.have
+        ? { firstRow: Math.max(firstRow, viewport.have.firstRow), lastRow: Math.min(lastRow, viewport.have.lastRow) }
+        : undefined;
     const o: LaneSliceOptions = {
       start,
       end,
@@ -569,6 +653,7 @@ export class TimelineIndex {
     const rows: (ClassRow | LaneRow)[] = [];
     for (let r = firstRow; r <= lastRow; r++) {
       const row = layout.rows[r] as LayoutRow;
+      if (only ? row.kind !== "lane" || !only.has(row.key) : kept && r >= kept.firstRow && r <= kept.lastRow) continue;
       if (row.kind === "class") {
         const label = row.worker ? `${row.worker} › ${row.className}` : row.className;
         rows.push({ kind: "class", row: r, worker: row.worker, className: row.className, objects: row.objects, label });
@@ -581,6 +666,7 @@ export class TimelineIndex {
       type: "slice",
       requestId: options.requestId ?? 0,
       covers: { start, end, firstRow, lastRow: Math.max(firstRow - 1, lastRow), msPerPx },
+      ...(kept && kept.lastRow >= kept.firstRow ? { kept } : {}),
       rows,
       totalRows: layout.rows.length,
       now: options.clockShown === false ? null : now,

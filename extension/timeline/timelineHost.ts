@@ -24,6 +24,7 @@ import {
 } from "./protocol";
 import type {
   OpenFrameMessage,
+  ReadyMessage,
   RunSummary,
   StackFrame,
   StateMessage,
@@ -35,6 +36,7 @@ import type {
   ToWebviewMessage,
   ViewportRequest,
 } from "./protocol";
+import { packSlice } from "./sliceCodec";
 import { findRun, stepDetail } from "./stepDetail";
 import { attemptAt, describeMarker, TimelineIndex } from "./timelineData";
 import type { TimelineModel } from "./timelineData";
@@ -104,6 +106,9 @@ export function recentRuns(model: Pick<TimelineModel, "getObject">, keys: Iterab
   return out.sort((a, b) => Number(troubled(b)) - Number(troubled(a)) || b.start - a.start).slice(0, RECENT_RUNS);
 }
 
+/** Longest stretch of preparing lanes in the background (`warmUp`) before yielding to other work. */
+const WARM_SLICE_MS = 4;
+
 /** How often a live timeline refreshes a view with something the clock changes (a running attempt, an awaited retry). */
 const CLOCK_REFRESH_MS = 1000;
 
@@ -121,9 +126,11 @@ export class TimelineHost implements Disposable {
   private pendingStructural = false;
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
   private clockTimer: ReturnType<typeof setInterval> | undefined;
-  private volatileView = false;
+  /** Lanes the webview holds whose drawing changes with the clock (running, awaiting a retry, scheduled, overdue). */
+  private readonly volatile = new Set<ObjectKey>();
   private detailToken = 0;
   private disposed = false;
+  private warmTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly options: TimelineHostOptions) {
     this.index = new TimelineIndex(options.model);
@@ -133,6 +140,7 @@ export class TimelineHost implements Disposable {
     if (!options.offline) {
       this.clockTimer = setInterval(() => this.onClock(), CLOCK_REFRESH_MS);
     }
+    this.warmUp();
   }
 
   /** The filter in effect. */
@@ -173,9 +181,7 @@ export class TimelineHost implements Disposable {
     if (this.disposed) return;
     switch (true) {
       case isReadyMessage(message):
-        this.ready = true;
-        this.postState();
-        void this.postDetail();
+        this.onReady(message);
         break;
       case isViewportMessage(message):
         this.lastViewport = message.viewport;
@@ -220,6 +226,22 @@ export class TimelineHost implements Disposable {
       default:
         break;
     }
+  }
+
+  /** The webview (re)loaded: everything it shows is sent, the slice for its first view too when it said which. */
+  private onReady(message: ReadyMessage): void {
+    this.ready = true;
+    const first = message.first;
+    if (first) {
+      // A following view is moved to this clock, as the webview will move it once it has the state.
+      const shift = first.follows && this.followValue && !this.options.offline ? this.now() - first.clock : 0;
+      this.lastViewport = { ...first.viewport, start: first.viewport.start + shift, end: first.viewport.end + shift };
+    }
+    this.postState();
+    if (first) this.postSlice(first.requestId);
+    void this.postDetail();
+    // What is not ready yet is prepared while the user looks at the first frame.
+    this.warmUp();
   }
 
   /**
@@ -310,6 +332,7 @@ export class TimelineHost implements Disposable {
   dispose(): void {
     this.disposed = true;
     if (this.flushTimer !== undefined) clearTimeout(this.flushTimer);
+    if (this.warmTimer !== undefined) clearTimeout(this.warmTimer);
     if (this.clockTimer !== undefined) clearInterval(this.clockTimer);
     for (const s of this.subscriptions.splice(0)) s.dispose();
   }
@@ -342,15 +365,29 @@ export class TimelineHost implements Disposable {
     this.revealRow = undefined;
   }
 
-  private postSlice(requestId: number): void {
+  /**
+   * Slices the last viewport asked for and posts it. `only`: a refresh of these lanes alone (the webview keeps the
+   * rest of what it holds), for a clock tick or new events, so a large view is not sliced and sent again each time.
+   */
+  private postSlice(requestId: number, only?: ReadonlySet<ObjectKey>): void {
     if (!this.ready || !this.lastViewport) return;
-    const slice = this.index.slice(this.filterValue, this.lastViewport, this.now(), {
+    // Rows the webview had are reused only in the answer to its own request: a refresh (0) sends every row afresh.
+    const { have, ...viewport } = this.lastViewport;
+    const slice = this.index.slice(this.filterValue, requestId !== 0 && have ? { ...viewport, have } : viewport, this.now(), {
       requestId,
       clockShown: !this.options.offline,
       ...(this.selectionValue ? { keepRunId: this.selectionValue.runId } : {}),
+      ...(only ? { only } : {}),
     });
-    this.volatileView = slice.rows.some((r) => r.kind === "lane" && (r.status === "running" || r.status === "retrying" || r.status === "scheduled" || r.status === "overdue"));
-    this.post(slice);
+    if (only && slice.rows.length === 0) return;
+    // Which lanes the clock changes, among those the webview holds: the rows it kept are as they were.
+    if (!slice.kept) this.volatile.clear();
+    for (const r of slice.rows) {
+      if (r.kind !== "lane") continue;
+      if (r.status === "running" || r.status === "retrying" || r.status === "scheduled" || r.status === "overdue") this.volatile.add(r.key);
+      else this.volatile.delete(r.key);
+    }
+    this.post(packSlice(slice));
   }
 
   private async postDetail(): Promise<void> {
@@ -397,14 +434,46 @@ export class TimelineHost implements Disposable {
     }
     if (!this.ready) return;
     this.postState();
-    if (this.lastViewport) this.postSlice(0);
+    // Unless rows moved (lanes came or went, or a search may now match other lanes), only the lanes that changed and
+    // those the clock moves are sliced again.
+    if (this.lastViewport) this.postSlice(0, structural || this.filterValue.search.trim() !== "" ? undefined : new Set([...keys, ...this.volatile]));
     // The detail changes when its object did, when its row may have moved, or when the selection went away.
     const now = this.selectionValue;
     if (now ? structural || keys.includes(now.objectKey) : sel !== undefined) void this.postDetail();
   }
 
+  /**
+   * Prepares what the webview will ask for, a few milliseconds at a time between other work (the extension host is
+   * never held up for long), from the moment the host exists: the webview is still loading then (~100 ms of page and
+   * script), time the host would otherwise idle away before `ready`. First the bounds of every lane (the first
+   * `state` needs them for its extent), then the lanes of the rows the first view shows, then every other lane, so
+   * the first scroll does not wait for them either.
+   */
+  private warmUp(): void {
+    if (this.warmTimer !== undefined || this.disposed) return;
+    this.warmTimer = setTimeout(() => {
+      this.warmTimer = undefined;
+      if (this.disposed) return;
+      const until = performance.now() + WARM_SLICE_MS;
+      const layout = this.index.layout(this.filterValue);
+      for (const key of layout.rowOf.keys()) {
+        if (this.index.hasBounds(key)) continue;
+        if (performance.now() > until) return this.warmUp();
+        this.index.boundsOf(key);
+      }
+      const from = this.lastViewport?.firstRow ?? this.options.restored?.view?.firstRow ?? 0;
+      const rows = layout.rows;
+      for (let i = 0; i < rows.length; i++) {
+        const row = rows[(from + i) % rows.length];
+        if (row?.kind !== "lane" || this.index.isBuilt(row.key)) continue;
+        if (performance.now() > until) return this.warmUp();
+        this.index.lane(row.key);
+      }
+    }, 0);
+  }
+
   private onClock(): void {
     // Statuses and running bars move with the clock even when no event arrives.
-    if (this.ready && this.volatileView) this.postSlice(0);
+    if (this.ready && this.volatile.size > 0) this.postSlice(0, this.volatile);
   }
 }

@@ -1,15 +1,17 @@
 /**
  * The timeline webview: owns the view (time range, scroll, follow), asks the host for the slice it needs, draws it,
- * and turns pointer and keyboard input into view changes or requests. Holds no model: what it draws is the last slice
- * the host sent, which covers the view plus a margin, so panning draws at once and asks for more only near the edge.
+ * and turns pointer and keyboard input into view changes or requests. Holds no model: what it draws is the slice the
+ * host sent last (and rows kept from the one before), which covers the view plus a margin: panning, scrolling and
+ * zooming draw at once from it, and the next slice is asked for before the view reaches its edge.
  */
-import { EMPTY_FILTER, isDescriptionMessage, isDetailMessage, isSliceMessage, isStateMessage } from "../../extension/timeline/protocol";
+import { EMPTY_FILTER, MAX_COVER_RESOLUTION, MAX_COVER_SPANS, isDescriptionMessage, isDetailMessage, isSliceMessage, isStateMessage } from "../../extension/timeline/protocol";
 import type { Row, SliceMessage, StateMessage, StepDetail, StepTarget, TimelineFilter, TimelineWebviewState, ViewportRequest } from "../../extension/timeline/protocol";
+import { unpackSlice } from "../../extension/timeline/sliceCodec";
 import { DetailPanel } from "./detailPanel";
 import { el, replaceChildren } from "./dom";
 import { actionFor, isTyping } from "./keyboard";
 import type { KeyAction } from "./keyboard";
-import { benchDraw, markFirstDraw } from "./perf";
+import { benchDraw, benchFrame, benchInput, benchSlice, markOnce } from "./perf";
 import { AXIS_H, describeHit, GUTTER_W, Renderer, ROW_H } from "./renderer";
 import type { Hit } from "./renderer";
 import { readPalette, themeKind, watchTheme } from "./theme";
@@ -25,8 +27,22 @@ const INITIAL_LIVE_SPAN_MS = 60_000;
 const ZOOM_STEP = 1.5;
 /** How long a viewport request may go unanswered before another may be sent (the host may have been busy). */
 const REQUEST_TIMEOUT_MS = 2000;
-/** A slice is re-asked when the zoom drifted this much from the resolution it was thinned for. */
-const RESOLUTION_DRIFT = 1.6;
+/** Data thinned for a coarser resolution than the view's is drawn up to this factor coarser (zooming in). */
+const COARSER_OK = 1.6;
+/** Data sliced finer than the view needs is drawn up to this factor finer (zooming out): exact, only more to draw. */
+const FINER_OK = 4;
+/** Time asked for beyond each edge of the view, in view spans: room to pan while the next slice is on its way. */
+const MARGIN_SPANS = 1;
+/** Rows asked for beyond each edge, in screens of rows. */
+const MARGIN_SCREENS = 0.75;
+/** The next slice is asked for once less than this is left beyond an edge: in spans, in screens of rows. */
+const LEAD_SPANS = 0.5;
+const LEAD_SCREENS = 0.4;
+/** …or once the resolution drifted past this part of the accepted band (as a power: 0.5 is its square root). */
+const LEAD_RESOLUTION = 0.5;
+/** A zoom in this recent is taken as a gesture going on, and the next slice is sliced finer by `ZOOM_IN_OVERSAMPLE`. */
+const ZOOM_GESTURE_MS = 400;
+const ZOOM_IN_OVERSAMPLE = 2;
 /** Pointer movement that turns a press into a drag. */
 const DRAG_THRESHOLD_PX = 4;
 
@@ -62,6 +78,8 @@ export class TimelineApp {
   private readonly descriptions = new Map<string, string[]>();
   private drag: { x: number; y: number; view: View; moved: boolean; pointerId: number } | undefined;
   private initialised = false;
+  /** When the view was last zoomed in (`performance.now()`), to slice finer while a zoom gesture goes on. */
+  private zoomedInAt = -Infinity;
 
   constructor(root: HTMLElement) {
     this.root = root;
@@ -108,11 +126,20 @@ export class TimelineApp {
     });
   }
 
-  /** Tells the host the webview listens. */
+  /**
+   * Tells the host the webview listens, and which view it is about to show: the host answers with the state and, at
+   * once, the slice for that view, one round trip fewer before the first frame. A following view is sent as it would
+   * be at this page's clock; the host moves it to its own.
+   */
   start(): void {
     const r = this.chart.getBoundingClientRect();
     this.renderer.resize(r.width, r.height);
-    postToHost({ type: "ready" });
+    const clock = Date.now();
+    if (this.view.follow) this.view = followNow(this.view, clock);
+    const id = ++this.requestSeq;
+    this.inFlight = { id, at: clock };
+    postToHost({ type: "ready", first: { requestId: id, viewport: this.viewportRequest(), clock, follows: this.view.follow } });
+    markOnce("ready");
   }
 
   // ───────────────────────────── messages from the host ─────────────────────────────
@@ -123,9 +150,11 @@ export class TimelineApp {
       case isStateMessage(message):
         this.onState(message);
         break;
-      case isSliceMessage(message):
-        this.onSlice(message);
+      case isSliceMessage(message): {
+        const slice = unpackSlice(message);
+        if (slice) this.onSlice(slice);
         break;
+      }
       case isDetailMessage(message):
         this.onDetail(message.detail);
         break;
@@ -138,6 +167,7 @@ export class TimelineApp {
   }
 
   private onState(s: StateMessage): void {
+    markOnce("state");
     const first = !this.initialised;
     this.state = s;
     if (s.now !== null) this.clockOffset = s.now - Date.now();
@@ -166,18 +196,38 @@ export class TimelineApp {
     }
     this.canvas.setAttribute("aria-label", `Alarm timeline: ${s.counts.lanes} objects, ${s.counts.events} events. ${s.status}`);
     this.scheduleFollow();
-    this.ensureSlice(first);
+    // The first slice was asked for with `ready` and is on its way; it is asked again only if this state moved the
+    // view off it (a session file fitted to its extent), once it has arrived.
+    this.ensureSlice(first && !this.inFlight);
     this.persist();
     this.requestDraw();
   }
 
   private onSlice(s: SliceMessage): void {
+    markOnce("first-slice");
+    benchSlice();
     if (this.inFlight && s.requestId === this.inFlight.id) this.inFlight = undefined;
     // An answer to an older request than one already drawn is stale: a newer one is on its way or here.
     if (s.requestId !== 0 && this.slice && s.requestId < this.slice.requestId) return;
+    const kept = s.kept;
+    const old = this.slice?.covers;
+    if (kept && !(old && old.start === s.covers.start && old.end === s.covers.end && old.msPerPx === s.covers.msPerPx)) {
+      // The rows it left out are for data this page does not hold: a refresh for a view since left (the answer to the
+      // newer request is on its way), or an answer to a request whose rows a refresh replaced meanwhile (ask again).
+      if (s.requestId !== 0) this.ensureSlice(true);
+      return;
+    }
+    const rows = new Map<number, Row>();
+    if (kept) {
+      for (let r = kept.firstRow; r <= kept.lastRow; r++) {
+        const row = this.rows.get(r);
+        if (row) rows.set(r, row);
+      }
+    }
+    for (const r of s.rows) rows.set(r.row, r);
     this.slice = s;
     if (s.now !== null) this.clockOffset = s.now - Date.now();
-    this.rows = new Map(s.rows.map((r) => [r.row, r]));
+    this.rows = rows;
     // Marker boundaries move with the resolution: descriptions of the old markers may no longer fit.
     this.descriptions.clear();
     if (this.state && s.totalRows !== this.state.totalRows) this.state = { ...this.state, totalRows: s.totalRows };
@@ -256,6 +306,7 @@ export class TimelineApp {
 
   /** Zooms around an anchor (a fraction of the width), or around "now" while following. */
   private zoomBy(factor: number, anchor = 0.5): void {
+    if (factor < 1) this.zoomedInAt = performance.now();
     const now = this.now();
     if (this.view.follow && now !== null) {
       const atNow = (now - this.view.start) / (this.view.end - this.view.start);
@@ -332,24 +383,76 @@ export class TimelineApp {
     };
   }
 
-  /** Asks for a slice unless the one drawn covers the view at about this resolution (or `force`). One at a time. */
+  /**
+   * Asks for a slice when the one held will not do for long: before the view reaches its edge (`LEAD_*`), so that
+   * panning, scrolling and zooming draw from data already here while the next slice is on its way. One request at a
+   * time; `force` asks even when the data would do.
+   */
   private ensureSlice(force = false): void {
     if (!this.state) return;
     const vp = this.viewportRequest();
-    const c = this.slice?.covers;
-    if (!force && c) {
-      const msPerPx = (vp.end - vp.start) / vp.widthPx;
-      const drift = msPerPx / c.msPerPx;
-      const lastWanted = Math.min(this.state.totalRows - 1, vp.firstRow + vp.rowCount - 1);
-      if (c.start <= vp.start && c.end >= vp.end && c.firstRow <= vp.firstRow && c.lastRow >= lastWanted && drift < RESOLUTION_DRIFT && drift > 1 / RESOLUTION_DRIFT) return;
-    }
+    if (!force && this.holds(vp, LEAD_SPANS, LEAD_SCREENS, LEAD_RESOLUTION)) return;
     if (this.inFlight && Date.now() - this.inFlight.at < REQUEST_TIMEOUT_MS) {
       this.queued = true;
       return;
     }
     const id = ++this.requestSeq;
     this.inFlight = { id, at: Date.now() };
-    postToHost({ type: "viewport", requestId: id, viewport: vp });
+    postToHost({ type: "viewport", requestId: id, viewport: this.nextCover(vp, force) });
+  }
+
+  /**
+   * The request for the next slice: the view, and a cover with room around it. While the time range and the
+   * resolution held still have room, only rows are added and the rows held are kept (`have`): a scroll down the lanes
+   * does not slice and send again what is already here.
+   */
+  private nextCover(vp: ViewportRequest, force: boolean): ViewportRequest {
+    const rows = this.state?.totalRows ?? 0;
+    const screen = Math.max(1, vp.rowCount);
+    const firstRow = Math.max(0, vp.firstRow - Math.ceil(screen * MARGIN_SCREENS));
+    const lastRow = Math.max(firstRow - 1, Math.min(rows - 1, vp.firstRow + vp.rowCount + Math.ceil(screen * MARGIN_SCREENS)));
+    const c = this.slice?.covers;
+    const span = vp.end - vp.start;
+    const viewMsPerPx = span / vp.widthPx;
+    // The host would trim a cover far wider or finer than the view (see `MAX_COVER_*`), and the rows held would no
+    // longer match what it sends: such a cover is not extended but replaced.
+    const withinLimits = (k: SliceMessage["covers"]): boolean =>
+      k.start >= vp.start - span * MAX_COVER_SPANS && k.end <= vp.end + span * MAX_COVER_SPANS && k.msPerPx * MAX_COVER_RESOLUTION >= viewMsPerPx && k.msPerPx <= viewMsPerPx * MAX_COVER_RESOLUTION;
+    if (!force && c && withinLimits(c) && this.holdsTime(vp, c, LEAD_SPANS, LEAD_RESOLUTION)) {
+      const have = { firstRow: Math.max(firstRow, c.firstRow), lastRow: Math.min(lastRow, c.lastRow) };
+      return { ...vp, cover: { start: c.start, end: c.end, msPerPx: c.msPerPx, firstRow, lastRow }, ...(have.lastRow >= have.firstRow ? { have } : {}) };
+    }
+    // Zooming in, the data is sliced finer than the view needs, so the next steps in still find it fine enough.
+    const finer = performance.now() - this.zoomedInAt < ZOOM_GESTURE_MS ? ZOOM_IN_OVERSAMPLE : 1;
+    const cover = { start: vp.start - span * MARGIN_SPANS, end: vp.end + span * MARGIN_SPANS, msPerPx: viewMsPerPx / finer, firstRow, lastRow };
+    return { ...vp, cover };
+  }
+
+  /** True when the slice held has the view's data: its time range, its rows, at a resolution fine enough. */
+  private covered(vp: ViewportRequest = this.viewportRequest()): boolean {
+    return this.holds(vp, 0, 0, 1);
+  }
+
+  /**
+   * True when the slice held covers the view with `spans` of its span to spare each side, `screens` of its rows above
+   * and below, and a resolution within `tightness` (1: the whole accepted band; below 1, a narrower one).
+   */
+  private holds(vp: ViewportRequest, spans: number, screens: number, tightness: number): boolean {
+    const c = this.slice?.covers;
+    if (!c || !this.state) return false;
+    const room = Math.ceil(vp.rowCount * screens);
+    const first = Math.max(0, vp.firstRow - room);
+    const last = Math.min(this.state.totalRows - 1, vp.firstRow + vp.rowCount - 1 + room);
+    return c.firstRow <= first && c.lastRow >= last && this.holdsTime(vp, c, spans, tightness);
+  }
+
+  /** The time range and resolution part of `holds`. */
+  private holdsTime(vp: ViewportRequest, c: SliceMessage["covers"], spans: number, tightness: number): boolean {
+    const span = vp.end - vp.start;
+    // Above 1, the data is finer than the view needs: exact, only more to draw. Below, it is coarser: markers merged
+    // that the view could show apart, so only a little of that is accepted.
+    const drift = span / vp.widthPx / c.msPerPx;
+    return c.start <= vp.start - span * spans && c.end >= vp.end + span * spans && drift >= 1 / COARSER_OK ** tightness && drift <= FINER_OK ** tightness;
   }
 
   /** Saves the view for a restored panel, at most twice a second. */
@@ -373,7 +476,8 @@ export class TimelineApp {
   private requestDraw(): void {
     if (this.drawQueued) return;
     this.drawQueued = true;
-    requestAnimationFrame(() => {
+    requestAnimationFrame((time) => {
+      benchFrame(time);
       this.drawQueued = false;
       this.draw();
     });
@@ -392,11 +496,14 @@ export class TimelineApp {
       hoverRow: this.hoverRow,
       palette: this.palette,
     });
-    benchDraw(performance.now() - t0);
     // Says which theme the canvas was last drawn in: tests (and a curious person) can tell a theme switch landed.
     const kind = themeKind();
     if (this.root.dataset.drawnTheme !== kind) this.root.dataset.drawnTheme = kind;
-    if (this.slice && this.rows.size > 0) markFirstDraw();
+    if (this.slice && this.rows.size > 0) markOnce("first-draw");
+    benchDraw(performance.now() - t0, this.covered());
+    // After the frame, not before it: the next slice is asked for once this one is on screen (the first frame is not
+    // held up by a request for room around it).
+    this.ensureSlice();
   }
 
   // ───────────────────────────── input ─────────────────────────────
@@ -412,6 +519,7 @@ export class TimelineApp {
     this.chart.addEventListener(
       "wheel",
       (e) => {
+        benchInput(e);
         e.preventDefault();
         const unit = e.deltaMode === WheelEvent.DOM_DELTA_LINE ? ROW_H : e.deltaMode === WheelEvent.DOM_DELTA_PAGE ? this.lanesHeight() : 1;
         const dx = e.deltaX * unit;

@@ -7,7 +7,7 @@
  * Every drawn shape that can be hovered or clicked is recorded as a hit region for `hitAt`.
  */
 import { formatDuration, formatTime } from "../../extension/timeline/format";
-import { MARKER_KIND_LABELS } from "../../extension/timeline/protocol";
+import { MARKER_KINDS, MARKER_KIND_LABELS } from "../../extension/timeline/protocol";
 import type { AttemptBar, ClassRow, LaneRow, LaneStatus, Marker, MarkerKind, PendingMark, Row, RunChain, RunTick } from "../../extension/timeline/protocol";
 import type { Palette } from "./theme";
 import { withAlpha } from "./theme";
@@ -54,33 +54,85 @@ const Y_BAR = 13;
 const BAR_HALF = 4;
 const Y_STORAGE = 21;
 
-/** Accumulates shapes of one style into one path, drawn with a single fill or stroke. */
+/**
+ * Accumulates shapes of one style into one path, drawn with a single fill or stroke, in the order each style was first
+ * used. Fills, most of the shapes of a frame, are found by colour alone: a wide view adds thousands of shapes a frame,
+ * and building a key string for each was the largest part of drawing them.
+ */
 class Batch {
-  private readonly paths = new Map<string, { path: Path2D; fill: boolean; color: string; width: number; dash: number[] }>();
+  private readonly fills = new Map<string, BatchEntry>();
+  private readonly strokes = new Map<string, BatchEntry>();
+  private readonly order: BatchEntry[] = [];
 
-  path(color: string, fill: boolean, width = 1, dash: number[] = []): Path2D {
-    const key = `${fill ? "f" : "s"}|${color}|${width}|${dash.join(",")}`;
-    let p = this.paths.get(key);
-    if (!p) this.paths.set(key, (p = { path: new Path2D(), fill, color, width, dash }));
+  path(color: string, fill: boolean, width = 1, dash: readonly number[] = NO_DASH): Path2D {
+    if (fill) {
+      let p = this.fills.get(color);
+      if (!p) this.fills.set(color, (p = this.add(color, true, width, dash)));
+      return p.path;
+    }
+    const key = dash.length === 0 ? `${color}|${width}` : `${color}|${width}|${dash.join(",")}`;
+    let p = this.strokes.get(key);
+    if (!p) this.strokes.set(key, (p = this.add(color, false, width, dash)));
     return p.path;
   }
 
+  private add(color: string, fill: boolean, width: number, dash: readonly number[]): BatchEntry {
+    const entry = { path: new Path2D(), fill, color, width, dash };
+    this.order.push(entry);
+    return entry;
+  }
+
   flush(ctx: CanvasRenderingContext2D): void {
-    for (const p of this.paths.values()) {
+    for (const p of this.order) {
       if (p.fill) {
         ctx.fillStyle = p.color;
         ctx.fill(p.path);
       } else {
         ctx.strokeStyle = p.color;
         ctx.lineWidth = p.width;
-        ctx.setLineDash(p.dash);
+        ctx.setLineDash(p.dash as number[]);
         ctx.stroke(p.path);
       }
     }
     ctx.setLineDash([]);
-    this.paths.clear();
+    this.fills.clear();
+    this.strokes.clear();
+    this.order.length = 0;
   }
 }
+
+interface BatchEntry {
+  path: Path2D;
+  fill: boolean;
+  color: string;
+  width: number;
+  dash: readonly number[];
+}
+
+const NO_DASH: readonly number[] = [];
+
+/**
+ * Text widths and clipped labels, kept between frames: measuring text is among the costliest canvas calls, and the
+ * same labels and axis ticks come back frame after frame. Keyed by font (a theme switch changes it); emptied when it
+ * grows large, so a long session does not keep every label it ever showed.
+ */
+const textWidths = new Map<string, number>();
+const clippedTexts = new Map<string, string>();
+const TEXT_CACHE_MAX = 4000;
+
+function cached<T>(cache: Map<string, T>, key: string, make: () => T): T {
+  let v = cache.get(key);
+  if (v === undefined) {
+    if (cache.size >= TEXT_CACHE_MAX) cache.clear();
+    v = make();
+    cache.set(key, v);
+  }
+  return v;
+}
+
+/** Per marker kind and alert, the pixel column last drawn on a dense lane: bars on the same column are drawn once. */
+const denseLastPx = new Float64Array(MARKER_KINDS.length * 2);
+const KIND_INDEX: ReadonlyMap<MarkerKind, number> = new Map(MARKER_KINDS.map((k, i) => [k, i]));
 
 /** The colour of a lane status dot. */
 function statusColor(status: LaneStatus, p: Palette): string {
@@ -319,8 +371,7 @@ export class Renderer {
     if (px >= GUTTER_W && px <= this.cssWidth) return { x0: px - 7, x1: px + 7 };
     const right = px > this.cssWidth;
     const text = right ? `alarm ${formatTime(pending.t)} ▸` : `◂ alarm ${formatTime(pending.t)}`;
-    this.ctx.font = scene.palette.fontSmall;
-    const tw = this.ctx.measureText(text).width;
+    const tw = this.textWidth(scene.palette.fontSmall, text);
     const tx = right ? this.cssWidth - tw - 6 : GUTTER_W + 6;
     return { x0: tx - 3, x1: tx + tw + 3, text, tx };
   }
@@ -469,14 +520,20 @@ export class Renderer {
     // Markers: search matches get a halo first, then each kind in its colour and shape. A lane so dense that glyphs
     // would overlap anyway draws them as thin pixel-aligned bars: the same colours and bands, a fraction of the cost.
     const dense = lane.markers.length * DENSE_GLYPH_PX > this.plotWidth;
+    if (dense) denseLastPx.fill(NaN);
     for (const m of lane.markers) {
       const mx = x(m.t);
       if (mx < GUTTER_W - 6 || mx > W + 6) continue;
       const my = y + markerY(m.kind);
       if (dense) {
         const color = m.alert ? p.error : m.kind === "attemptEnd" ? p.ok : markerColor(m.kind, p);
-        if (m.match) batch.path(p.match, true).rect(Math.round(mx) - 3, my - 6, 6, 12);
-        batch.path(color, true).rect(Math.round(mx) - 1, my - 4, 2, 8);
+        const px = Math.round(mx);
+        if (m.match) batch.path(p.match, true).rect(px - 3, my - 6, 6, 12);
+        // A bar already drawn on this pixel column, in this colour and band, would be drawn over itself.
+        const column = (KIND_INDEX.get(m.kind) ?? 0) * 2 + (m.alert ? 1 : 0);
+        if (denseLastPx[column] === px) continue;
+        denseLastPx[column] = px;
+        batch.path(color, true).rect(px - 1, my - 4, 2, 8);
         continue;
       }
       const big = m.count > 1 ? 5 : 4;
@@ -548,12 +605,12 @@ export class Renderer {
       const tx = Math.round(x(t.t)) + 0.5;
       ctx.fillRect(tx - 0.5, AXIS_H - 5, 1, 5);
       // The "now" tag wins over a tick label it would cover.
-      const w = ctx.measureText(t.label).width;
+      const w = this.textWidth(p.fontSmall, t.label);
       if (nx + 20 < tx + 4 || nx - 20 > tx + 4 + w) ctx.fillText(t.label, tx + 4, AXIS_H / 2);
     }
     if (nowShown) {
       ctx.font = p.fontSmall;
-      const tw = ctx.measureText("now").width;
+      const tw = this.textWidth(p.fontSmall, "now");
       ctx.fillStyle = p.now;
       ctx.fillRect(nx - tw / 2 - 4, 4, tw + 8, AXIS_H - 8);
       ctx.fillStyle = p.background;
@@ -615,21 +672,30 @@ export class Renderer {
     ctx.textBaseline = "alphabetic";
   }
 
-  /** Draws text cut with an ellipsis to `maxWidth`. */
+  /** The width of `text` in `font` (measured once, then remembered). */
+  private textWidth(font: string, text: string): number {
+    return cached(textWidths, `${font}\u0000${text}`, () => {
+      this.ctx.font = font;
+      return this.ctx.measureText(text).width;
+    });
+  }
+
+  /** Draws text cut with an ellipsis to `maxWidth`, in the context's current font. */
   private fitText(text: string, x: number, y: number, maxWidth: number): void {
     const { ctx } = this;
-    if (ctx.measureText(text).width <= maxWidth) {
-      ctx.fillText(text, x, y);
-      return;
-    }
-    let lo = 0;
-    let hi = text.length;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >>> 1;
-      if (ctx.measureText(`${text.slice(0, mid)}…`).width <= maxWidth) lo = mid;
-      else hi = mid - 1;
-    }
-    ctx.fillText(`${text.slice(0, lo)}…`, x, y);
+    const font = ctx.font;
+    const shown = cached(clippedTexts, `${font}\u0000${maxWidth}\u0000${text}`, () => {
+      if (ctx.measureText(text).width <= maxWidth) return text;
+      let lo = 0;
+      let hi = text.length;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >>> 1;
+        if (ctx.measureText(`${text.slice(0, mid)}…`).width <= maxWidth) lo = mid;
+        else hi = mid - 1;
+      }
+      return `${text.slice(0, lo)}…`;
+    });
+    ctx.fillText(shown, x, y);
   }
 
   /** The scene last drawn. */

@@ -113,8 +113,22 @@ export function themeKind(): string {
   return [...document.body.classList].find((c) => /^vscode-(light|dark|high-contrast(-light)?)$/.test(c)) ?? "";
 }
 
+/** Colours already made translucent: drawing asks for the same few again for every bar of every frame. */
+const translucent = new Map<string, string>();
+
 /** `color` with `alpha` (0–1), for translucent fills; works for `#rgb`, `#rrggbb` and `rgb()`/`rgba()` colours. */
 export function withAlpha(color: string, alpha: number): string {
+  const key = `${color}@${alpha}`;
+  let out = translucent.get(key);
+  if (out === undefined) {
+    if (translucent.size > 256) translucent.clear();
+    out = makeTranslucent(color, alpha);
+    translucent.set(key, out);
+  }
+  return out;
+}
+
+function makeTranslucent(color: string, alpha: number): string {
   const c = color.trim();
   const hex = /^#([0-9a-f]{3,8})$/i.exec(c);
   if (hex) {

@@ -3,7 +3,9 @@
  * Builds the app into `#app` and says `ready` to the host, which only then starts posting.
  */
 import { TimelineApp } from "./app";
+import { markOnce } from "./perf";
 
+markOnce("start");
 const root = document.getElementById("app");
 if (root) {
   const app = new TimelineApp(root);

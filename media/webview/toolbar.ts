@@ -98,8 +98,8 @@ export class Toolbar {
     const f = state.filter;
     const filtered = f.hiddenClasses.length > 0 || f.objects.length > 0 || f.hiddenKinds.length > 0;
     this.filterButton.classList.toggle("active", filtered);
-    const lost = state.counts.lost > 0 ? ` · ${state.counts.lost.toLocaleString()} lost` : "";
-    this.status.textContent = `${state.status} · ${state.counts.lanes.toLocaleString()} object${state.counts.lanes === 1 ? "" : "s"} · ${state.counts.events.toLocaleString()} events${lost}`;
+    const lost = state.counts.lost > 0 ? ` · ${grouped(state.counts.lost)} lost` : "";
+    this.status.textContent = `${state.status} · ${grouped(state.counts.lanes)} object${state.counts.lanes === 1 ? "" : "s"} · ${grouped(state.counts.events)} events${lost}`;
     this.status.title = state.counts.lost > 0 ? "Events dropped by the agent's buffer or by the model's memory bounds are not shown" : "";
     if (f.objects.length > 0) {
       const clear = iconButton("close", "Show all objects", () => this.apply({ objects: [] }), "chip-close");
@@ -201,4 +201,12 @@ export class Toolbar {
     }
     return c;
   }
+}
+
+/**
+ * A count with thousands separators, as in the rest of the (English) text. Not `toLocaleString`: its first call sets
+ * up the browser's number formatting, 20–35 ms spent on the way to the timeline's first frame.
+ */
+export function grouped(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
 }

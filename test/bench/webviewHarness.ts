@@ -192,6 +192,10 @@ export interface TimelinePage {
   posted: { message: ToWebviewMessage; bytes: number }[];
   /** Every message the page sent to the host. */
   received: unknown[];
+  /** Milliseconds the host spent on each message from the page (answering it, posts included), in order. */
+  hostTime: { type: string; ms: number }[];
+  /** The page's `timeline:*` performance marks so far, in ms since navigation start (see media/webview/perf.ts). */
+  marks: ReadonlyMap<string, number>;
   /** Resolves once the webview has drawn data (its `timeline:first-draw` mark), with the mark's time since navigation. */
   firstDraw(timeoutMs?: number): Promise<number>;
   close(): Promise<void>;
@@ -209,20 +213,29 @@ export interface OpenOptions {
   host?: Partial<Omit<TimelineHostOptions, "model" | "post">>;
   /** `acquireVsCodeApi().getState()` at start: what a restored panel saved. */
   savedState?: unknown;
+  /** The bundle the page loads; `WEBVIEW_JS` unless a bench compares two builds. */
+  bundle?: string;
+  /** Runs once the page exists, before it navigates (to start a profiler, say). */
+  beforeLoad?: (page: Page) => Promise<void>;
 }
 
 /** Writes the page and its theme next to each other and opens it with a host answering it. */
 export async function openTimelinePage(browser: Browser, o: OpenOptions): Promise<TimelinePage> {
-  if (!existsSync(WEBVIEW_JS)) throw new Error(`${WEBVIEW_JS} is missing: build it first (node scripts/build.mjs)`);
+  const bundle = o.bundle ?? WEBVIEW_JS;
+  if (!existsSync(bundle)) throw new Error(`${bundle} is missing: build it first (node scripts/build.mjs)`);
   const themeName = o.theme ?? "dark";
   const theme = THEMES[themeName];
   mkdirSync(o.outDir, { recursive: true });
   const themeFile = join(o.outDir, `theme-${themeName}.css`);
   writeFileSync(themeFile, `:root {\n${Object.entries(theme.vars).map(([k, v]) => `  ${k}: ${v};`).join("\n")}\n}\n`);
   const nonce = randomBytes(16).toString("base64");
-  // `data-bench` makes the app record each draw's duration (see media/webview/perf.ts).
+  // `data-bench` makes the app record each draw's duration (see media/webview/perf.ts). The app's marks are passed on
+  // as they happen, so waiting for the first draw does not poll the page (polls would compete with what they time).
   const prelude = `(() => {
     document.documentElement.dataset.bench = "";
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) if (e.name.startsWith("timeline:")) window.__timelineMark(JSON.stringify([e.name, e.startTime]));
+    }).observe({ type: "mark" });
     let state = ${JSON.stringify(o.savedState ?? null)};
     window.acquireVsCodeApi = () => ({
       postMessage: (m) => { window.__toHost(JSON.stringify(m)); },
@@ -233,7 +246,7 @@ export async function openTimelinePage(browser: Browser, o: OpenOptions): Promis
   const html = timelineHtml({
     cspSource: "file:",
     nonce,
-    scriptUri: pathToFileURL(WEBVIEW_JS).href,
+    scriptUri: pathToFileURL(bundle).href,
     styleUri: pathToFileURL(join(REPO, "media", "webview", "timeline.css")).href,
     codiconsUri: pathToFileURL(join(REPO, "node_modules", "@vscode", "codicons", "dist", "codicon.css")).href,
     extraStyleUris: [pathToFileURL(themeFile).href],
@@ -247,8 +260,36 @@ export async function openTimelinePage(browser: Browser, o: OpenOptions): Promis
   const page = await browser.newPage({ viewport: { width: o.width ?? 1400, height: o.height ?? 800 } });
   const posted: TimelinePage["posted"] = [];
   const received: unknown[] = [];
+  const hostTime: TimelinePage["hostTime"] = [];
+  const marks = new Map<string, number>();
+  const markWaiters: { name: string; resolve: (t: number) => void }[] = [];
   let closed = false;
-  const host = new TimelineHost({
+  // The page and the host talk over the DevTools protocol itself (a binding one way, an evaluation the other), as
+  // VS Code's webview messaging does over its IPC: one serialisation each way, without Playwright's per-call extras
+  // (its argument wrapping and stack capture cost tens of milliseconds on a busy machine, none of it the timeline's).
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Runtime.enable");
+  await cdp.send("Runtime.addBinding", { name: "__toHost" });
+  await cdp.send("Runtime.addBinding", { name: "__timelineMark" });
+  let host: TimelineHost | undefined;
+  cdp.on("Runtime.bindingCalled", (e) => {
+    if (e.name === "__timelineMark") {
+      const [name, time] = JSON.parse(e.payload) as [string, number];
+      marks.set(name, time);
+      for (const w of markWaiters.filter((x) => x.name === name)) w.resolve(time);
+      return;
+    }
+    if (e.name !== "__toHost" || !host) return;
+    const message: unknown = JSON.parse(e.payload);
+    received.push(message);
+    const t0 = performance.now();
+    host.receive(message);
+    const type = typeof message === "object" && message !== null && "type" in message ? String(message.type) : "?";
+    hostTime.push({ type, ms: performance.now() - t0 });
+  });
+  await o.beforeLoad?.(page);
+  // The host is created as the page starts loading, as a panel's is when VS Code creates its webview.
+  host = new TimelineHost({
     title: "Alarm Timeline",
     ...o.host,
     model: o.model,
@@ -258,27 +299,37 @@ export async function openTimelinePage(browser: Browser, o: OpenOptions): Promis
       posted.push({ message, bytes: json.length });
       // Delivered as VS Code does, as a `message` event on the window. (Expressions are strings here: this file is
       // also compiled without the DOM library, for the unit tests.) A page that is closing drops it, as VS Code would.
-      page.evaluate(`window.dispatchEvent(new MessageEvent("message", { data: JSON.parse(${JSON.stringify(json)}) }))`).catch(() => undefined);
+      // The page notes how long each delivery held its main thread (parsing included, as VS Code's deserialising is).
+      const expression = `(() => { const t0 = performance.now(); window.dispatchEvent(new MessageEvent("message", { data: JSON.parse(${JSON.stringify(json)}) })); (window.__deliveries ??= []).push([${JSON.stringify(message.type)}, ${json.length}, t0, performance.now() - t0]); })()`;
+      cdp.send("Runtime.evaluate", { expression }).catch(() => undefined);
     },
   });
-  await page.exposeFunction("__toHost", (json: string) => {
-    const message: unknown = JSON.parse(json);
-    received.push(message);
-    host.receive(message);
-  });
   await page.goto(pathToFileURL(htmlFile).href);
+  const theHost = host;
   return {
     page,
-    host,
+    host: theHost,
     posted,
     received,
-    firstDraw: async (timeoutMs = 30_000) => {
-      await pollPage(page, `performance.getEntriesByName("timeline:first-draw").length > 0`, timeoutMs);
-      return Number(await page.evaluate(`performance.getEntriesByName("timeline:first-draw")[0].startTime`));
+    hostTime,
+    marks,
+    firstDraw: (timeoutMs = 30_000) => {
+      const known = marks.get("timeline:first-draw");
+      if (known !== undefined) return Promise.resolve(known);
+      return new Promise<number>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no first draw within ${timeoutMs} ms`)), timeoutMs);
+        markWaiters.push({
+          name: "timeline:first-draw",
+          resolve: (t) => {
+            clearTimeout(timer);
+            resolve(t);
+          },
+        });
+      });
     },
     close: async () => {
       closed = true;
-      host.dispose();
+      theHost.dispose();
       await page.close();
     },
   };

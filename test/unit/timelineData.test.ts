@@ -6,7 +6,7 @@ import type { ObjectView } from "../../extension/model/types";
 import { EMPTY_FILTER } from "../../extension/timeline/protocol";
 import type { LaneRow, Marker, RunChain, SliceMessage, TimelineFilter, ViewportRequest } from "../../extension/timeline/protocol";
 import { backoffGaps, runChain, waitingWindow, windowVerdict } from "../../extension/timeline/runChains";
-import { attemptAt, buildLaneIndex, describeMarker, lowerBound, markerKind, TimelineIndex, upperBound } from "../../extension/timeline/timelineData";
+import { attemptAt, buildLaneIndex, describeMarker, laneBounds, lowerBound, markerKind, TimelineIndex, upperBound } from "../../extension/timeline/timelineData";
 import { EventBuilder, hello, obj, retryYes, T0 } from "./builders";
 
 // ───────────────────────────── typed builders ─────────────────────────────
@@ -369,6 +369,54 @@ describe("timeline data", () => {
       assert.notEqual(index.lane(key(a)), laneA);
       assert.equal(index.lane(key(b)), laneB);
       assert.equal(index.lane(key(a))!.times.length, 2);
+    });
+
+    it("slices the cover the webview asks for, kept near its view, and leaves out the rows it already has", () => {
+      const { model, ev, apply } = scenario();
+      for (let i = 0; i < 100; i++) apply(ev.put(obj("Room", { name: `r${String(i).padStart(3, "0")}` }), "k", i));
+      const index = new TimelineIndex(model);
+      const view = viewport(T0, T0 + 10_000, { firstRow: 50, rowCount: 10 });
+      const wide = index.slice(filter(), { ...view, cover: { start: T0 - 5000, end: T0 + 20_000, firstRow: 30, lastRow: 75, msPerPx: 5 } }, T0);
+      assert.deepEqual(wide.covers, { start: T0 - 5000, end: T0 + 20_000, firstRow: 30, lastRow: 75, msPerPx: 5 }, "a reasonable cover is sliced as asked");
+      assert.deepEqual([wide.rows[0]!.row, wide.rows[wide.rows.length - 1]!.row], [30, 75]);
+      assert.equal(wide.kept, undefined);
+
+      const greedy = index.slice(filter(), { ...view, cover: { start: T0 - 1e12, end: T0 + 1e12, firstRow: 0, lastRow: 10_000, msPerPx: 1e-9 } }, T0);
+      assert.deepEqual(greedy.covers, { start: T0 - 20_000, end: T0 + 30_000, firstRow: 0, lastRow: 100, msPerPx: 2.5 }, "at most two spans each side, the rows there are, a quarter of the view's resolution");
+
+      const more = index.slice(filter(), { ...view, cover: { start: T0 - 5000, end: T0 + 20_000, firstRow: 40, lastRow: 80, msPerPx: 5 }, have: { firstRow: 30, lastRow: 75 } }, T0);
+      assert.deepEqual(more.kept, { firstRow: 40, lastRow: 75 }, "the rows of the cover the webview has");
+      assert.deepEqual(
+        more.rows.map((r) => r.row),
+        [76, 77, 78, 79, 80],
+        "only the rows it does not have are sent",
+      );
+    });
+
+    it("refreshes only the lanes asked for, the webview keeping the others", () => {
+      const { model, ev, apply, key } = scenario();
+      const a = obj("Room", { name: "a" });
+      const b = obj("Room", { name: "b" });
+      apply(ev.put(a, "k", 1), ev.put(b, "k", 1));
+      const slice = new TimelineIndex(model).slice(filter(), viewport(T0 - 1000, T0 + 1000), T0, { only: new Set([key(b)]) });
+      assert.deepEqual(slice.rows.map((r) => r.label), ["b"]);
+      assert.deepEqual(slice.kept, { firstRow: slice.covers.firstRow, lastRow: slice.covers.lastRow });
+    });
+
+    it("gives the extent without building a lane, with the bounds a built lane has", () => {
+      const { model, ev, apply, key } = scenario();
+      const room = obj();
+      const job = obj();
+      apply(ev.set(room, T0 + 60_000), ...failingRun(ev, job, { failures: 2 }));
+      const index = new TimelineIndex(model);
+      const extent = index.extent(index.layout(filter()), T0 + 100);
+      assert.equal(index.isBuilt(key(room)) || index.isBuilt(key(job)), false, "the first state does not wait for lanes to be built");
+      for (const ref of [room, job]) {
+        const lane = buildLaneIndex(objectOf(model, ref));
+        assert.deepEqual(laneBounds(objectOf(model, ref)), { first: lane.first, last: lane.last });
+      }
+      index.lane(key(job));
+      assert.deepEqual(index.extent(index.layout(filter()), T0 + 100), extent, "the same with the lane built");
     });
 
     it("gives the extent of everything shown, pending alarms and awaited windows included", () => {

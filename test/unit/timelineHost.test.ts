@@ -3,7 +3,8 @@ import type { AgentEvent, ObjectRef } from "../../protocol/protocol";
 import { AlarmModel } from "../../extension/model/alarmModel";
 import { objectKey } from "../../extension/model/objectEntry";
 import { EMPTY_FILTER, isToHostMessage, isToWebviewMessage, readWebviewState } from "../../extension/timeline/protocol";
-import type { DetailMessage, LaneRow, SliceMessage, StateMessage, ToWebviewMessage, ViewportRequest } from "../../extension/timeline/protocol";
+import type { DetailMessage, LaneRow, PackedSliceMessage, SliceMessage, StateMessage, ToWebviewMessage, ViewportRequest } from "../../extension/timeline/protocol";
+import { unpackSlice } from "../../extension/timeline/sliceCodec";
 import { TimelineHost } from "../../extension/timeline/timelineHost";
 import type { TimelineHostOptions } from "../../extension/timeline/timelineHost";
 import { EventBuilder, hello, obj, retryYes, T0 } from "./builders";
@@ -42,6 +43,13 @@ const hosts: TimelineHost[] = [];
 
 function viewport(overrides: Partial<ViewportRequest> = {}): ViewportRequest {
   return { start: T0 - 5000, end: T0 + 30_000, firstRow: 0, rowCount: 20, widthPx: 1000, ...overrides };
+}
+
+/** A posted slice as the webview reads it. */
+function unpacked(m: PackedSliceMessage): SliceMessage {
+  const slice = unpackSlice(JSON.parse(JSON.stringify(m)) as PackedSliceMessage);
+  assert.ok(slice, "the slice unpacks");
+  return slice;
 }
 
 function last<T>(list: readonly T[]): T {
@@ -98,11 +106,51 @@ describe("timeline host", () => {
     const job = flaky(h);
     h.ready();
     h.host.receive({ type: "viewport", requestId: 7, viewport: viewport() });
-    const slice = last(h.of("slice")) as SliceMessage;
+    const slice = unpacked(last(h.of("slice")));
     assert.equal(slice.requestId, 7);
     const lane = slice.rows.find((r): r is LaneRow => r.kind === "lane");
     assert.equal(lane?.key, h.key(job));
     assert.equal(lane?.runs[0]?.attempts.length, 3);
+  });
+
+  it("answers a ready that names its first view with the state, that view's slice and the detail, at once", () => {
+    const h = harness();
+    flaky(h);
+    // The webview's clock is 20 s behind the host's (T0 + 60 s): a following view is moved 20 s later.
+    h.host.receive({ type: "ready", first: { requestId: 3, viewport: viewport({ start: T0 - 25_000, end: T0 + 10_000 }), clock: T0 + 40_000, follows: true } });
+    assert.deepEqual(h.posted.map((m) => m.type), ["state", "slice", "detail"], "no round trip for the first slice");
+    const slice = unpacked(last(h.of("slice")));
+    assert.equal(slice.requestId, 3);
+    assert.deepEqual([slice.covers.start, slice.covers.end], [T0 - 5000 - 8750, T0 + 30_000 + 8750], "the view at the host's clock, with the default margins");
+
+    const still = harness({ restored: { follow: false } });
+    flaky(still);
+    still.host.receive({ type: "ready", first: { requestId: 1, viewport: viewport(), clock: T0, follows: false } });
+    assert.deepEqual([unpacked(last(still.of("slice"))).covers.start], [T0 - 5000 - 8750], "a view that does not follow stays where it is");
+  });
+
+  it("refreshes only the lanes that changed or that the clock moves; the webview keeps the rest", async function () {
+    this.timeout(4000);
+    const h = harness();
+    const quiet = obj("Room", { name: "quiet" });
+    const busy = obj("Room", { name: "busy" });
+    const waiting = obj("Room", { name: "waiting" });
+    h.apply(h.ev.put(quiet, "k", 1), h.ev.put(busy, "k", 1), h.ev.set(waiting, T0 + 120_000));
+    await tick();
+    h.ready();
+    h.host.receive({ type: "viewport", requestId: 1, viewport: viewport() });
+    const full = unpacked(last(h.of("slice")));
+    assert.deepEqual(full.rows.map((r) => r.label), ["Room", "busy", "quiet", "waiting"]);
+    h.posted.length = 0;
+    h.apply(h.ev.put(busy, "k", 2));
+    await tick();
+    const refresh = unpacked(last(h.of("slice")));
+    assert.deepEqual(refresh.rows.map((r) => r.label), ["busy", "waiting"], "the lane that changed, and the one whose alarm is pending");
+    assert.deepEqual(refresh.kept, { firstRow: full.covers.firstRow, lastRow: full.covers.lastRow });
+    assert.deepEqual(refresh.covers, full.covers);
+    h.posted.length = 0;
+    await tick(1100);
+    assert.deepEqual(h.of("slice").map((m) => unpacked(m).rows.map((r) => r.label)), [["waiting"]], "the clock moves only the pending alarm");
   });
 
   it("stops posting when the webview goes away, and starts again at its next ready", async () => {
@@ -212,7 +260,7 @@ describe("timeline host", () => {
     assert.equal(h.posted.length, 0, "nothing before the throttle interval");
     await tick();
     assert.deepEqual(h.posted.map((m) => m.type), ["state", "slice"], "twenty changes, one push; the selected object did not change");
-    assert.equal((h.posted[1] as SliceMessage).requestId, 0, "an unrequested refresh");
+    assert.equal(unpacked(h.posted[1] as PackedSliceMessage).requestId, 0, "an unrequested refresh");
     h.posted.length = 0;
     h.ev.tick(1000);
     h.apply(h.ev.set(job, T0 + 100_000));
@@ -262,7 +310,7 @@ describe("timeline host", () => {
     off.host.receive({ type: "setFollow", follow: true });
     assert.equal(off.host.follow, false);
     off.host.receive({ type: "viewport", requestId: 1, viewport: viewport() });
-    assert.equal((last(off.of("slice")) as SliceMessage).now, null);
+    assert.equal(unpacked(last(off.of("slice"))).now, null);
   });
 
   it("hands frames, commands and frame resolution to the panel", async () => {

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import type { StoragePutEvent, StorageSqlEvent } from "../../protocol/protocol";
+import type { PackedSliceMessage } from "../../extension/timeline/protocol";
 import { AlarmModel } from "../../extension/model/alarmModel";
 import { objectKey } from "../../extension/model/objectEntry";
 import { chromiumAvailable, launchChromium, openTimelinePage, pollPage, REPO } from "../bench/webviewHarness";
@@ -154,5 +155,45 @@ describe("timeline webview (headless Chromium)", function () {
     assert.equal(await js(page, `document.querySelector('#detail [data-step="next"]')?.hasAttribute("disabled")`), true);
     const sent = tp.received.filter((m): m is { type: string; to?: string } => typeof m === "object" && m !== null && "type" in m).filter((m) => m.type === "step").map((m) => m.to);
     assert.deepEqual(sent, ["first", "last", "previous", "next"]);
+  });
+
+  it("asks for room around its view before it needs it, and scrolling the lanes fetches only the rows it lacks", async () => {
+    // Eighty lanes of a few events each: several screens of rows.
+    const model = new AlarmModel();
+    model.applyHello(hello(), T0);
+    const ev = new EventBuilder();
+    for (let i = 0; i < 80; i++) model.applyEvents([ev.tick(50).put(obj("Room", { name: `room-${String(i).padStart(2, "0")}` }), "k", i)]);
+    const page = await openTimelinePage(browser as Browser, { model, theme: "dark", outDir: join(REPO, "out", "test-webview"), host: { clock: () => T0 + 5000 } });
+    try {
+      const pageErrors: string[] = [];
+      page.page.on("pageerror", (e) => pageErrors.push(e.message));
+      await page.firstDraw();
+      const viewports = (): { cover?: { firstRow: number; lastRow: number }; have?: unknown; firstRow: number }[] =>
+        page.received.filter((m): m is { type: "viewport"; viewport: { cover?: { firstRow: number; lastRow: number }; have?: unknown; firstRow: number } } => (m as { type?: unknown }).type === "viewport").map((m) => m.viewport);
+      // After the first frame (a small slice, to draw soon), the page asks for more room around its view.
+      const deadline = Date.now() + 5000;
+      while (!viewports().some((v) => v.cover) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      const room = viewports().find((v) => v.cover);
+      assert.ok(room?.cover && room.cover.lastRow > room.firstRow + 20, "rows beyond the screen are asked for up front");
+
+      const box = (await js<{ x: number; y: number }>(page.page, `(() => { const r = document.querySelector(".chart").getBoundingClientRect(); return { x: r.x + 400, y: r.y + 200 }; })()`)) as { x: number; y: number };
+      await page.page.mouse.move(box.x, box.y);
+      for (let i = 0; i < 12 && !viewports().some((v) => v.have); i++) {
+        await page.page.mouse.wheel(0, 200);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const scrolled = viewports().find((v) => v.have);
+      assert.ok(scrolled, "scrolling down asked for more rows, saying which it has");
+      const answer = page.posted
+        .map((p) => p.message)
+        .filter((m): m is PackedSliceMessage => m.type === "slice" && m.kept !== undefined && m.requestId !== 0)
+        .at(-1);
+      assert.ok(answer?.kept, "the answer leaves out the rows the page has");
+      assert.ok(answer.rows.every((r) => r.row < answer.kept!.firstRow || r.row > answer.kept!.lastRow), "and sends none of them");
+      await until(page.page, `document.querySelector("#app").dataset.drawnTheme !== undefined`);
+      assert.deepEqual(pageErrors, []);
+    } finally {
+      await page.close();
+    }
   });
 });
