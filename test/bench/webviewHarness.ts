@@ -1,7 +1,7 @@
 /**
  * The timeline webview in headless Chromium, without VS Code: the real page (`timelineHtml`, same CSP), the real
- * bundle (dist/webview/timeline.js), and the real host logic (`TimelineHost`) answering over Playwright, with
- * `acquireVsCodeApi` stood in by a prelude script. Used by `npm run bench` and by the webview's safety test; it also
+ * bundle (dist/webview/timeline.js), and the real host logic (`TimelineHost`) answering over the DevTools protocol of
+ * a Playwright page, with `acquireVsCodeApi` stood in by a prelude script. Used by `npm run bench` and by the webview's safety test; it also
  * takes the screenshots used to look at the themes.
  */
 import { randomBytes } from "node:crypto";
