@@ -12,7 +12,7 @@ const bin = (name) => join(root, "node_modules", ".bin", name);
 const ALLOWED = [
   /^package\.json$/,
   /^(README\.md|CHANGELOG\.md|LICENSE)$/,
-  /^dist\/(extension\.js|cli\.js|agent\.mjs)$/,
+  /^dist\/(extension\.js|babel-parser\.js|cli\.js|agent\.mjs)$/,
   /^dist\/webview\/[^/]+\.(js|css|ttf)$/,
   /^media\/[^/]+\.(png|svg)$/,
   /^media\/webview\/[^/]+\.css$/,

@@ -5,7 +5,6 @@
 // window (a new extension host).
 //
 //   node test/bench/activation.bench.mjs --vsix FILE [--samples 5]
-import { mkdtempSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -36,13 +35,17 @@ async function readActivation(page, timeoutMs = 90_000) {
     await page.keyboard.type("Show Running Extensions");
     await page.keyboard.press("Enter");
     const time = page.locator(".monaco-list-row", { hasText: DISPLAY_NAME }).first().locator(".activation-time");
-    for (let i = 0; i < 20 && Date.now() < deadline; i++) {
-      lastText = (await time.textContent({ timeout: 2_000 }).catch(() => "")) ?? "";
+    for (let i = 0; i < 8 && Date.now() < deadline; i++) {
+      lastText = (await time.textContent({ timeout: 1_000 }).catch(() => "")) ?? "";
       const ms = /(\d+(?:\.\d+)?)\s*ms/.exec(lastText);
       if (ms) return Number(ms[1]);
       await page.waitForTimeout(250);
     }
+    // Opened before the extension activated: the editor does not refresh that row, so close it and ask again.
     await page.keyboard.press("Escape");
+    await page.keyboard.press("F1");
+    await page.keyboard.type("View: Close Editor");
+    await page.keyboard.press("Enter");
   }
   throw new Error(`the Running Extensions editor never showed an activation time for the extension (last: "${lastText}")`);
 }
@@ -56,24 +59,29 @@ async function main() {
     const userSettings = { "alarmInspector.autoAttach": false };
     const server = await startCodeServer({ workspace: join(root, "examples"), vscode, extensionsDir, userSettings });
     cleanups.push(() => server.stop());
-    const profile = mkdtempSync(join(runDir(), "chromium-"));
-    cleanups.push(async () => rmSync(profile, { recursive: true, force: true }));
-    const context = await chromium.launchPersistentContext(profile, {
+    const browser = await chromium.launch({
       executablePath: vscode.chromium,
       headless: true,
-      viewport: { width: 1400, height: 900 },
       args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
     });
-    cleanups.push(() => context.close());
-    const page = context.pages()[0] ?? (await context.newPage());
+    cleanups.push(() => browser.close());
     const url = `${server.url}/?${new URLSearchParams({ folder: join(root, "examples") })}`;
     const times = [];
     // One extra window first: the first load after install also warms code-server's caches, which a user's second
-    // start of VS Code would have warm too.
+    // start of VS Code would have warm too. Each window gets a fresh browser context, so none restores the editors of
+    // the one before (the Running Extensions editor among them).
     for (let i = 0; i <= SAMPLES; i++) {
-      await page.goto(url);
-      const ms = await readActivation(page);
-      if (i > 0) times.push(ms);
+      const t0 = Date.now();
+      const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+      try {
+        const page = await context.newPage();
+        await page.goto(url);
+        const ms = await readActivation(page);
+        console.log(`  window ${i + 1}/${SAMPLES + 1}${i === 0 ? " (warm-up)" : ""}: activation ${ms} ms, read after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+        if (i > 0) times.push(ms);
+      } finally {
+        await context.close();
+      }
     }
     printRow(
       goalRow(
