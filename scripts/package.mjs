@@ -24,6 +24,14 @@ execFileSync(process.execPath, [join(root, "scripts", "build.mjs"), "--productio
 // `vsce ls` lists exactly what `vsce package` will put in the VSIX.
 const listing = execFileSync(bin("vsce"), ["ls", "--no-dependencies"], { cwd: root, encoding: "utf8" }).trim().split("\n");
 const stray = listing.filter((f) => !ALLOWED.some((re) => re.test(f)));
+// And what must ship: a file the extension requires at run time but .vscodeignore leaves out fails only in a user's
+// editor, on first use.
+const REQUIRED = ["package.json", "dist/extension.js", "dist/babel-parser.js", "dist/cli.js", "dist/agent.mjs", "dist/webview/timeline.js"];
+const missing = REQUIRED.filter((f) => !listing.includes(f));
+if (missing.length > 0) {
+  console.error(`package: these files must ship but .vscodeignore leaves them out:\n  ${missing.join("\n  ")}`);
+  process.exit(1);
+}
 if (stray.length > 0) {
   console.error(`package: these files must not ship:\n  ${stray.join("\n  ")}`);
   process.exit(1);
