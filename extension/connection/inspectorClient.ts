@@ -1,4 +1,14 @@
-import WebSocket from "ws";
+import type WebSocket from "ws";
+
+let ws: typeof WebSocket | undefined;
+/**
+ * `ws`, loaded at the first connection: loading it pulls in Node's http, https, tls and zlib, which activation (timed
+ * by VS Code) does not need.
+ */
+function webSocket(): typeof WebSocket {
+  ws ??= require("ws") as typeof WebSocket;
+  return ws;
+}
 import { isErrorMessage, isEventsMessage, isHello, isResultMessage, PROTOCOL_VERSION } from "../../protocol/protocol";
 import type { AgentEvent, Command, CommandId, HelloMessage } from "../../protocol/protocol";
 import { Emitter } from "../model/events";
@@ -57,7 +67,7 @@ export class InspectorClient {
   /** Opens the socket and resolves with the agent's `hello`; rejects with a sentence a person can act on. */
   connect(timeoutMs = 10_000): Promise<HelloMessage> {
     return new Promise((resolve, reject) => {
-      const socket = new WebSocket(this.endpoint.inspector, {
+      const socket = new (webSocket())(this.endpoint.inspector, {
         headers: { Authorization: `Bearer ${this.endpoint.token}` },
         handshakeTimeout: timeoutMs,
         maxPayload: 64 * 1024 * 1024,
@@ -114,13 +124,13 @@ export class InspectorClient {
   }
 
   get isOpen(): boolean {
-    return this.socket?.readyState === WebSocket.OPEN;
+    return this.socket !== undefined && this.socket.readyState === this.socket.OPEN;
   }
 
   /** Sends a command; resolves with its `value`, rejects with a `CommandError` carrying the agent's message. */
   send(request: CommandRequest): Promise<unknown> {
     const socket = this.socket;
-    if (!socket || socket.readyState !== WebSocket.OPEN) {
+    if (!socket || socket.readyState !== socket.OPEN) {
       return Promise.reject(new CommandError(request.op, "not connected to the inspector"));
     }
     const id = this.nextId++;
