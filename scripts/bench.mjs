@@ -88,6 +88,11 @@ function table(rows) {
 
 const t0 = Date.now();
 const failed = [];
+// The launcher and the agent the agent part runs, built as `npm run build` builds them (a fresh clone has none).
+if (spawnSync(process.execPath, [join(root, "scripts", "build.mjs")], { cwd: root, stdio: "inherit" }).status !== 0) {
+  console.error("bench: the build failed; nothing was measured");
+  process.exit(1);
+}
 try {
   for (const part of PARTS) {
     if (ONLY && !ONLY.has(part.name)) continue;
