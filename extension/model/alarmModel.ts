@@ -3,15 +3,27 @@
  * `onDidChange` and read the state back, holding none of their own.
  */
 import { isAgentEvent, PROTOCOL_VERSION } from "../../protocol/protocol";
-import type { AgentEvent, ClassInfo, CommandTarget, HelloMessage } from "../../protocol/protocol";
+import type {
+  AgentEvent,
+  AlarmDeleteEvent,
+  AlarmEndEvent,
+  AlarmSetEvent,
+  AlarmStartEvent,
+  ClassInfo,
+  CommandTarget,
+  DroppedEvent,
+  HelloMessage,
+  ObjectStartEvent,
+} from "../../protocol/protocol";
 import { Emitter } from "./events";
 import type { Disposable, Event } from "./events";
 import type { ObjectEntry, StoredRecord } from "./objectEntry";
 import { objectKey } from "./objectEntry";
 import { ObjectStore } from "./objectStore";
 import type { Bounds } from "./objectStore";
-import { attachToOpenAttempt, beginAttempt, endAttempt, interruptAttempt } from "./runs";
+import { attachAlarmCall, attachStorage, beginAttempt, endAttempt, interruptAttempt } from "./runs";
 import { SessionRegistry } from "./sessions";
+import { EventSharing } from "./sharing";
 import { decodeSnapshot, encodeObject, SNAPSHOT_FORMAT, SNAPSHOT_TYPE } from "./snapshot";
 import type { ModelSnapshot } from "./snapshot";
 import { DEFAULT_OVERDUE_GRACE_MS, objectStatus } from "./status";
@@ -55,17 +67,38 @@ export const DEFAULT_MODEL_OPTIONS: Readonly<Required<AlarmModelOptions>> = Obje
   overdueGraceMs: DEFAULT_OVERDUE_GRACE_MS,
 });
 
+/** How live events touch their object: seen live, and now the most recently active. One object for every event. */
+const LIVE = Object.freeze({ seenLive: true, bump: true });
+
 /** Who an object is for `notePendingFailNext`: a command target, optionally narrowed to one worker. */
 export type ObjectTarget = CommandTarget & { worker?: string };
 
 /** Collects what a batch changed, so that one batch fires one notification. */
 class ChangeSet {
-  readonly objects = new Set<ObjectKey>();
+  /** Changed objects, each once, in the order they first changed. */
+  readonly entries: ObjectEntry[] = [];
+  /**
+   * The same as a set, built only once there are many: live, the agent sends events as they happen, a few per
+   * batch, and comparing a few references costs less than a set made for every batch.
+   */
+  private index: Set<ObjectEntry> | null = null;
   structural = false;
   other = false;
 
+  add(entry: ObjectEntry): void {
+    const entries = this.entries;
+    if (this.index) {
+      if (this.index.has(entry)) return;
+      this.index.add(entry);
+    } else {
+      if (entries.includes(entry)) return;
+      if (entries.length >= 16) this.index = new Set(entries).add(entry);
+    }
+    entries.push(entry);
+  }
+
   get empty(): boolean {
-    return this.objects.size === 0 && !this.structural && !this.other;
+    return this.entries.length === 0 && !this.structural && !this.other;
   }
 }
 
@@ -84,6 +117,7 @@ export class AlarmModel implements Disposable {
   private readonly options: Readonly<Required<AlarmModelOptions>>;
   private readonly store: ObjectStore;
   private readonly sessions = new SessionRegistry();
+  private readonly sharing = new EventSharing();
   private connectionState: ConnectionState = { kind: "disconnected" };
   private droppedByAgentCount = 0;
   private duplicateCount = 0;
@@ -114,7 +148,7 @@ export class AlarmModel implements Disposable {
     changes.structural = true;
     if (outcome.ended.size > 0) {
       for (const entry of this.store.values()) {
-        if (entry.worker === hello.worker && interruptAttempt(entry, outcome.ended)) changes.objects.add(entry.key);
+        if (entry.worker === hello.worker && interruptAttempt(entry, outcome.ended)) changes.add(entry);
       }
     }
     this.fire("hello", changes);
@@ -124,6 +158,9 @@ export class AlarmModel implements Disposable {
   /**
    * Applies events from the agent, in order. They belong to `sessionId` (by default the session of the newest
    * `hello`); events seen before in that session are ignored, as are malformed ones and any before the first `hello`.
+   *
+   * The events are kept, not copied. Parts equal to ones the model already holds (the object's ref, call sites, SQL
+   * text, error stacks) are replaced by those, which changes no value but spares a copy per event (see `EventSharing`).
    */
   applyEvents(events: readonly AgentEvent[], sessionId?: string): void {
     const session = sessionId === undefined ? this.sessions.current : this.sessions.get(sessionId);
@@ -132,32 +169,47 @@ export class AlarmModel implements Disposable {
       return;
     }
     const changes = new ChangeSet();
-    for (const event of events) {
+    const seen = this.sessions.seqsOf(session.id);
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i] as AgentEvent;
+      this.sharing.kind(event);
       // Events come off a socket: a newer agent may send kinds this build does not know.
       if (!isAgentEvent(event as unknown)) {
         this.ignoredCount++;
         continue;
       }
-      if (!this.sessions.markSeen(session.id, event.seq)) {
+      if (seen && !seen.add(event.seq)) {
         this.duplicateCount++;
         continue;
       }
-      if (event.kind === "dropped") {
-        this.droppedByAgentCount += event.count;
+      // Events come in many shapes, so each read of one of their fields is a slow, generic lookup: read the kind
+      // once, and hand it on.
+      const kind = event.kind;
+      if (kind === "dropped") {
+        this.droppedByAgentCount += (event as DroppedEvent).count;
         changes.other = true;
         continue;
       }
-      const touched = this.store.touch(session.worker, event.object, { seenLive: true, bump: true });
-      if (touched.created || touched.evicted.length > 0 || !touched.entry.seenLive) changes.structural = true;
-      const entry = touched.entry;
+      const e = event as ObjectEvent;
+      const at = e.at;
+      let entry = this.store.activate(session.worker, e.object);
+      if (entry === undefined) {
+        // A new object (and perhaps evictions to make room for it).
+        entry = this.store.touch(session.worker, e.object, LIVE).entry;
+        changes.structural = true;
+      } else if (!entry.seenLive) {
+        changes.structural = true;
+      }
       entry.seenLive = true;
-      entry.lastActivity = Math.max(entry.lastActivity ?? event.at, event.at);
-      const rec = this.store.record(entry, session.id, event);
-      this.reduce(entry, rec);
+      // Keep the event's own number rather than a new one from Math.max: storing a new one allocates it, per event.
+      if (entry.lastActivity === null || at > entry.lastActivity) entry.lastActivity = at;
+      this.sharing.share(e, kind, entry);
+      const rec = this.store.record(entry, session.id, e);
+      this.reduce(entry, rec, kind);
       this.store.trim(entry);
-      changes.objects.add(entry.key);
+      changes.add(entry);
     }
-    for (const key of this.store.enforceTotal()) changes.objects.add(key);
+    for (const trimmed of this.store.enforceTotal()) changes.add(trimmed);
     this.fire("events", changes);
   }
 
@@ -187,9 +239,9 @@ export class AlarmModel implements Disposable {
       if (diskDecides(entry) && entry.currentAlarm.scheduledTime !== p.scheduledTime) {
         entry.currentAlarm = { scheduledTime: p.scheduledTime, setAt: readAt ?? null, origin: "persisted", replaced: null, inConstructor: false, inHandler: false };
         if (readAt !== undefined) entry.lastActivity = Math.max(entry.lastActivity ?? readAt, readAt);
-        changes.objects.add(entry.key);
+        changes.add(entry);
       } else if (touched.created) {
-        changes.objects.add(entry.key);
+        changes.add(entry);
       }
     }
     for (const entry of [...this.store.values()]) {
@@ -200,7 +252,7 @@ export class AlarmModel implements Disposable {
         changes.structural = true;
       } else if (entry.currentAlarm.origin === "persisted" && entry.currentAlarm.scheduledTime !== null) {
         entry.currentAlarm = { ...entry.currentAlarm, scheduledTime: null, setAt: readAt ?? null, replaced: entry.currentAlarm.scheduledTime };
-        changes.objects.add(entry.key);
+        changes.add(entry);
       }
     }
     this.fire("persisted", changes);
@@ -216,7 +268,7 @@ export class AlarmModel implements Disposable {
     if (!entry) return false;
     entry.pendingFailNext = Math.max(0, Math.floor(pending));
     const changes = new ChangeSet();
-    changes.objects.add(entry.key);
+    changes.add(entry);
     this.fire("failNext", changes);
     return true;
   }
@@ -403,34 +455,43 @@ export class AlarmModel implements Disposable {
 
   // ───────────────────────────── internals ─────────────────────────────
 
-  /** Folds one new event into the object's summary, runs and storage lists. */
-  private reduce(entry: ObjectEntry, rec: StoredRecord): void {
-    const e: ObjectEvent = rec.event;
+  /** Folds one new event (of kind `kind`) into the object's summary, runs and storage lists. */
+  private reduce(entry: ObjectEntry, rec: StoredRecord, kind: ObjectEvent["kind"]): void {
     const counts = entry.counts;
-    switch (e.kind) {
-      case "object.start":
+    // Cases cast the event by `kind`, read once by the caller, rather than narrow on `rec.event.kind` again.
+    switch (kind) {
+      case "object.start": {
+        const e = rec.event as ObjectStartEvent;
         // A PartyKit room's onStart() is a step of the same wake, not a second one.
         if (e.phase === "onStart") break;
         entry.lastWake = e.at;
         counts.wakes++;
         break;
-      case "alarm.set":
+      }
+      case "alarm.set": {
+        const e = rec.event as AlarmSetEvent;
         counts.sets++;
-        if (e.previous !== null) {
+        const previous = e.previous;
+        const inConstructor = e.inConstructor;
+        if (previous !== null) {
           counts.overwrites++;
-          if (e.inConstructor) counts.constructorOverwrites++;
+          if (inConstructor) counts.constructorOverwrites++;
         }
-        entry.currentAlarm = { scheduledTime: e.scheduledTime, setAt: e.at, origin: e.origin, replaced: e.previous, inConstructor: e.inConstructor, inHandler: e.inHandler };
-        attachToOpenAttempt(entry, rec as StoredRecord<typeof e>);
+        entry.currentAlarm = { scheduledTime: e.scheduledTime, setAt: e.at, origin: e.origin, replaced: previous, inConstructor, inHandler: e.inHandler };
+        attachAlarmCall(entry, rec as StoredRecord<AlarmSetEvent>);
         break;
-      case "alarm.delete":
+      }
+      case "alarm.delete": {
+        const e = rec.event as AlarmDeleteEvent;
         counts.deletes++;
         entry.currentAlarm = { scheduledTime: null, setAt: e.at, origin: e.origin, replaced: e.previous, inConstructor: false, inHandler: e.inHandler };
-        attachToOpenAttempt(entry, rec as StoredRecord<typeof e>);
+        attachAlarmCall(entry, rec as StoredRecord<AlarmDeleteEvent>);
         break;
+      }
       case "alarm.start": {
+        const e = rec.event as AlarmStartEvent;
         const pending = entry.currentAlarm.scheduledTime;
-        beginAttempt(entry, rec as StoredRecord<typeof e>, pending);
+        beginAttempt(entry, rec as StoredRecord<AlarmStartEvent>, pending);
         counts.attempts++;
         // The runtime clears the alarm as it starts it (getAlarm() is null in the handler until it sets a new one).
         entry.currentAlarm = { scheduledTime: null, setAt: e.at, origin: "runtime", replaced: pending, inConstructor: false, inHandler: false };
@@ -438,17 +499,19 @@ export class AlarmModel implements Disposable {
         if (entry.pendingFailNext !== null) entry.pendingFailNext = e.injectedFailure ? Math.max(0, entry.pendingFailNext - 1) : 0;
         break;
       }
-      case "alarm.end":
-        endAttempt(entry, rec as StoredRecord<typeof e>);
+      case "alarm.end": {
+        const e = rec.event as AlarmEndEvent;
+        endAttempt(entry, rec as StoredRecord<AlarmEndEvent>);
         if (e.outcome === "error") counts.failures++;
         break;
+      }
       case "storage.put":
       case "storage.delete":
       case "storage.deleteAll":
       case "storage.sql": {
         const storageRec = rec as StoredRecord<StorageEvent>;
         counts.storageWrites++;
-        attachToOpenAttempt(entry, storageRec);
+        attachStorage(entry, storageRec);
         this.store.addRecentStorage(entry, storageRec);
         break;
       }
@@ -474,7 +537,7 @@ export class AlarmModel implements Disposable {
 
   private fire(reason: ChangeReason, changes: ChangeSet): void {
     if (changes.empty) return;
-    this.changeEmitter.fire({ reason, objects: [...changes.objects], structural: changes.structural });
+    this.changeEmitter.fire({ reason, objects: changes.entries.map((e) => e.key), structural: changes.structural });
   }
 }
 

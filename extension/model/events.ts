@@ -49,7 +49,12 @@ export class Emitter<T> implements Disposable {
   /** Calls every current listener with `value`. Listeners added during delivery get the next value, not this one. */
   fire(value: T): void {
     if (this.disposed) return;
-    for (const { fn, thisArgs } of [...this.listeners]) {
+    // Unsubscribing replaces the array and subscribing appends to it: the listeners current now are this array's
+    // first `count`, whatever a listener does, without copying the array at every fire.
+    const listeners = this.listeners;
+    const count = listeners.length;
+    for (let i = 0; i < count; i++) {
+      const { fn, thisArgs } = listeners[i] as { fn: (e: T) => void; thisArgs: unknown };
       try {
         fn.call(thisArgs, value);
       } catch (err) {

@@ -93,12 +93,26 @@ export function newObjectEntry(worker: string, ref: ObjectRef, seenLive: boolean
 
 /** The newest attempt of the newest run, if any. */
 export function lastAttempt(entry: ObjectEntry): AttemptState | undefined {
-  const run = entry.runs[entry.runs.length - 1];
-  return run?.attempts[run.attempts.length - 1];
+  return last(last(entry.runs)?.attempts);
 }
 
 /** The attempt still running, if any. */
 export function openAttempt(entry: ObjectEntry): AttemptState | undefined {
   const a = lastAttempt(entry);
   return a?.outcome === "running" ? a : undefined;
+}
+
+/** True when a record of `records` arrived before `minOrdinal`. */
+export function anyBefore(records: readonly { readonly ordinal: number }[], minOrdinal: number): boolean {
+  for (const r of records) if (r.ordinal < minOrdinal) return true;
+  return false;
+}
+
+/**
+ * The last element of `list`, if any. Reading `list[list.length - 1]` of an empty array asks for the property "-1",
+ * which is not an index: the engine then treats every such read site as a generic property lookup, slow for all
+ * arrays, and this one runs for every event.
+ */
+export function last<T>(list: readonly T[] | undefined): T | undefined {
+  return list !== undefined && list.length > 0 ? list[list.length - 1] : undefined;
 }

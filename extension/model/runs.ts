@@ -4,7 +4,7 @@
  */
 import { MAX_ALARM_RETRIES, retryWindow } from "../../protocol/protocol";
 import type { AlarmEndEvent, AlarmStartEvent, RetryInfo } from "../../protocol/protocol";
-import { lastAttempt, openAttempt } from "./objectEntry";
+import { anyBefore, last, openAttempt } from "./objectEntry";
 import type { AttemptState, ObjectEntry, RunState, StoredRecord } from "./objectEntry";
 import type { AlarmCallEvent, Run, RunState as RunStateName, RetryExpectation, StorageEvent } from "./types";
 
@@ -19,34 +19,27 @@ function expectsRetry(a: AttemptState | undefined): boolean {
  */
 export function beginAttempt(entry: ObjectEntry, rec: StoredRecord<AlarmStartEvent>, pendingScheduledTime: number | null): AttemptState {
   const e = rec.event;
-  return openNewAttempt(entry, rec, {
-    alarmInfo: e.alarmInfo,
-    trigger: e.trigger,
-    injectedFailure: e.injectedFailure,
-    startedAt: e.at,
-    startMissed: false,
-    pendingScheduledTime,
-  });
+  return openNewAttempt(entry, rec, e.alarmInfo, e.trigger, e.injectedFailure, e.at, false, pendingScheduledTime);
 }
 
-interface AttemptSeed {
-  alarmInfo: AlarmStartEvent["alarmInfo"];
-  trigger: AlarmStartEvent["trigger"];
-  injectedFailure: boolean;
-  startedAt: number;
-  startMissed: boolean;
-  pendingScheduledTime: number | null;
-}
-
-function openNewAttempt(entry: ObjectEntry, rec: StoredRecord, seed: AttemptSeed): AttemptState {
-  const previous = lastAttempt(entry);
+/** Opens an attempt (the fields as in `AttemptState`), in the run it continues or in a new one. */
+function openNewAttempt(
+  entry: ObjectEntry,
+  rec: StoredRecord,
+  info: AlarmStartEvent["alarmInfo"],
+  trigger: AlarmStartEvent["trigger"],
+  injectedFailure: boolean,
+  startedAt: number,
+  startMissed: boolean,
+  pendingScheduledTime: number | null,
+): AttemptState {
+  const run = last(entry.runs);
+  const previous = last(run?.attempts);
   // The runtime runs one alarm at a time per object: an attempt still open when another starts lost its end.
   if (previous?.outcome === "running") previous.outcome = "interrupted";
 
-  const info = seed.alarmInfo;
   // Without alarmInfo (PartyKit's onAlarm style) the only evidence of a retry is the trigger or a failure awaiting one.
-  const isRetry = info ? info.isRetry : seed.trigger === "retry" || expectsRetry(previous);
-  const run = entry.runs[entry.runs.length - 1];
+  const isRetry = info ? info.isRetry : trigger === "retry" || expectsRetry(previous);
   const continues = isRetry && run !== undefined && previous !== undefined && previous.outcome !== "ok";
   const number = info ? info.retryCount + 1 : continues && previous ? previous.number + 1 : 1;
 
@@ -54,14 +47,14 @@ function openNewAttempt(entry: ObjectEntry, rec: StoredRecord, seed: AttemptSeed
     number,
     session: rec.session,
     startSeq: rec.event.seq,
-    startedAt: seed.startedAt,
-    trigger: seed.trigger,
+    startedAt,
+    trigger,
     alarmInfo: info,
-    injectedFailure: seed.injectedFailure,
+    injectedFailure,
     outcome: "running",
     endedAt: null,
     durationMs: null,
-    startMissed: seed.startMissed,
+    startMissed,
     storage: [],
     alarmCalls: [],
     omittedEvents: 0,
@@ -78,8 +71,8 @@ function openNewAttempt(entry: ObjectEntry, rec: StoredRecord, seed: AttemptSeed
     if (run && expectsRetry(previous)) run.superseded = true;
     const newRun: RunState = {
       id: `${rec.session}#${rec.event.seq}`,
-      scheduledTime: info?.scheduledTime ?? seed.pendingScheduledTime,
-      trigger: seed.trigger,
+      scheduledTime: info?.scheduledTime ?? pendingScheduledTime,
+      trigger,
       attempts: [attempt],
       partial: number > 1,
       superseded: false,
@@ -94,14 +87,7 @@ export function endAttempt(entry: ObjectEntry, rec: StoredRecord<AlarmEndEvent>)
   const e = rec.event;
   let attempt = openAttempt(entry);
   if (!attempt || attempt.session !== rec.session) {
-    attempt = openNewAttempt(entry, rec, {
-      alarmInfo: e.alarmInfo,
-      trigger: e.alarmInfo?.isRetry ? "retry" : "scheduled",
-      injectedFailure: e.error?.injected === true,
-      startedAt: e.at - e.durationMs,
-      startMissed: true,
-      pendingScheduledTime: null,
-    });
+    attempt = openNewAttempt(entry, rec, e.alarmInfo, e.alarmInfo?.isRetry ? "retry" : "scheduled", e.error?.injected === true, e.at - e.durationMs, true, null);
   }
   attempt.outcome = e.outcome;
   attempt.endedAt = e.at;
@@ -128,15 +114,19 @@ function withWindow(retry: RetryInfo, failedAt: number, attemptNumber: number): 
   };
 }
 
-/** Adds a storage write or alarm call to the attempt running in the same session, if one is. */
-export function attachToOpenAttempt(entry: ObjectEntry, rec: StoredRecord<StorageEvent> | StoredRecord<AlarmCallEvent>): boolean {
+/** Adds a storage write to the attempt running in the same session, if one is. */
+export function attachStorage(entry: ObjectEntry, rec: StoredRecord<StorageEvent>): boolean {
   const attempt = openAttempt(entry);
   if (!attempt || attempt.session !== rec.session) return false;
-  if (rec.event.kind === "alarm.set" || rec.event.kind === "alarm.delete") {
-    attempt.alarmCalls.push(rec as StoredRecord<AlarmCallEvent>);
-  } else {
-    attempt.storage.push(rec as StoredRecord<StorageEvent>);
-  }
+  attempt.storage.push(rec);
+  return true;
+}
+
+/** Adds an alarm call (`setAlarm` / `deleteAlarm`) to the attempt running in the same session, if one is. */
+export function attachAlarmCall(entry: ObjectEntry, rec: StoredRecord<AlarmCallEvent>): boolean {
+  const attempt = openAttempt(entry);
+  if (!attempt || attempt.session !== rec.session) return false;
+  attempt.alarmCalls.push(rec);
   return true;
 }
 
@@ -152,26 +142,41 @@ export function interruptAttempt(entry: ObjectEntry, endedSessions: ReadonlySet<
  * Forgets runs that began before `minOrdinal` (the oldest record still in the object's history), except the newest
  * run, which the status depends on; from that one only the dropped storage and alarm-call records are removed, and
  * counted in `omittedEvents`.
+ *
+ * `dropped` says what went, when the caller knows more than `minOrdinal`: a single record (the lists can hold
+ * nothing else that went), null when that single record was neither a storage write nor an alarm call (the lists
+ * hold nothing that went), or "all" when the history is now empty (the lists lose everything). Each spares reading
+ * every record the lists hold.
  */
-export function trimRuns(entry: ObjectEntry, minOrdinal: number): void {
+export function trimRuns(entry: ObjectEntry, minOrdinal: number, dropped?: StoredRecord | null | "all"): void {
   let drop = 0;
   while (drop < entry.runs.length - 1 && (entry.runs[drop]?.attempts[0]?.firstOrdinal ?? Infinity) < minOrdinal) drop++;
   if (drop > 0) entry.runs.splice(0, drop);
+  if (dropped === null) return;
   for (const run of entry.runs) {
     if ((run.attempts[0]?.firstOrdinal ?? Infinity) >= minOrdinal) break;
     for (const a of run.attempts) {
-      const storage = a.storage.filter((r) => r.ordinal >= minOrdinal);
-      const alarmCalls = a.alarmCalls.filter((r) => r.ordinal >= minOrdinal);
-      a.omittedEvents += a.storage.length - storage.length + a.alarmCalls.length - alarmCalls.length;
-      a.storage = storage;
-      a.alarmCalls = alarmCalls;
+      a.storage = keepListed(a, a.storage, minOrdinal, dropped);
+      a.alarmCalls = keepListed(a, a.alarmCalls, minOrdinal, dropped);
     }
   }
 }
 
+/** What stays of one of an attempt's lists after a trim (see `trimRuns`); what goes counts in its `omittedEvents`. */
+function keepListed<R extends StoredRecord>(a: AttemptState, list: R[], minOrdinal: number, dropped: StoredRecord | "all" | undefined): R[] {
+  if (list.length === 0) return list;
+  let kept: R[];
+  if (dropped === "all") kept = [];
+  // Copy the list only when something goes: this runs for each trimmed event while a long run is the newest.
+  else if (dropped !== undefined) kept = list.includes(dropped as R) ? list.filter((r) => r !== dropped) : list;
+  else kept = anyBefore(list, minOrdinal) ? list.filter((r) => r.ordinal >= minOrdinal) : list;
+  a.omittedEvents += list.length - kept.length;
+  return kept;
+}
+
 /** Where a run stands, from its newest attempt. */
 export function runState(run: Run): RunStateName {
-  const a = run.attempts[run.attempts.length - 1];
+  const a = last(run.attempts);
   if (!a) return "interrupted";
   switch (a.outcome) {
     case "running":

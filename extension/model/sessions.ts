@@ -7,32 +7,86 @@ import type { SessionInfo } from "./types";
 
 /**
  * The seqs seen in one session, in bounded memory. After a reconnection the agent replays its buffer, so repeats are
- * at most `bufferSize` behind the newest seq: older seqs are folded into `floor` ("everything up to here was seen").
+ * at most `bufferSize` behind the newest seq.
+ *
+ * Seqs arrive in order, with a gap where the agent dropped events: what was seen is a few runs of consecutive numbers,
+ * kept as ranges. An event in order only extends the last range (no hashing, no allocation), a replayed one is found
+ * by binary search. Only a stream with gaps everywhere makes many ranges; past `capacity` of them the oldest are
+ * folded into `floor` ("everything up to here counts as seen"), as far behind the newest seq as a replay can reach.
  */
 class SeqWindow {
   private floor = Number.NEGATIVE_INFINITY;
   private max = Number.NEGATIVE_INFINITY;
-  private readonly seen = new Set<number>();
+  /** Seen integer seqs above `floor`: sorted, disjoint, non-adjacent ranges, flattened as lo0, hi0, lo1, hi1, … */
+  private ranges: number[] = [];
+  /** Seen seqs that are not integers, which ranges cannot hold (the agent sends none; a malformed frame might). */
+  private readonly odd = new Set<number>();
 
   constructor(private readonly capacity: number) {}
 
   /** Records `seq`; false when it was seen already. */
   add(seq: number): boolean {
-    if (seq <= this.floor || this.seen.has(seq)) return false;
-    this.seen.add(seq);
-    if (seq > this.max) this.max = seq;
-    // Prune with slack (at twice the capacity) so that the O(n) sweep runs once per `capacity` events, not each one.
-    if (this.seen.size > 2 * this.capacity) {
-      this.floor = this.max - this.capacity;
-      for (const s of this.seen) if (s <= this.floor) this.seen.delete(s);
+    if (seq <= this.floor) return false;
+    if (!Number.isSafeInteger(seq)) {
+      if (this.odd.has(seq)) return false;
+      this.odd.add(seq);
+      this.saw(seq);
+      return true;
     }
+    const r = this.ranges;
+    const last = r.length - 1;
+    const hi = last > 0 ? (r[last] as number) : Number.NEGATIVE_INFINITY;
+    if (seq === hi + 1) {
+      // In order: the common case extends the last range, and makes no new one that could need pruning.
+      r[last] = seq;
+      if (seq > this.max) this.max = seq;
+      return true;
+    }
+    if (seq > hi) r.push(seq, seq);
+    else if (!this.insert(seq)) return false;
+    this.saw(seq);
     return true;
   }
 
   /** Folds everything seen into the floor: for a session that has ended (or was imported), nothing newer is missing. */
   seal(): void {
     this.floor = Math.max(this.floor, this.max);
-    this.seen.clear();
+    this.ranges = [];
+    this.odd.clear();
+  }
+
+  /** Adds a seq below the newest range's end; false when a range already holds it. */
+  private insert(seq: number): boolean {
+    const r = this.ranges;
+    // The first range whose end is at or after seq (one exists: the last range ends after it).
+    let a = 0;
+    let b = r.length / 2 - 1;
+    while (a < b) {
+      const mid = (a + b) >> 1;
+      if ((r[2 * mid + 1] as number) < seq) a = mid + 1;
+      else b = mid;
+    }
+    const lo = r[2 * a] as number;
+    if (lo <= seq) return false;
+    const joinsPrevious = a > 0 && r[2 * a - 1] === seq - 1;
+    const joinsNext = lo === seq + 1;
+    if (joinsPrevious && joinsNext) r.splice(2 * a - 1, 2);
+    else if (joinsPrevious) r[2 * a - 1] = seq;
+    else if (joinsNext) r[2 * a] = seq;
+    else r.splice(2 * a, 0, seq, seq);
+    return true;
+  }
+
+  /** Notes the newest seq, and bounds the memory held when gaps have made too many ranges. */
+  private saw(seq: number): void {
+    if (seq > this.max) this.max = seq;
+    // With slack (twice the capacity) so that the O(n) sweep runs once per `capacity` ranges, not for each one.
+    if (this.ranges.length / 2 + this.odd.size <= 2 * this.capacity) return;
+    this.floor = this.max - this.capacity;
+    let keep = 0;
+    while (keep < this.ranges.length && (this.ranges[keep + 1] as number) <= this.floor) keep += 2;
+    this.ranges.splice(0, keep);
+    for (const s of this.odd) if (s <= this.floor) this.odd.delete(s);
   }
 }
 
@@ -105,9 +159,12 @@ export class SessionRegistry {
     return this.slots.get(id)?.info;
   }
 
-  /** Records (session, seq); false when the event was seen already. */
-  markSeen(sessionId: string, seq: number): boolean {
-    return this.slots.get(sessionId)?.window.add(seq) ?? true;
+  /**
+   * The seqs seen in a session: `add(seq)` records one and is false when it was seen already. Looked up once per
+   * batch, not once per event.
+   */
+  seqsOf(sessionId: string): { add(seq: number): boolean } | undefined {
+    return this.slots.get(sessionId)?.window;
   }
 
   /** Sessions oldest first. */

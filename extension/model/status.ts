@@ -2,6 +2,7 @@
  * An object's status at a moment. Status depends on the clock (a scheduled alarm becomes overdue while nothing
  * happens), so it is computed from state and `now` on demand rather than stored: the tree re-asks as it ticks.
  */
+import { last } from "./objectEntry";
 import { runState } from "./runs";
 import type { ObjectView, StatusInfo } from "./types";
 
@@ -23,8 +24,8 @@ export const DEFAULT_OVERDUE_GRACE_MS = 1500;
  * 5. otherwise (nothing ran, or the newest attempt was interrupted by a reload): `idle`.
  */
 export function objectStatus(obj: ObjectView, now: number, graceMs: number = DEFAULT_OVERDUE_GRACE_MS): StatusInfo {
-  const run = obj.runs[obj.runs.length - 1];
-  const attempt = run?.attempts[run.attempts.length - 1];
+  const run = last(obj.runs);
+  const attempt = last(run?.attempts);
   const base = { failureInjected: attempt?.injectedFailure ?? false, attempt: attempt?.number ?? null };
   const idle: StatusInfo = { ...base, status: "idle", dueAt: null, window: null, overdueBy: null };
 
