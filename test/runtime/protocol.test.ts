@@ -146,3 +146,29 @@ describe("inspector endpoint security and robustness", function () {
     }
   });
 });
+
+describe("event delivery without workerd's cross-request promise handling", function () {
+  // A Worker with an older compatibility date (or the opt-out flag) cannot have the hub woken by the recording object:
+  // the wake-up runs in the object's request, where the hub's socket cannot be written. The hub must notice and keep
+  // delivering on its poll, losing nothing and dropping no client.
+  let session: Launched;
+  before(async function () {
+    session = await launch(join(FIXTURES, "legacy-promises"));
+  });
+  after(async () => session?.stop());
+
+  it("falls back to the poll: every write still arrives, and the client stays connected", async function () {
+    const rec = await Recorder.connect(session.info);
+    try {
+      for (const name of ["legacy-1", "legacy-2"]) {
+        const r = await fetch(`${session.url}/write/${name}?n=3`);
+        assert.deepEqual(await r.json(), { n: 3 });
+        await rec.waitFor(`${name}'s setAlarm`, "alarm.set", (e) => e.object.name === name);
+        assert.equal(rec.about("Probe", name, "storage.put").length, 3);
+      }
+      assert.equal(rec.events.filter((e) => e.kind === "dropped").length, 0, "nothing dropped");
+    } finally {
+      rec.close();
+    }
+  });
+});
