@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { chromium } from "playwright-core";
 import { provisionVSCode } from "../../scripts/provision-vscode.mjs";
-import { installVsix, removeRunDir, runDir, startCodeServer } from "../editor/codeServer.mjs";
+import { CHROMIUM_ARGS, installVsix, removeRunDir, runDir, startCodeServer } from "../editor/codeServer.mjs";
 import { goalRow, median, printRow } from "./rows.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -62,7 +62,7 @@ async function main() {
     const browser = await chromium.launch({
       executablePath: vscode.chromium,
       headless: true,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      args: [...CHROMIUM_ARGS],
     });
     cleanups.push(() => browser.close());
     const url = `${server.url}/?${new URLSearchParams({ folder: join(root, "examples") })}`;

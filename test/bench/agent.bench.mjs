@@ -8,12 +8,12 @@
 // shared and noisy, so absolute times are context and ratios are the figures.
 import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import WebSocket from "ws";
+import { freePort, killGroup } from "../editor/codeServer.mjs";
 import { goalRow, median, percentile, printRow, sleep } from "./rows.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -31,34 +31,6 @@ const HOUR = 3_600_000;
 
 // ───────────────────────────── servers ─────────────────────────────
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** Stops a server's whole process group (wrangler starts workerd as a child). */
-function stop(child, exited) {
-  try {
-    process.kill(-child.pid, "SIGTERM");
-  } catch {
-    return Promise.resolve();
-  }
-  const t = setTimeout(() => {
-    try {
-      process.kill(-child.pid, "SIGKILL");
-    } catch {
-      // already gone
-    }
-  }, 8000);
-  return exited.finally(() => clearTimeout(t));
-}
-
 /** Starts a server in its own process group; resolves with `ready(output)`'s answer once it gives one. */
 function start(args, ready) {
   const child = spawn(process.execPath, args, {
@@ -71,7 +43,7 @@ function start(args, ready) {
   let out = "";
   child.stdout.on("data", (c) => (out += c));
   child.stderr.on("data", (c) => (out += c));
-  const server = { pid: child.pid, stop: () => stop(child, exited) };
+  const server = { pid: child.pid, stop: () => killGroup(child.pid, exited) };
   return new Promise((resolve, reject) => {
     const timer = setInterval(() => {
       const r = ready(out);

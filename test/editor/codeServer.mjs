@@ -69,6 +69,12 @@ function isAlive(pid) {
   }
 }
 
+/**
+ * Flags for the headless Chromium that shows the workbench (tests, demo test, activation bench). Without the
+ * networking ones Chromium keeps dialling Google's hosts, which this machine refuses.
+ */
+export const CHROMIUM_ARGS = Object.freeze(["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]);
+
 /** A free port on the loopback interface, chosen by the kernel (so always in the ephemeral range, far above 9100). */
 export function freePort() {
   return new Promise((resolvePort, reject) => {

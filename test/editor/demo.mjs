@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { CHROMIUM_ARGS } from "./codeServer.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const artifacts = join(root, "test-artifacts", "demo");
@@ -56,7 +57,7 @@ async function main() {
       executablePath: "/usr/bin/chromium",
       headless: true,
       viewport: { width: 1400, height: 900 },
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      args: [...CHROMIUM_ARGS],
     });
     const page = browser.pages()[0] ?? (await browser.newPage());
     await page.goto(vscodeUrl);

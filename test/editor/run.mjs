@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { chromium } from "playwright-core";
 import { provisionVSCode } from "../../scripts/provision-vscode.mjs";
-import { installVsix, removeRunDir, runDir, startCodeServer } from "./codeServer.mjs";
+import { CHROMIUM_ARGS, installVsix, removeRunDir, runDir, startCodeServer } from "./codeServer.mjs";
 import { startUiBridge } from "./uiBridge.mjs";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -166,8 +166,7 @@ async function main() {
     handleSIGTERM: false,
     handleSIGHUP: false,
     viewport: { width: 1400, height: 900 },
-    // Without the networking flags Chromium keeps dialling Google's hosts, which this machine refuses.
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [...CHROMIUM_ARGS],
   });
   cleanups.push(() => context.close());
   page = context.pages()[0] ?? (await context.newPage());
