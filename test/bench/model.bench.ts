@@ -21,7 +21,7 @@
  * Timings on a shared machine move with its load: the load average is printed beside the figures.
  */
 import { spawnSync } from "node:child_process";
-import { appendFileSync } from "node:fs";
+import { goalRow, printRow } from "./rows.mjs";
 import { availableParallelism, loadavg } from "node:os";
 import { GCProfiler } from "node:v8";
 import { isEventsMessage, isHello, MAX_ALARM_RETRIES, PROTOCOL_VERSION, retryWindow } from "../../protocol/protocol";
@@ -502,22 +502,6 @@ function ingest(input: InputBox): { model: AlarmModel; ms: number; wallMs: numbe
   return { model, ms, wallMs, gcMs };
 }
 
-interface Row {
-  name: string;
-  value: number;
-  unit: string;
-  goal: string;
-  met: boolean;
-  method: string;
-}
-
-/** Prints a figure (as the other benches do: value, goal, verdict, then the method) and appends it to BENCH_ROWS. */
-function report(row: Row): void {
-  console.log(`  ${row.name}: ${row.value.toLocaleString("en-US")} ${row.unit}  (goal ${row.goal})  ${row.met ? "met" : "MISSED"}\n      ${row.method}`);
-  const file = process.env.BENCH_ROWS;
-  if (file) appendFileSync(file, JSON.stringify(row) + "\n");
-}
-
 /** The input, in a box that the measuring code can empty: a local variable could keep it alive past its last use. */
 interface InputBox {
   frames: string[] | null;
@@ -610,22 +594,8 @@ function main(): void {
   console.log(`  runs: [${times.map((t) => t.toFixed(0)).join(", ")}] ms; with the client's JSON.parse ${median(walls).toFixed(0)} ms, garbage collection in it ${median(gcs).toFixed(0)} ms (medians); ${load}`);
 
   const source = `${fmt(TOTAL_EVENTS)} events of ${fmt(OBJECTS)} objects (4 classes) recorded into the agent's EventBuffer and read as the hub sends them (${PUMP_MS > 0 ? `every ${PUMP_MS} ms` : "at once"}, ≤ ${EVENTS_PER_FRAME} a frame; 2 reconnections, a Worker reload)`;
-  report({
-    name: `model ingest, ${fmt(TOTAL_EVENTS)} events`,
-    value: Math.round(ms),
-    unit: "ms",
-    goal: `≤ ${GOAL_MS} ms`,
-    met: ms <= GOAL_MS,
-    method: `${source}; applyHello/applyEvents timed per frame, JSON.parse not; median of ${RUNS} fresh AlarmModels with the extension's options; Node ${process.version}`,
-  });
-  report({
-    name: `model retained memory, ${fmt(TOTAL_EVENTS)} events`,
-    value: Math.round(retained * 10) / 10,
-    unit: "MB",
-    goal: `≤ ${GOAL_MB} MB`,
-    met: retained <= GOAL_MB,
-    method: `same input, default retention; heapUsed with the model alive minus after releasing it, the input released first, both after global.gc() (external and array buffers ${external.toFixed(1)} MB)`,
-  });
+  printRow(goalRow(`model ingest, ${fmt(TOTAL_EVENTS)} events`, ms, "ms", "<=", GOAL_MS, `${source}; applyHello/applyEvents timed per frame, JSON.parse not; median of ${RUNS} fresh AlarmModels with the extension's options; Node ${process.version}`));
+  printRow(goalRow(`model retained memory, ${fmt(TOTAL_EVENTS)} events`, retained, "MB", "<=", GOAL_MB, `same input, default retention; heapUsed with the model alive minus after releasing it, the input released first, both after global.gc() (external and array buffers ${external.toFixed(1)} MB)`));
 }
 
 main();

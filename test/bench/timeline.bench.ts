@@ -19,7 +19,7 @@
  *   node out/bench/timeline.bench.cjs [--quick] [--webview: only (b)] [--bundle <timeline.js>: another build's page]
  *   BENCH_PROFILE=<dir>: a CPU profile of the page during each walk · BENCH_DUMP=<file>: every load's marks and step
  */
-import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import { join } from "node:path";
 import { MAX_ALARM_RETRIES, PROTOCOL_VERSION, retryWindow } from "../../protocol/protocol";
@@ -29,6 +29,7 @@ import { EMPTY_FILTER } from "../../extension/timeline/protocol";
 import type { ViewportRequest } from "../../extension/timeline/protocol";
 import { packSlice } from "../../extension/timeline/sliceCodec";
 import { TimelineIndex } from "../../extension/timeline/timelineData";
+import { goalRow, printRow } from "./rows.mjs";
 import { chromiumAvailable, launchChromium, openTimelinePage, REPO } from "./webviewHarness";
 import type { TimelinePage } from "./webviewHarness";
 
@@ -371,13 +372,6 @@ async function replayWalk(tp: TimelinePage): Promise<{ stats: PageStats; slices:
   return { stats, slices: slices.length, sliceBytes: slices.reduce((n, p) => n + p.bytes, 0), unanswered: stats.steps.filter((s) => s.doneAt < 0).length, views };
 }
 
-/** Appends the figures for the benchmark table, one JSON object a line, when `BENCH_ROWS` names a file. */
-function appendRows(rows: object[]): void {
-  const file = process.env.BENCH_ROWS;
-  if (!file) return;
-  appendFileSync(file, rows.map((r) => `${JSON.stringify(r)}\n`).join(""));
-}
-
 async function benchWebview(model: AlarmModel, now: number): Promise<void> {
   const bundleArg = argv.indexOf("--bundle");
   const bundle = bundleArg >= 0 ? argv[bundleArg + 1] : undefined;
@@ -455,24 +449,8 @@ async function benchWebview(model: AlarmModel, now: number): Promise<void> {
     if (unanswered > 0) line(`  steps never answered by a complete frame`, String(unanswered));
     if (errors.length > 0) console.log(`  page errors: ${errors.join(" | ")}`);
 
-    appendRows([
-      {
-        name: "timeline first draw (median), 100,000 events",
-        value: Number(fd.median.toFixed(1)),
-        unit: "ms",
-        goal: "≤ 300 ms",
-        met: fd.median <= 300,
-        method: `headless Chromium, real page/CSP/bundle, 200 lanes; navigation start → end of the first canvas draw with data, host cold (index, state, first slice) included; median of ${fd.n} fresh loads (p95 ${fd.p95.toFixed(0)} ms)`,
-      },
-      {
-        name: "timeline scroll frame p95, 100,000 events",
-        value: Number(fs.p95.toFixed(1)),
-        unit: "ms",
-        goal: "≤ 16 ms",
-        met: fs.p95 <= 16,
-        method: `headless Chromium, ${walks.length} walks of ${walk().length} CDP wheel steps at ${STEP_HZ}/s (pan, Ctrl-zoom, scroll; spans 8 s–1 h; ${steps.length} events reached the page); start of the frame taking the input → end of the draw showing that view with data covering it, host round trips included; p95 (median ${fs.median.toFixed(1)} ms)`,
-      },
-    ]);
+    printRow(goalRow("timeline first draw (median), 100,000 events", fd.median, "ms", "<=", 300, `headless Chromium, real page/CSP/bundle, 200 lanes; navigation start → end of the first canvas draw with data, host cold (index, state, first slice) included; median of ${fd.n} fresh loads (p95 ${fd.p95.toFixed(0)} ms)`));
+    printRow(goalRow("timeline scroll frame p95, 100,000 events", fs.p95, "ms", "<=", 16, `headless Chromium, ${walks.length} walks of ${walk().length} CDP wheel steps at ${STEP_HZ}/s (pan, Ctrl-zoom, scroll; spans 8 s–1 h; ${steps.length} events reached the page); start of the frame taking the input → end of the draw showing that view with data covering it, host round trips included; p95 (median ${fs.median.toFixed(1)} ms)`));
 
     if (SCREENSHOTS) {
       const light = await openTimelinePage(browser, { model, theme: "light", outDir: OUT, host: { clock: () => now }, ...(bundle !== undefined ? { bundle } : {}) });
