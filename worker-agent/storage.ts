@@ -1,4 +1,4 @@
-import type { Origin, UnsequencedEvent, ValuePreview } from "../protocol/protocol";
+import type { CallSite, Origin, UnsequencedEvent, ValuePreview } from "../protocol/protocol";
 import type { EventSink, ObjectProbe, PendingEvent } from "./objectProbe";
 import { callSite, clipKey, MAX_ENTRIES_PER_EVENT, MAX_QUERY_CHARS, previewValue } from "./preview";
 
@@ -122,6 +122,11 @@ export function trackedDeleteAlarm(
   return result;
 }
 
+/** The call site of a storage write, when the runtime's budget for them allows one (see `wantsWriteSite`). */
+function writeSite(probe: ObjectProbe, above: Function): CallSite | undefined {
+  return probe.runtime.wantsWriteSite() ? callSite(above) : undefined;
+}
+
 function putEvent(args: unknown[], probe: ObjectProbe, above: Function): UnsequencedEvent {
   const entries: { key: string; value: ValuePreview }[] = [];
   let omitted = 0;
@@ -132,7 +137,7 @@ function putEvent(args: unknown[], probe: ObjectProbe, above: Function): Unseque
       else omitted++;
     }
   }
-  const site = probe.runtime.wantsWriteSite() ? callSite(above) : undefined;
+  const site = writeSite(probe, above);
   return {
     kind: "storage.put",
     ...probe.base(),
@@ -146,7 +151,7 @@ function putEvent(args: unknown[], probe: ObjectProbe, above: Function): Unseque
 
 function deleteEvent(args: unknown[], probe: ObjectProbe, above: Function): UnsequencedEvent {
   const all = Array.isArray(args[0]) ? (args[0] as unknown[]).map(String) : [String(args[0])];
-  const site = probe.runtime.wantsWriteSite() ? callSite(above) : undefined;
+  const site = writeSite(probe, above);
   return {
     kind: "storage.delete",
     ...probe.base(),
@@ -159,7 +164,7 @@ function deleteEvent(args: unknown[], probe: ObjectProbe, above: Function): Unse
 }
 
 function deleteAllEvent(probe: ObjectProbe, above: Function): UnsequencedEvent {
-  const site = probe.runtime.wantsWriteSite() ? callSite(above) : undefined;
+  const site = writeSite(probe, above);
   return {
     kind: "storage.deleteAll",
     ...probe.base(),
@@ -224,7 +229,7 @@ function instrumentSql(sql: SqlStorage, probe: ObjectProbe): SqlStorage {
     const cursor: unknown = Reflect.apply(sql.exec, sql, args);
     const query = typeof args[0] === "string" ? args[0] : "";
     if (isWrite(query)) {
-      const site = probe.runtime.wantsWriteSite() ? callSite(exec) : undefined;
+      const site = writeSite(probe, exec);
       probe.sink({
         kind: "storage.sql",
         ...probe.base(),
