@@ -136,14 +136,11 @@ describe("Alarms view (real VS Code, real wrangler)", function () {
     // (VS Code shows no notifications while extension tests run, so the toast's own "Fire Now" cannot be clicked.)
     await ui.clickRowAction("ui-flaky", "Fire Now");
     // A row repainted under the pointer can hand VS Code's inline action no item; the command then asks which
-    // object, and a person picks it. By keyboard, as the list's rows can still be moving when it appears (a click then
-    // waits for a row that never holds still).
+    // object, and a person picks it.
     const asked = await ui.waitFor(`${sel.quickInput} .monaco-list-row[aria-label^="ui-flaky"]`, { timeoutMs: 1500 }).then(() => true, () => false);
     if (asked) {
       log("Fire Now asked which object: picking ui-flaky");
-      await ui.type("ui-flaky");
-      await ui.waitFor(`${sel.quickInput} .monaco-list-row[aria-label^="ui-flaky"]`);
-      await ui.press("Enter");
+      await ui.click(`${sel.quickInput} .monaco-list-row[aria-label^="ui-flaky"]`);
     }
     await ui.waitFor(row("ui-flaky"), { text: "retrying: attempt 2 of 7", timeoutMs: 20_000 });
     await ui.screenshot("alarms-07-retrying");
