@@ -1,5 +1,5 @@
 import * as vscode from "vscode";
-import type { AlarmChangeResult, CommandTarget, FailNextResult } from "../../protocol/protocol";
+import type { AlarmChangeResult, CommandTarget, FailNextResult, SnapshotResult } from "../../protocol/protocol";
 import { Commands } from "../common/ids";
 import type { Log } from "../common/log";
 import type { InspectorConnection } from "../connection/connection";
@@ -7,6 +7,7 @@ import type { AlarmModel } from "../model/alarmModel";
 import { objectLabel } from "../model/objectLabel";
 import { formatAbsolute, formatInputTime, formatRelative, parseWhen } from "../model/timeInput";
 import type { ObjectKey, ObjectView } from "../model/types";
+import { StorageDocuments } from "./storageDocument";
 
 /** What the object commands accept: a tree node, an object key (CodeLens, timeline), or nothing (pick one). */
 export type ObjectArg = { kind: "object"; key: ObjectKey } | ObjectKey | undefined;
@@ -24,6 +25,8 @@ function describe(obj: ObjectView): string {
 }
 
 export class ObjectCommands {
+  private readonly storageDocuments = new StorageDocuments();
+
   constructor(
     private readonly model: AlarmModel,
     private readonly connection: InspectorConnection,
@@ -37,6 +40,8 @@ export class ObjectCommands {
       vscode.commands.registerCommand(Commands.deleteAlarm, (arg?: ObjectArg) => this.deleteAlarm(arg)),
       vscode.commands.registerCommand(Commands.failNext, (arg?: ObjectArg) => this.failNext(arg)),
       vscode.commands.registerCommand(Commands.copyObjectId, (arg?: ObjectArg) => this.copyId(arg)),
+      vscode.commands.registerCommand(Commands.showStorage, (arg?: ObjectArg) => this.showStorage(arg)),
+      this.storageDocuments,
       vscode.commands.registerCommand(Commands.openTimeline, async (arg?: ObjectArg) => {
         const key = typeof arg === "string" ? arg : arg?.kind === "object" ? arg.key : undefined;
         return openTimeline(key);
@@ -166,6 +171,17 @@ export class ObjectCommands {
     );
     if (choice === "Fire Now") await this.fireNow(obj.key);
     return result;
+  }
+
+  /** Takes a snapshot of the object (its alarm, keys and SQLite tables) and shows it in a read-only document. */
+  async showStorage(arg: ObjectArg): Promise<SnapshotResult | undefined> {
+    const obj = await this.resolve(arg, "Show an object's storage");
+    if (!obj) return undefined;
+    const snap = (await this.run(`Reading the storage of ${describe(obj)}…`, obj, () => this.connection.send({ op: "snapshot", target: targetOf(obj) }))) as
+      | SnapshotResult
+      | undefined;
+    if (snap) await this.storageDocuments.show(snap, obj.worker);
+    return snap;
   }
 
   async copyId(arg: ObjectArg): Promise<void> {

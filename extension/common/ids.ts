@@ -17,6 +17,7 @@ export const Commands = {
   deleteAlarm: "alarmInspector.deleteAlarm",
   failNext: "alarmInspector.failNext",
   copyObjectId: "alarmInspector.copyObjectId",
+  showStorage: "alarmInspector.showStorage",
   openTimeline: "alarmInspector.openTimeline",
   exportSession: "alarmInspector.exportSession",
   openSessionFile: "alarmInspector.openSessionFile",
@@ -45,7 +46,7 @@ export const ItemKinds = {
   storage: "storage",
 } as const;
 
-export type ItemFlag = "alarm" | "overdue" | "running" | "retrying" | "abandoned" | "injected" | "notLive" | "offline";
+export type ItemFlag = "alarm" | "overdue" | "running" | "retrying" | "abandoned" | "injected" | "notLive" | "offline" | "noHandler";
 
 export function contextValue(kind: (typeof ItemKinds)[keyof typeof ItemKinds], flags: readonly ItemFlag[] = []): string {
   return [kind, ...flags.map((f) => `+${f}`)].join("");

@@ -1,6 +1,8 @@
 import * as vscode from "vscode";
 import { contextValue, ItemKinds, VIEW_ID } from "../common/ids";
 import type { ItemFlag } from "../common/ids";
+import { handlerSentence, handlerState, handlerWords } from "../model/handlerState";
+import type { HandlerState } from "../model/handlerState";
 import type { HelloMessage } from "../../protocol/protocol";
 import { Disposable } from "../common/lifecycle";
 import type { AlarmModel } from "../model/alarmModel";
@@ -120,7 +122,13 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
   /** The description a row shows, remembered so the clock repaints it only when it would read differently. */
   private describeObject(obj: ObjectView, status: StatusInfo, now: number): string {
     if (this.alarmLostOnRestart(obj)) return "alarm lost: partykit dev restarted since it was set";
-    return statusText(status, now) + (obj.seenLive ? "" : " · from disk, not seen live");
+    const handler = handlerWords(this.handlerOf(obj));
+    return statusText(status, now) + (handler ? ` · ${handler}` : "") + (obj.seenLive ? "" : " · from disk, not seen live");
+  }
+
+  /** Whether the object's alarm runs can be seen (and set at all), from the class's hello entry and its own events. */
+  private handlerOf(obj: ObjectView): HandlerState {
+    return handlerState(obj, this.classView(obj.worker, obj.ref.className)?.info ?? undefined);
   }
 
   /** True for a runtime that forgets pending alarms when it restarts (classic `partykit dev`). */
@@ -318,8 +326,9 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
     this.shown.set(key, item.description);
     const [icon, color] = obj.seenLive ? STATUS_ICONS[status.status] : (["history", "descriptionForeground"] as const);
     item.iconPath = status.failureInjected || (obj.pendingFailNext ?? 0) > 0 ? themeIcon("beaker", "charts.purple") : themeIcon(icon, color);
-    item.contextValue = contextValue(ItemKinds.object, objectFlags(obj, status));
-    item.tooltip = objectTooltip(obj, status, now);
+    const handler = this.handlerOf(obj);
+    item.contextValue = contextValue(ItemKinds.object, [...objectFlags(obj, status), ...(handler.kind === "none" ? (["noHandler"] as const) : [])]);
+    item.tooltip = objectTooltip(obj, status, now, handlerSentence(handler, obj.ref.className));
     item.accessibilityInformation = { label: `${objectLabel(obj.ref)}, ${obj.ref.className}: ${item.description}` };
     return item;
   }
@@ -447,7 +456,7 @@ export function objectFlags(obj: ObjectView, status: StatusInfo): ItemFlag[] {
   return flags;
 }
 
-function objectTooltip(obj: ObjectView, status: StatusInfo, now: number): vscode.MarkdownString {
+function objectTooltip(obj: ObjectView, status: StatusInfo, now: number, handlerNote: string): vscode.MarkdownString {
   const md = new vscode.MarkdownString();
   md.appendText(`${obj.ref.className} ${obj.ref.name ? `"${obj.ref.name}"` : ""}\n`);
   md.appendText(`id ${obj.ref.id}\n`);
@@ -459,6 +468,7 @@ function objectTooltip(obj: ObjectView, status: StatusInfo, now: number): vscode
   const c = obj.counts;
   md.appendText(`${c.sets} sets (${c.overwrites} overwrites), ${c.deletes} deletes, ${c.attempts} attempts (${c.failures} failed), ${c.storageWrites} storage writes`);
   if (!obj.seenLive) md.appendText("\nKnown from wrangler's local state only: nothing has woken it in this session.");
+  if (handlerNote) md.appendText(`\n${handlerNote}`);
   return md;
 }
 

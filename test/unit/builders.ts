@@ -14,6 +14,7 @@ import type {
   DroppedEvent,
   ErrorInfo,
   HelloMessage,
+  ObjectHandlerEvent,
   ObjectRef,
   ObjectStartEvent,
   Origin,
@@ -111,6 +112,10 @@ export class EventBuilder {
 
   wake(object: ObjectRef): ObjectStartEvent {
     return { ...this.base(object), kind: "object.start" };
+  }
+
+  handler(object: ObjectRef, handler: ObjectHandlerEvent["handler"], reason?: string): ObjectHandlerEvent {
+    return { ...this.base(object), kind: "object.handler", handler, ...(reason === undefined ? {} : { reason }) };
   }
 
   set(object: ObjectRef, scheduledTime: number, o: SetOptions = {}): AlarmSetEvent {
