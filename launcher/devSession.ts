@@ -57,12 +57,14 @@ export async function startDev(opts: DevOptions): Promise<RunningSession> {
   const port = await choosePort(opts.port, 8787);
   const inspectorPort = await choosePort(undefined, 9229);
   const token = randomBytes(24).toString("base64url");
+  const session = randomBytes(8).toString("hex");
   const worker = workerName(loaded, env);
   const generated = writeGenerated({
     loaded,
     classes,
     worker,
     token,
+    session,
     agentPath: join(opts.packageDir, "dist", "agent.mjs"),
     bufferSize: opts.bufferSize,
   });
@@ -82,7 +84,8 @@ export async function startDev(opts: DevOptions): Promise<RunningSession> {
     env: { ...process.env, WRANGLER_SEND_METRICS: "false", FORCE_COLOR: process.env.FORCE_COLOR ?? "0" },
     buildDir: generated.dir,
     runtimeName: "wrangler",
-    healthUrl: `${info.url}${HEALTH_PATH}`,
+    // Names this launch: another session that won a race for the same port answers "not me", never "ready".
+    healthUrl: `${info.url}${HEALTH_PATH}?session=${session}`,
     info,
     sessionDir: generated.dir,
     log: opts.log,

@@ -1,5 +1,6 @@
-import { HEALTH_PATH, PROTOCOL_VERSION, ROUTE_PREFIX } from "../protocol/protocol";
+import { HEALTH_PATH, ROUTE_PREFIX } from "../protocol/protocol";
 import { userEnv } from "./env";
+import { healthResponse } from "./hubClients";
 import { HUB_BINDING } from "./runtime";
 import type { AgentRuntime } from "./runtime";
 
@@ -11,9 +12,7 @@ type Handler = (...args: unknown[]) => unknown;
 /** The agent's own routes: a health probe, and the inspector socket (forwarded to the hub). */
 function handleInspectorRoute(request: Request, env: unknown, runtime: AgentRuntime): Promise<Response> | Response {
   const url = new URL(request.url);
-  if (url.pathname === HEALTH_PATH) {
-    return Response.json({ ok: true, protocol: PROTOCOL_VERSION, worker: runtime.options.worker });
-  }
+  if (url.pathname === HEALTH_PATH) return healthResponse(runtime, request);
   const ns = (env as Record<string, DurableObjectNamespace | undefined>)[HUB_BINDING];
   if (!ns) return new Response("alarm-inspector: hub binding missing; start with `alarm-inspector dev`\n", { status: 500 });
   return ns.get(ns.idFromName("hub")).fetch(request);

@@ -43,9 +43,17 @@ export function refuse(status: number, message: string): Response {
   return new Response(`${message}\n`, { status, headers: { "content-type": "text/plain; charset=utf-8" } });
 }
 
-/** The health probe's answer: says only that the agent is up and which protocol it speaks. */
-export function healthResponse(runtime: AgentRuntime): Response {
-  return Response.json({ ok: true, protocol: PROTOCOL_VERSION, worker: runtime.options.worker });
+/**
+ * The health probe's answer: says only that the agent is up, and which protocol it speaks. A probe that names a launch
+ * (`?session=`) other than this agent's gets `ok: false`: it is talking to another session's Worker.
+ */
+export function healthResponse(runtime: AgentRuntime, request: Request): Response {
+  const { worker, session } = runtime.options;
+  const asked = new URL(request.url).searchParams.get("session");
+  if (asked !== null && session !== undefined && asked !== session) {
+    return Response.json({ ok: false, protocol: PROTOCOL_VERSION, worker, error: "this port serves another inspector session" }, { status: 409 });
+  }
+  return Response.json({ ok: true, protocol: PROTOCOL_VERSION, worker });
 }
 
 /**

@@ -32,7 +32,7 @@ export function createPartyHubClass(runtime: AgentRuntime) {
     /** Plain requests never reach the hub's room: only the health probe answers, without a token and without secrets. */
     static onBeforeRequest(request: Request): Response {
       const path = new URL(request.url).pathname;
-      if (path === PARTYKIT_HEALTH_PATH) return healthResponse(runtime);
+      if (path === PARTYKIT_HEALTH_PATH) return healthResponse(runtime, request);
       if (path === PARTYKIT_INSPECTOR_PATH) return refuse(426, "alarm-inspector: this endpoint speaks WebSocket only");
       return unknownEndpoint(path, PARTYKIT_INSPECTOR_PATH, PARTYKIT_HEALTH_PATH);
     }

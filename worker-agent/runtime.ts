@@ -7,6 +7,11 @@ export interface AgentOptions {
   token: string;
   /** The Worker's name from its config. */
   worker: string;
+  /**
+   * Identifies this launch (not a secret): the launcher's health probe names it, so that another session that took
+   * the same port in a race is never mistaken for this one.
+   */
+  session?: string;
   /** The Durable Object classes the Worker defines, with their bindings. */
   classes: ClassInfo[];
   /** Capacity of the event buffer (default 10,000). */

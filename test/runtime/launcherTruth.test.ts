@@ -40,6 +40,19 @@ describe("the launcher tells the truth about the project", function () {
     });
   }
 
+  it("answers a health probe for another launch with ok: false, so a port taken in a race is never taken for ready", async function () {
+    const session = await launch(join(FIXTURES, "no-fetch"));
+    try {
+      const other = await fetch(`${session.url}/__alarm_inspector/health?session=0123456789abcdef`);
+      assert.equal(other.status, 409);
+      assert.deepEqual(await other.json(), { ok: false, protocol: 1, worker: "no-fetch", error: "this port serves another inspector session" });
+      const plain = await fetch(`${session.url}/__alarm_inspector/health`);
+      assert.deepEqual(await plain.json(), { ok: true, protocol: 1, worker: "no-fetch" }, "a probe that names no launch is answered as before");
+    } finally {
+      await session.stop();
+    }
+  });
+
   it("warns once about a wrangler other than 4, and runs it", async function () {
     // The real wrangler 4, in a package whose package.json says 3: the launcher reads the version as it reads any.
     const fake = tempDir("wrangler3");
