@@ -3,7 +3,7 @@
  * in other shapes (`fn@file:line:column`, or text the runtime added) are kept as text frames, so nothing the runtime
  * printed is hidden.
  */
-import type { StackFrame } from "./protocol";
+import type { StackFrame } from "../shared/timelineMessages";
 
 /** A location such as `file:///src/a.ts:10:5`, `src/a.ts:10`, `C:\src\a.ts:10:5`. */
 const LOCATION = /^(.*?):(\d+)(?::(\d+))?$/;

@@ -9,9 +9,9 @@
 import type { AlarmModel } from "../model/alarmModel";
 import { objectLabel, objectTooltip } from "../model/objectLabel";
 import type { EventRecord, ObjectEvent, ObjectKey, ObjectView, Run, StatusInfo } from "../model/types";
-import { formatDuration, formatTime } from "./format";
-import { MARKER_KINDS, MARKER_KIND_LABELS, MAX_COVER_RESOLUTION, MAX_COVER_ROWS, MAX_COVER_SPANS } from "./protocol";
-import type { ClassChoice, ClassRow, Cover, LaneRow, Marker, MarkerKind, RunChain, RunTick, SliceMessage, TimelineFilter, ViewportRequest } from "./protocol";
+import { formatDuration, formatTime } from "../shared/format";
+import { MARKER_KINDS, MARKER_KIND_LABELS, MAX_COVER_RESOLUTION, MAX_COVER_ROWS, MAX_COVER_SPANS } from "../shared/timelineMessages";
+import type { ClassChoice, ClassRow, Cover, LaneRow, Marker, MarkerKind, RunChain, RunTick, SliceMessage, TimelineFilter, ViewportRequest } from "../shared/timelineMessages";
 import { runChain, waitingWindow } from "./runChains";
 
 /** What the index reads from the model. */

@@ -21,7 +21,7 @@ import {
   isSetFollowMessage,
   isStepMessage,
   isViewportMessage,
-} from "./protocol";
+} from "../shared/timelineMessages";
 import type {
   OpenFrameMessage,
   ReadyMessage,
@@ -35,8 +35,8 @@ import type {
   TimelineWebviewState,
   ToWebviewMessage,
   ViewportRequest,
-} from "./protocol";
-import { packSlice } from "./sliceCodec";
+} from "../shared/timelineMessages";
+import { packSlice } from "../shared/sliceCodec";
 import { findRun, stepDetail } from "./stepDetail";
 import { attemptAt, describeMarker, TimelineIndex } from "./timelineData";
 import type { TimelineModel } from "./timelineData";

@@ -4,9 +4,9 @@
  * host sent last (and rows kept from the one before), which covers the view plus a margin: panning, scrolling and
  * zooming draw at once from it, and the next slice is asked for before the view reaches its edge.
  */
-import { EMPTY_FILTER, MAX_COVER_RESOLUTION, MAX_COVER_SPANS, isDescriptionMessage, isDetailMessage, isSliceMessage, isStateMessage } from "../../extension/timeline/protocol";
-import type { Row, SliceMessage, StateMessage, StepDetail, StepTarget, TimelineFilter, TimelineWebviewState, ViewportRequest } from "../../extension/timeline/protocol";
-import { unpackSlice } from "../../extension/timeline/sliceCodec";
+import { EMPTY_FILTER, MAX_COVER_RESOLUTION, MAX_COVER_SPANS, isDescriptionMessage, isDetailMessage, isSliceMessage, isStateMessage } from "../../extension/shared/timelineMessages";
+import type { Row, SliceMessage, StateMessage, StepDetail, StepTarget, TimelineFilter, TimelineWebviewState, ViewportRequest } from "../../extension/shared/timelineMessages";
+import { unpackSlice } from "../../extension/shared/sliceCodec";
 import { DetailPanel } from "./detailPanel";
 import { el, replaceChildren } from "./dom";
 import { actionFor, isTyping } from "./keyboard";

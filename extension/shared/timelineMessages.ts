@@ -20,6 +20,9 @@
  */
 import type { AlarmInfoCopy, AlarmTrigger, RetryInfo, ValuePreview } from "../../protocol/protocol";
 
+/** The wire protocol's value preview, restated here so the webview imports nothing outside extension/shared/. */
+export type { ValuePreview };
+
 /** The `viewType` of timeline panels; the serializer that restores them after a reload is registered under it. */
 export const TIMELINE_VIEW_TYPE = "alarmInspector.timeline";
 
