@@ -4,8 +4,8 @@
  * host sent last (and rows kept from the one before), which covers the view plus a margin: panning, scrolling and
  * zooming draw at once from it, and the next slice is asked for before the view reaches its edge.
  */
-import { EMPTY_FILTER, MAX_COVER_RESOLUTION, MAX_COVER_SPANS, isDescriptionMessage, isDetailMessage, isSliceMessage, isStateMessage } from "../../extension/shared/timelineMessages";
-import type { Row, SliceMessage, StateMessage, StepDetail, StepTarget, TimelineFilter, TimelineWebviewState, ViewportRequest } from "../../extension/shared/timelineMessages";
+import { dispatch, EMPTY_FILTER, isToWebviewMessage, MAX_COVER_RESOLUTION, MAX_COVER_SPANS } from "../../extension/shared/timelineMessages";
+import type { Handlers, Row, SliceMessage, StateMessage, StepDetail, StepTarget, TimelineFilter, TimelineWebviewState, ToWebviewMessage, ViewportRequest } from "../../extension/shared/timelineMessages";
 import { unpackSlice } from "../../extension/shared/sliceCodec";
 import { DetailPanel } from "./detailPanel";
 import { el, replaceChildren } from "./dom";
@@ -144,26 +144,20 @@ export class TimelineApp {
 
   // ───────────────────────────── messages from the host ─────────────────────────────
 
+  /** One handler per message the host sends. */
+  private readonly handlers: Handlers<ToWebviewMessage> = {
+    state: (m) => this.onState(m),
+    slice: (m) => {
+      const slice = unpackSlice(m);
+      if (slice) this.onSlice(slice);
+    },
+    detail: (m) => this.onDetail(m.detail),
+    description: (m) => this.onDescription(m.requestId, m.lines),
+  };
+
   /** Handles one message from the host; anything malformed is ignored. */
   receive(message: unknown): void {
-    switch (true) {
-      case isStateMessage(message):
-        this.onState(message);
-        break;
-      case isSliceMessage(message): {
-        const slice = unpackSlice(message);
-        if (slice) this.onSlice(slice);
-        break;
-      }
-      case isDetailMessage(message):
-        this.onDetail(message.detail);
-        break;
-      case isDescriptionMessage(message):
-        this.onDescription(message.requestId, message.lines);
-        break;
-      default:
-        break;
-    }
+    if (isToWebviewMessage(message)) dispatch(this.handlers, message);
   }
 
   private onState(s: StateMessage): void {
