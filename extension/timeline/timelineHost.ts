@@ -29,7 +29,8 @@ import type {
 } from "../shared/timelineMessages";
 import { packSlice } from "../shared/sliceCodec";
 import { findRun, stepDetail } from "./stepDetail";
-import { attemptAt, describeMarker, TimelineIndex } from "./timelineData";
+import { describeMarker } from "./eventText";
+import { attemptAt, TimelineIndex } from "./timelineData";
 import type { TimelineModel } from "./timelineData";
 
 /** What the host reads from the model. */
