@@ -4,7 +4,7 @@
  * real webview; the bench and the unit tests connect it to a page or to an array of posted messages.
  */
 import type { AlarmModel } from "../model/alarmModel";
-import type { Disposable } from "../model/events";
+import { Disposable, disposableInterval, Timeout } from "../common/lifecycle";
 import { objectLabel } from "../model/objectLabel";
 import { runState } from "../model/runs";
 import type { ModelChange, ObjectKey } from "../model/types";
@@ -105,9 +105,8 @@ const WARM_SLICE_MS = 4;
 const CLOCK_REFRESH_MS = 1000;
 
 /** Answers one timeline webview. */
-export class TimelineHost implements Disposable {
+export class TimelineHost extends Disposable {
   private readonly index: TimelineIndex;
-  private readonly subscriptions: Disposable[] = [];
   private ready = false;
   private filterValue: TimelineFilter;
   private followValue: boolean;
@@ -116,22 +115,21 @@ export class TimelineHost implements Disposable {
   private revealRow: number | undefined;
   private pendingKeys = new Set<ObjectKey>();
   private pendingStructural = false;
-  private flushTimer: ReturnType<typeof setTimeout> | undefined;
-  private clockTimer: ReturnType<typeof setInterval> | undefined;
+  /** The throttled push of model changes. */
+  private readonly flushTimer = this._register(new Timeout());
+  /** The next step of `warmUp`. */
+  private readonly warmTimer = this._register(new Timeout());
   /** Lanes the webview holds whose drawing changes with the clock (running, awaiting a retry, scheduled, overdue). */
   private readonly volatile = new Set<ObjectKey>();
   private detailToken = 0;
-  private disposed = false;
-  private warmTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly options: TimelineHostOptions) {
+    super();
     this.index = new TimelineIndex(options.model);
     this.filterValue = options.restored?.filter ?? { ...EMPTY_FILTER };
     this.followValue = options.offline ? false : (options.restored?.follow ?? true);
-    this.subscriptions.push(options.model.onDidChange((change) => this.onModelChange(change)));
-    if (!options.offline) {
-      this.clockTimer = setInterval(() => this.onClock(), CLOCK_REFRESH_MS);
-    }
+    this._register(options.model.onDidChange((change) => this.onModelChange(change)));
+    if (!options.offline) this._register(disposableInterval(() => this.onClock(), CLOCK_REFRESH_MS));
     this.warmUp();
   }
 
@@ -208,7 +206,7 @@ export class TimelineHost implements Disposable {
 
   /** Handles one message from the webview; malformed messages are ignored (the webview is untrusted input). */
   receive(message: unknown): void {
-    if (this.disposed || !isToHostMessage(message)) return;
+    if (this.isDisposed || !isToHostMessage(message)) return;
     dispatchRequest(this.handlers, message, this.post);
   }
 
@@ -313,14 +311,6 @@ export class TimelineHost implements Disposable {
     return message;
   }
 
-  dispose(): void {
-    this.disposed = true;
-    if (this.flushTimer !== undefined) clearTimeout(this.flushTimer);
-    if (this.warmTimer !== undefined) clearTimeout(this.warmTimer);
-    if (this.clockTimer !== undefined) clearInterval(this.clockTimer);
-    for (const s of this.subscriptions.splice(0)) s.dispose();
-  }
-
   // ───────────────────────────── internals ─────────────────────────────
 
   private statusLine(): string {
@@ -340,7 +330,8 @@ export class TimelineHost implements Disposable {
 
   /** Posts to the webview while it listens: the answer to a request (as its `reply`), or an update. */
   private readonly post = (message: ToWebviewMessage): void => {
-    if (this.ready && !this.disposed) this.options.post(message);
+    // A detail whose frames were still being looked up may arrive after the panel closed.
+    if (this.ready && !this.isDisposed) this.options.post(message);
   };
 
   private postState(send: (m: StateMessage) => void = this.post): void {
@@ -395,13 +386,10 @@ export class TimelineHost implements Disposable {
     for (const k of change.objects) this.pendingKeys.add(k);
     if (change.structural) this.pendingStructural = true;
     // Connection changes carry no objects but change the status line.
-    if (this.flushTimer === undefined && !this.disposed) {
-      this.flushTimer = setTimeout(() => this.flush(), this.options.throttleMs ?? 150);
-    }
+    this.flushTimer.arm(() => this.flush(), this.options.throttleMs ?? 150);
   }
 
   private flush(): void {
-    this.flushTimer = undefined;
     const keys = [...this.pendingKeys];
     const structural = this.pendingStructural;
     this.pendingKeys = new Set();
@@ -435,10 +423,7 @@ export class TimelineHost implements Disposable {
    * the first scroll does not wait for them either.
    */
   private warmUp(): void {
-    if (this.warmTimer !== undefined || this.disposed) return;
-    this.warmTimer = setTimeout(() => {
-      this.warmTimer = undefined;
-      if (this.disposed) return;
+    this.warmTimer.arm(() => {
       const until = performance.now() + WARM_SLICE_MS;
       const layout = this.index.layout(this.filterValue);
       for (const key of layout.rowOf.keys()) {
