@@ -38,7 +38,7 @@ export function registerEditorFeatures(_context: vscode.ExtensionContext, model:
   const diagnostics = new DiagnosticsController(model, locator, store, outlines);
 
   return [
-    { dispose: () => locator.dispose() },
+    locator,
     codeLenses,
     diagnostics,
     vscode.languages.registerCodeLensProvider(SOURCE_SELECTOR, codeLenses),
