@@ -15,7 +15,7 @@ import type { EventRecord, ModelChange, ObjectKey } from "../model/types";
 import { generatedFiles, mapFrame, mapStack } from "./mapFrame";
 import type { MappedStack, SourceLocation } from "./mapFrame";
 import type { SourceMapStore } from "./mapStore";
-import { localPath } from "./stackFrames";
+import { localPath } from "./localPath";
 
 /** An event of the model, placed in the user's source. */
 export interface LocatedEvent {
