@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { Commands, EditorCommands } from "../../extension/common/ids";
 import { editorOrNodeImports, importsOf, importsOutside, reachable } from "./importGraph";
 import type { ReadFile } from "./importGraph";
 
@@ -103,5 +104,16 @@ describe("module boundaries", function () {
       'media/webview/app.ts imports "lodash"',
       'media/webview/app.ts → extension/shared/format.ts imports "../timeline/t" (extension/timeline/t.ts)',
     ]);
+  });
+
+  it("writes each command id once, in common/ids.ts: the code names them through Commands and EditorCommands", function () {
+    const ids = [...Object.values(Commands), ...Object.values(EditorCommands)];
+    const repeated: string[] = [];
+    for (const file of tsFiles("extension/")) {
+      if (file === "extension/common/ids.ts") continue;
+      const text = readRepo(file) ?? "";
+      for (const id of ids) if (text.includes(`"${id}"`) || text.includes(`'${id}'`) || text.includes(`\`${id}\``)) repeated.push(`${file}: "${id}"`);
+    }
+    assert.deepEqual(repeated, []);
   });
 });
