@@ -116,4 +116,11 @@ describe("module boundaries", function () {
     }
     assert.deepEqual(repeated, []);
   });
+
+  it("names every folder of extension/ in the README's folder table", function () {
+    const readme = readRepo("README.md") ?? "";
+    const folders = readdirSync(join(ROOT, "extension")).filter((n) => statSync(join(ROOT, "extension", n)).isDirectory());
+    assert.ok(folders.length >= 10);
+    assert.deepEqual(folders.filter((f) => !readme.includes(`| \`extension/${f}/\` |`)), []);
+  });
 });
