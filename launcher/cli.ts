@@ -106,7 +106,7 @@ main().catch((e: unknown) => {
   if (e instanceof LauncherError) {
     const stream = e.exitCode === 0 ? process.stdout : process.stderr;
     stream.write(e.code === "usage" ? `${e.message}\n` : `alarm-inspector: ${e.message}\n`);
-    if (e.detail) process.stderr.write(`${e.detail}\n`);
+    // The runtime's output (which `detail` repeats the end of) has already been streamed to stderr as it came.
     process.exit(e.exitCode);
   }
   process.stderr.write(`alarm-inspector: unexpected error: ${e instanceof Error ? e.stack : String(e)}\n`);

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { join, resolve } from "node:path";
 import { HEALTH_PATH } from "../protocol/protocol";
+import { refuseViteOnlyConfig, wranglerVersion, wranglerWarning } from "./compat";
 import { LauncherError } from "./errors";
 import { generatedDir, writeGenerated } from "./generate";
 import { choosePort } from "./ports";
@@ -9,6 +10,10 @@ import type { RunningSession } from "./processGroup";
 import { refuseSecondSession, sessionInfo } from "./session";
 import { findNode, findWrangler } from "./toolchain";
 import { durableObjectClasses, findConfig, loadConfig, workerName } from "./wranglerConfig";
+import { selectedEnv } from "./wranglerEnv";
+
+/** What a user of a Vite-built Worker should run instead of `alarm-inspector dev`. */
+const VITE_HINT = "Run `alarm-inspector vite` instead: it runs your own `vite dev` with the inspector.";
 
 export interface DevOptions {
   cwd: string;
@@ -34,20 +39,25 @@ export function hasFlag(args: string[], flag: string): boolean {
 export async function startDev(opts: DevOptions): Promise<RunningSession> {
   const configPath = findConfig(opts.cwd, opts.config);
   const loaded = loadConfig(configPath);
-  const classes = durableObjectClasses(loaded.config);
+  refuseViteOnlyConfig(loaded, VITE_HINT);
+  const env = selectedEnv(opts.extraArgs);
+  const classes = durableObjectClasses(loaded.config, env);
   if (classes.length === 0) {
+    const where = env === undefined ? "" : ` in environment "${env}" (bindings are not inherited from the top level)`;
     throw new LauncherError(
       "no-durable-objects",
-      `${configPath} binds no Durable Object classes of this Worker: add one under durable_objects.bindings (alarms live on Durable Objects)`,
+      `${configPath} binds no Durable Object classes of this Worker${where}: add one under durable_objects.bindings (alarms live on Durable Objects)`,
     );
   }
   refuseSecondSession(generatedDir(loaded.dir));
   const node = findNode(loaded.dir, opts.packageDir);
   const wrangler = findWrangler(loaded.dir, opts.packageDir);
+  const warning = wranglerWarning(wranglerVersion(wrangler), wrangler);
+  if (warning) opts.log(`alarm-inspector: ${warning}\n`);
   const port = await choosePort(opts.port, 8787);
   const inspectorPort = await choosePort(undefined, 9229);
   const token = randomBytes(24).toString("base64url");
-  const worker = workerName(loaded);
+  const worker = workerName(loaded, env);
   const generated = writeGenerated({
     loaded,
     classes,

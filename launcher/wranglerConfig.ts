@@ -5,6 +5,7 @@ import type { ParseError } from "jsonc-parser";
 import { parse as parseToml } from "smol-toml";
 import type { ClassInfo } from "../protocol/protocol";
 import { LauncherError } from "./errors";
+import { envSection, workerNameIn } from "./wranglerEnv";
 
 /** The config file names wrangler looks for, in its own order of preference. */
 export const CONFIG_NAMES = ["wrangler.json", "wrangler.jsonc", "wrangler.toml"] as const;
@@ -95,9 +96,9 @@ export function sections(config: WranglerConfig): WranglerConfig[] {
   return [config, ...envs.filter((e) => e && typeof e === "object")];
 }
 
-function sqliteClasses(config: WranglerConfig): Set<string> {
+function sqliteClasses(...configs: WranglerConfig[]): Set<string> {
   const out = new Set<string>();
-  const migrations = Array.isArray(config.migrations) ? config.migrations : [];
+  const migrations = configs.flatMap((c) => (Array.isArray(c.migrations) ? (c.migrations as unknown[]) : []));
   for (const m of migrations as Record<string, unknown>[]) {
     for (const c of Array.isArray(m?.new_sqlite_classes) ? m.new_sqlite_classes : []) if (typeof c === "string") out.add(c);
     for (const r of Array.isArray(m?.renamed_classes) ? m.renamed_classes : []) {
@@ -110,13 +111,15 @@ function sqliteClasses(config: WranglerConfig): Set<string> {
 
 /**
  * The Durable Object classes this Worker defines (bindings without a `script_name` pointing at another Worker),
- * one entry per class, across the top level and every environment.
+ * one entry per class: those of the environment `env` runs when one is selected (wrangler does not inherit bindings
+ * from the top level), else across the top level and every environment.
  */
-export function durableObjectClasses(config: WranglerConfig): ClassInfo[] {
+export function durableObjectClasses(config: WranglerConfig, env?: string): ClassInfo[] {
   const own = typeof config.name === "string" ? config.name : undefined;
-  const sqlite = sqliteClasses(config);
+  const section = envSection(config, env);
+  const sqlite = sqliteClasses(config, section);
   const byClass = new Map<string, ClassInfo>();
-  for (const section of sections(config)) {
+  for (const section of env === undefined ? sections(config) : [envSection(config, env)]) {
     for (const b of bindingsOf(section)) {
       if (b.script_name && b.script_name !== own) continue;
       if (!byClass.has(b.class_name)) byClass.set(b.class_name, { className: b.class_name, binding: b.name, sqlite: sqlite.has(b.class_name) });
@@ -125,6 +128,7 @@ export function durableObjectClasses(config: WranglerConfig): ClassInfo[] {
   return [...byClass.values()];
 }
 
-export function workerName(loaded: LoadedConfig): string {
-  return typeof loaded.config.name === "string" ? loaded.config.name : basename(loaded.dir);
+/** The Worker's name as wrangler runs it (in environment `env`, when one is selected). */
+export function workerName(loaded: LoadedConfig, env?: string): string {
+  return workerNameIn(loaded.config, basename(loaded.dir), env);
 }

@@ -132,7 +132,23 @@ export interface ObjectStartEvent extends EventBase {
   forAlarm?: boolean;
 }
 
-/** `setAlarm` succeeded. */
+/**
+ * A handler the agent found on the instance when the constructor returned, where the class's own entry in `hello`
+ * (`alarmHandler`) said something else: sent once per construction, only then.
+ */
+export interface ObjectHandlerEvent extends EventBase {
+  kind: "object.handler";
+  /**
+   * `instance`: the constructor defined `alarm` on the object itself (the Agents SDK's `Lifecycle.install(this)`); its
+   * runs are reported like any other. `unobserved`: the object has a handler the agent cannot wrap, so its runs are
+   * **not** reported: never conclude from a missing `alarm.start` that an alarm did not run.
+   */
+  handler: "instance" | "unobserved";
+  /** Why the runs are unobserved (with `unobserved`), for a person. */
+  reason?: string;
+}
+
+/** `setAlarm` was accepted by the runtime: sent only once the call has resolved, never for a refused call. */
 export interface AlarmSetEvent extends EventBase {
   kind: "alarm.set";
   scheduledTime: number;
@@ -146,7 +162,7 @@ export interface AlarmSetEvent extends EventBase {
   callSite?: CallSite;
 }
 
-/** `deleteAlarm` succeeded. */
+/** `deleteAlarm` was accepted by the runtime: sent only once the call has resolved. */
 export interface AlarmDeleteEvent extends EventBase {
   kind: "alarm.delete";
   previous: number | null;
@@ -234,6 +250,7 @@ export interface DroppedEvent {
 
 export type AgentEvent =
   | ObjectStartEvent
+  | ObjectHandlerEvent
   | AlarmSetEvent
   | AlarmDeleteEvent
   | AlarmStartEvent
@@ -248,6 +265,7 @@ export type EventKind = AgentEvent["kind"];
 
 export const EVENT_KINDS: readonly EventKind[] = [
   "object.start",
+  "object.handler",
   "alarm.set",
   "alarm.delete",
   "alarm.start",
@@ -283,7 +301,16 @@ export interface ClassInfo {
   alarmMethod?: "onAlarm";
   /** Classic PartyKit only: the module that defines the class (from partykit.json), relative to the project folder. */
   source?: string;
+  /**
+   * Where the class's alarm handler is, as the agent found it on the prototype chain: a method (`prototype`), behind a
+   * getter (`accessor`), or nowhere (`none`: the runtime refuses `setAlarm` on its objects, unless an object defines
+   * its own handler, which an `object.handler` event then says). Absent from agents before this field.
+   */
+  alarmHandler?: AlarmHandlerShape;
 }
+
+/** Where a class's alarm handler is found on its prototype chain. */
+export type AlarmHandlerShape = "prototype" | "accessor" | "none";
 
 /** Which local runtime serves the Worker. */
 export type RuntimeKind = "wrangler" | "partykit";
@@ -388,6 +415,28 @@ export interface SnapshotResult {
   storage: { key: string; value: ValuePreview }[];
   /** True when the object holds more keys than `storage` lists. */
   truncated: boolean;
+  /**
+   * SQLite-backed objects only: the object's own tables (not the runtime's bookkeeping), at most 20, each with at most
+   * 10 rows. Absent for key-value-backed objects and from agents before this field.
+   */
+  tables?: TableSnapshot[];
+  /** True when the object has more tables than `tables` lists. */
+  tablesTruncated?: boolean;
+}
+
+/** One SQLite table in a `snapshot`: its first rows as previews. */
+export interface TableSnapshot {
+  name: string;
+  /** Column names, in the table's order (at most 20). */
+  columns: string[];
+  /** Rows in the whole table. */
+  rowCount: number;
+  /** The first rows, one preview per column. */
+  rows: ValuePreview[][];
+  /** Columns left out of `columns` and `rows`. */
+  omittedColumns: number;
+  /** Why the rows could not be read, when they could not. */
+  error?: string;
 }
 
 // ───────────────────────────── guards ─────────────────────────────

@@ -1,6 +1,7 @@
 import { MAX_ALARM_RETRIES, retryWindow } from "../protocol/protocol";
 import type { AlarmInfoCopy, AlarmTrigger, ErrorInfo, RetryInfo } from "../protocol/protocol";
 import type { ObjectProbe } from "./objectProbe";
+import { nameFrames } from "./preview";
 
 /**
  * One alarm attempt, reported as `alarm.start` … `alarm.end`, around whatever runs the user's handler: a Durable
@@ -21,11 +22,14 @@ export function copyAlarmInfo(info: unknown): AlarmInfoCopy | null {
   return copy;
 }
 
-/** A thrown value as the protocol's `ErrorInfo`; never throws itself, whatever was thrown. */
-export function describeError(e: unknown, injected: boolean): ErrorInfo {
+/**
+ * A thrown value as the protocol's `ErrorInfo`; never throws itself, whatever was thrown. The stack is a copy, with
+ * the frames of the object's methods named after `className` (the error itself is the user's, and left as it is).
+ */
+export function describeError(e: unknown, injected: boolean, className: string): ErrorInfo {
   if (e instanceof Error) {
     const info: ErrorInfo = { name: e.name, message: e.message };
-    if (typeof e.stack === "string") info.stack = e.stack.slice(0, 4000);
+    if (typeof e.stack === "string") info.stack = nameFrames(e.stack.slice(0, 4000), className);
     if (injected) info.injected = true;
     return info;
   }
@@ -111,7 +115,7 @@ export async function runAlarmAttempt(probe: ObjectProbe, rawInfo: unknown, hand
       outcome: "error",
       durationMs: endedAt - startedAt,
       alarmInfo: info,
-      error: describeError(e, isInjected),
+      error: describeError(e, isInjected, probe.ref.className),
       retry: retryAfterFailure(estimate.retryCount, probe, endedAt),
       ...inferredField,
     });

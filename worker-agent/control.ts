@@ -1,6 +1,7 @@
 import type { AlarmChangeResult, Command, FailNextResult, SnapshotResult, ValuePreview } from "../protocol/protocol";
 import type { ObjectProbe } from "./objectProbe";
 import { clipKey, previewValue } from "./preview";
+import { snapshotTables } from "./sqlSnapshot";
 import { trackedDeleteAlarm, trackedSetAlarm } from "./storage";
 
 /** Most keys a snapshot lists. */
@@ -15,6 +16,11 @@ export async function runControl(
   storage: DurableObjectStorage,
   command: Command,
 ): Promise<AlarmChangeResult | FailNextResult | SnapshotResult> {
+  switch (command.op) {
+    case "fireNow":
+    case "setAlarm":
+      refuseWithoutHandler(probe);
+  }
   switch (command.op) {
     case "fireNow": {
       const previous = await storage.getAlarm();
@@ -49,13 +55,24 @@ export async function runControl(
         if (entries.length >= SNAPSHOT_KEYS) break;
         entries.push({ key: clipKey(key), value: previewValue(value) });
       }
+      const sql = snapshotTables(storage);
       return {
         object: probe.ref,
         alarm,
         failNext: probe.memory.failNext,
         storage: entries,
         truncated: listed.size > SNAPSHOT_KEYS,
+        ...(sql ? { tables: sql.tables, tablesTruncated: sql.truncated } : {}),
       };
     }
   }
+}
+
+/**
+ * The runtime refuses `setAlarm` on an object without an alarm handler; say so in words that name the fix, rather
+ * than pass on the runtime's refusal of a call the user did not write.
+ */
+function refuseWithoutHandler(probe: ObjectProbe): void {
+  if (probe.hasAlarmHandler) return;
+  throw new Error(`${probe.ref.className} has no alarm() handler, so the runtime refuses to set its alarm: add an alarm() method to the class`);
 }

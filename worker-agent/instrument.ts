@@ -3,6 +3,8 @@ import { runAlarmAttempt } from "./alarmAttempt";
 import { runControl } from "./control";
 import { userEnv } from "./env";
 import { ObjectProbe, refOf } from "./objectProbe";
+import { wrapInstanceHandler, wrapPrototypeHandler } from "./alarmHandler";
+import type { WrapHandler } from "./alarmHandler";
 import { describePartyClass, isPartyServer, learnStoredRoomName, usesOnAlarm } from "./partyserver";
 import type { AgentRuntime } from "./runtime";
 import { instrumentStorage } from "./storage";
@@ -30,30 +32,40 @@ export function instrumentClass<T>(UserClass: T, className: string, runtime: Age
   const info = runtime.options.classes.find((c) => c.className === className);
   if (party && info) describePartyClass(info, Base);
 
-  class Instrumented extends Base {
-    constructor(ctx: DurableObjectState, env: unknown) {
+  const Instrumented = subclassOf<ObjectProbe>(Base, {
+    before(ctx) {
       const probe = new ObjectProbe(refOf(className, ctx.id), runtime);
       runtime.record({ kind: "object.start", ...probe.base() });
       // The base class brand-checks `ctx`, so it must receive the real one; its `storage` property is replaced
       // in place (it is configurable) by the instrumented view.
       swapStorage(ctx, probe);
       trackInitialization(ctx, probe);
-      super(ctx, userEnv(env));
-      probes.set(this, probe);
-      probe.constructorReturned();
-    }
-  }
+      return probe;
+    },
+    after: (self, probe) => constructed(self, probe),
+  });
+  const constructed = (self: object, probe: ObjectProbe): void => {
+    probes.set(self, probe);
+    const own = wrapInstanceHandler(self, Instrumented.prototype, wrapHandler);
+    probe.hasAlarmHandler = own !== undefined || shape !== "none";
+    if (own) runtime.record({ kind: "object.handler", ...probe.base(), handler: own.shape, ...(own.shape === "unobserved" ? { reason: own.reason } : {}) });
+    probe.constructorReturned();
+  };
+  // V8 names a method's frame after the class that built the receiver: an anonymous class named at run time reads
+  // as the user's (`Room.recordStats`, not `Instrumented.recordStats`) in stacks and call sites.
   Object.defineProperty(Instrumented, "name", { value: Base.name || className });
 
-  const userAlarm = (Base.prototype as { alarm?: unknown }).alarm;
-  if (typeof userAlarm === "function") {
-    // Defined only when the user's class has an alarm handler, so objects without one behave as before.
-    Object.defineProperty(Instrumented.prototype, "alarm", {
-      value: instrumentedAlarm(Base.prototype, party, party && usesOnAlarm(Base) ? "onAlarm()" : "alarm()"),
-      writable: true,
-      configurable: true,
-    });
-  }
+  const handlerLabel = party && usesOnAlarm(Base) ? "onAlarm()" : "alarm()";
+  const wrapHandler: WrapHandler = (handler, self) =>
+    function alarm(this: unknown, ...args: unknown[]): Promise<unknown> | unknown {
+      const probe = probes.get(self);
+      if (!probe) return Reflect.apply(handler, this, args);
+      return runHandler(probe, self, party, handlerLabel, args[0], () => Reflect.apply(handler, this, args));
+    };
+  // Wrapped only where the user's class has a handler: an `alarm` added to a class without one would change what
+  // `"alarm" in this` says, which is how the Agents SDK decides to install its own.
+  const shape = wrapPrototypeHandler(Base.prototype as object, Instrumented.prototype, wrapHandler);
+  if (info) info.alarmHandler = shape;
   if (party) {
     // partyserver's Server always has onStart (a no-op by default), so the override changes nothing it calls.
     Object.defineProperty(Instrumented.prototype, "onStart", {
@@ -118,18 +130,33 @@ export function trackInitialization(ctx: { blockConcurrencyWhile: DurableObjectS
 }
 
 /**
- * The Durable Object's own `alarm()`: one reported attempt around the user's handler, with the runtime's real
- * `alarmInfo`. For a partyserver room the user's handler is `onAlarm()`, which partyserver calls with no arguments;
- * the room name is looked up first when the runtime did not give it (an alarm after a wrangler restart).
+ * One reported attempt around the user's handler, with the runtime's real `alarmInfo`. For a partyserver room the
+ * user's handler is `onAlarm()`, which partyserver calls with no arguments; the room name is looked up first when the
+ * runtime did not give it (an alarm after a wrangler restart).
  */
-function instrumentedAlarm(parentPrototype: object, party: boolean, handler: string) {
-  return async function alarm(this: object, ...args: unknown[]): Promise<unknown> {
-    const parentAlarm = (parentPrototype as { alarm: (...a: unknown[]) => unknown }).alarm;
-    const probe = probes.get(this);
-    if (!probe) return Reflect.apply(parentAlarm, this, args);
-    if (party) await learnStoredRoomName(probe, ctxStorage(this));
-    return runAlarmAttempt(probe, args[0], handler, () => Reflect.apply(parentAlarm, this, args));
-  };
+async function runHandler(probe: ObjectProbe, self: object, party: boolean, label: string, info: unknown, call: () => unknown): Promise<unknown> {
+  if (party) await learnStoredRoomName(probe, ctxStorage(self));
+  return runAlarmAttempt(probe, info, label, call);
+}
+
+/**
+ * An anonymous subclass of `Base` whose constructor runs `hooks.before`, the user's constructor (with the env the user
+ * sees), then `hooks.after` on the object it built. Anonymous on purpose (see the caller): a class declared with a
+ * name would lend that name to every stack frame of the user's methods.
+ */
+function subclassOf<S>(
+  Base: DurableObjectConstructor,
+  hooks: { before(ctx: DurableObjectState): S; after(self: object, state: S): void },
+): DurableObjectConstructor {
+  const make = (B: DurableObjectConstructor) =>
+    class extends B {
+      constructor(ctx: DurableObjectState, env: unknown) {
+        const state = hooks.before(ctx);
+        super(ctx, userEnv(env));
+        hooks.after(this, state);
+      }
+    };
+  return make(Base);
 }
 
 /**

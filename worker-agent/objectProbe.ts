@@ -28,6 +28,11 @@ export class ObjectProbe {
   private initCallbacks = 0;
   private superReturned = false;
   attempt: AttemptState | null = null;
+  /**
+   * False when the object has no alarm handler at all (set once its constructor has returned): the runtime refuses
+   * `setAlarm` on it, so inspector commands that set the alarm say why instead of trying.
+   */
+  hasAlarmHandler = true;
   /** Events held by `transactionSync` until it returns; discarded if it throws. */
   private syncTxnBuffers: PendingEvent[][] = [];
 

@@ -187,14 +187,27 @@ const written = new Map<string, CallSite>();
 const MAX_WRITTEN = 2_000;
 
 /**
+ * The class name miniflare gives the subclass it wraps every Durable Object class in (wrangler 4's local explorer
+ * support). V8 names a method's frame after the receiver's class, so without this every frame of the user's methods
+ * would read `Wrapper.method`.
+ */
+const RUNTIME_WRAPPER = "Wrapper";
+
+/** `Wrapper.x` frames of a stack text, named after the object's class as the user wrote it. */
+export function nameFrames(stack: string, className: string): string {
+  return stack.replace(/(\bat (?:async )?)Wrapper\./g, `$1${className}.`);
+}
+
+/**
  * The caller's stack, starting below `above` (the agent's own wrapper), so the first frame is the user's line.
+ * `className` is the class of the object whose call this is: frames of its methods are named after it.
  *
  * This runs on every write while an editor listens, so it avoids what makes stacks slow: it asks V8 for at most
  * `MAX_FRAMES` frames, as structured frames (`Error.prepareStackTrace`) rather than the formatted text, and formats
  * each distinct site once. Both hooks are V8's, set only for this synchronous call and restored before any user code
  * runs again. Where the structured frames are not available the formatted text is used as before.
  */
-export function callSite(above: Function): CallSite | undefined {
+export function callSite(above: Function, className: string): CallSite | undefined {
   const capture = hooks.captureStackTrace;
   if (!capture) return undefined;
   const holder: { stack?: unknown } = {};
@@ -211,26 +224,26 @@ export function callSite(above: Function): CallSite | undefined {
     hooks.prepareStackTrace = prepareStackTrace;
     hooks.stackTraceLimit = stackTraceLimit;
   }
-  if (Array.isArray(raw)) return fromFrames(raw as V8Frame[]);
+  if (Array.isArray(raw)) return fromFrames(raw as V8Frame[], className);
   if (typeof raw !== "string") return undefined;
   const lines = raw.split("\n").slice(1, 1 + MAX_FRAMES);
-  return lines.length ? { stack: lines.join("\n") } : undefined;
+  return lines.length ? { stack: nameFrames(lines.join("\n"), className) } : undefined;
 }
 
-function fromFrames(frames: V8Frame[]): CallSite | undefined {
+function fromFrames(frames: V8Frame[], className: string): CallSite | undefined {
   if (frames.length === 0) return undefined;
-  let key = "";
+  let key = `${className};`;
   for (const f of frames) key += `${fileOf(f)}:${f.getLineNumber() ?? ""}:${f.getColumnNumber() ?? ""};`;
   const known = written.get(key);
   if (known) return known;
-  const site = { stack: frames.map(frameLine).join("\n") };
+  const site = { stack: frames.map((f) => frameLine(f, className)).join("\n") };
   if (written.size >= MAX_WRITTEN) written.clear();
   written.set(key, site);
   return site;
 }
 
 /** One frame as V8 prints it (`    at async Type.name (file:line:column)`), which the extension parses. */
-function frameLine(f: V8Frame): string {
+function frameLine(f: V8Frame, className: string): string {
   const file = fileOf(f) || "<anonymous>";
   const line = f.getLineNumber();
   const column = f.getColumnNumber();
@@ -239,7 +252,8 @@ function frameLine(f: V8Frame): string {
   let fn: string | null = null;
   if (f.isConstructor()) fn = `new ${name ?? "<anonymous>"}`;
   else if (name) {
-    const type = safeTypeName(f);
+    const runtimeType = safeTypeName(f);
+    const type = runtimeType === RUNTIME_WRAPPER ? className : runtimeType;
     fn = type && !name.startsWith(`${type}.`) ? `${type}.${name}` : name;
   }
   const prefix = f.isAsync?.() ? "async " : "";

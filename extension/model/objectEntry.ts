@@ -7,6 +7,7 @@ import type {
   Attempt,
   CurrentAlarm,
   EventRecord,
+  HandlerNote,
   ObjectCounts,
   ObjectEvent,
   ObjectKey,
@@ -53,6 +54,7 @@ export interface ObjectEntry extends ObjectView {
   counts: Mutable<ObjectCounts>;
   pendingFailNext: number | null;
   droppedEvents: number;
+  handler: HandlerNote | null;
 }
 
 /** `worker/className/id`: worker names and class names cannot contain `/`, ids are hex. */
@@ -88,6 +90,7 @@ export function newObjectEntry(worker: string, ref: ObjectRef, seenLive: boolean
     counts: { wakes: 0, sets: 0, overwrites: 0, constructorOverwrites: 0, deletes: 0, attempts: 0, failures: 0, storageWrites: 0 },
     pendingFailNext: null,
     droppedEvents: 0,
+    handler: null,
   };
 }
 

@@ -18,6 +18,7 @@ import type {
   AttemptOutcome,
   CurrentAlarm,
   EventRecord,
+  HandlerNote,
   ModelStats,
   ObjectCounts,
   ObjectEvent,
@@ -52,6 +53,8 @@ export interface ObjectSnapshot {
   counts: ObjectCounts;
   pendingFailNext: number | null;
   droppedEvents: number;
+  /** Absent when null (and in exports made before the field). */
+  handler?: HandlerNote;
   history: EventRecord[];
   /** Positions in `history`. */
   recentStorage: number[];
@@ -92,6 +95,7 @@ export function encodeObject(entry: ObjectEntry): ObjectSnapshot {
     counts: { ...entry.counts },
     pendingFailNext: entry.pendingFailNext,
     droppedEvents: entry.droppedEvents,
+    ...(entry.handler ? { handler: { ...entry.handler } } : {}),
     history: entry.history.map((r) => ({ session: r.session, event: r.event })),
     recentStorage: entry.recentStorage.map(at),
     runs: entry.runs.map((run) => ({
@@ -324,10 +328,18 @@ function decodeObject(v: unknown, path: string, takeOrdinal: () => number): Obje
     },
     pendingFailNext: numOrNull(r.pendingFailNext, `${path}.pendingFailNext`),
     droppedEvents: num(r.droppedEvents, `${path}.droppedEvents`),
+    handler: r.handler === undefined ? null : decodeHandler(r.handler, `${path}.handler`),
     history,
     recentStorage: array(r.recentStorage, `${path}.recentStorage`).map((x, i) => storageAt(x, `${path}.recentStorage[${i}]`)),
     runs,
   };
+}
+
+function decodeHandler(v: unknown, path: string): HandlerNote {
+  const h = record(v, path);
+  const shape = oneOf(h.shape, ["instance", "unobserved"] as const, `${path}.shape`);
+  const reason = optString(h.reason, `${path}.reason`);
+  return reason === undefined ? { shape } : { shape, reason };
 }
 
 function decodeAttempt(

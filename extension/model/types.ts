@@ -179,6 +179,19 @@ export interface ObjectView {
   readonly pendingFailNext: number | null;
   /** Events of this object dropped from `history` by the model's bounds. */
   readonly droppedEvents: number;
+  /**
+   * Where its alarm handler was found when it was last constructed, when the agent said so (`object.handler`): on
+   * the instance (reported as usual), or somewhere the agent cannot wrap, so its runs are not observed. Null when the
+   * class's own entry in `hello` tells the whole story.
+   */
+  readonly handler: HandlerNote | null;
+}
+
+/** What an `object.handler` event said about an object's alarm handler. */
+export interface HandlerNote {
+  readonly shape: "instance" | "unobserved";
+  /** Why runs are not observed (with `unobserved`). */
+  readonly reason?: string;
 }
 
 /** The state shown for an object at a given moment. */

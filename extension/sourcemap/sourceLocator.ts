@@ -45,7 +45,7 @@ export function recordKey(rec: EventRecord): string {
 export function stackOf(rec: EventRecord): string | undefined {
   const e = rec.event;
   if (e.kind === "alarm.end") return e.error?.stack;
-  if (e.kind === "object.start" || e.kind === "alarm.start") return undefined;
+  if (e.kind === "object.start" || e.kind === "object.handler" || e.kind === "alarm.start") return undefined;
   return e.callSite?.stack;
 }
 

@@ -27,6 +27,8 @@ export function eventLabel(e: ObjectEvent): string {
   switch (e.kind) {
     case "object.start":
       return "Woke: the object was constructed";
+    case "object.handler":
+      return e.handler === "instance" ? "Its alarm handler is defined on the instance (runs are reported as usual)" : `Alarm runs not observable: ${clip(e.reason ?? "")}`;
     case "alarm.set": {
       const where = e.inConstructor ? " · from the constructor" : e.inHandler ? " · in the handler" : "";
       const replaced = e.previous !== null ? `, replacing ${formatTime(e.previous)}` : "";
