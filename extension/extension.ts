@@ -27,7 +27,7 @@ export function activate(context: vscode.ExtensionContext): AlarmInspectorApi {
   const log = new Log();
   context.subscriptions.push(log);
   const model = new AlarmModel({ maxEventsPerObject: readSettings().maxEventsPerObject });
-  context.subscriptions.push({ dispose: () => model.dispose() });
+  context.subscriptions.push(model);
 
   const sessions = new SessionManager(context, model, log);
   context.subscriptions.push(sessions, ...SessionManager.registerCommands(sessions));
@@ -37,7 +37,7 @@ export function activate(context: vscode.ExtensionContext): AlarmInspectorApi {
   const tree = new AlarmsTreeProvider(model, () => sessions.connection.hello);
   context.subscriptions.push(tree, new AlarmsStatusBar(model));
   const hasObjects = model.onDidChange(() => void vscode.commands.executeCommand("setContext", ContextKeys.hasObjects, model.objects().length > 0));
-  context.subscriptions.push({ dispose: () => hasObjects.dispose() });
+  context.subscriptions.push(hasObjects);
 
   const openTimeline = (key?: ObjectKey) => TimelinePanel.show(context.extensionUri, model, key ? { focus: key } : {});
   context.subscriptions.push(registerTimelineSerializer(context, model));

@@ -50,7 +50,7 @@ try { statSync(webviewEntry); builds.push({ ...common, entryPoints: [webviewEntr
 if (!production) {
   // Tests are bundled with what they import, so mocha runs plain JavaScript.
   const tests = testFiles("test").filter((f) => !f.includes(`${join("test", "fixtures")}`));
-  builds.push({ ...common, entryPoints: tests, outdir: "out/test", outbase: "test", platform: "node", format: "cjs", target: "node18", external: ["vscode", "mocha", "playwright-core", "esbuild"] });
+  builds.push({ ...common, entryPoints: tests, outdir: "out/test", outbase: "test", platform: "node", format: "cjs", target: "node18", external: ["vscode", "mocha", "playwright-core", "esbuild", "typescript"] });
 }
 
 /** The webview's icons: codicons ship inside the VSIX, which has no node_modules. */

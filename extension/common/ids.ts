@@ -23,6 +23,27 @@ export const Commands = {
   openSessionFile: "alarmInspector.openSessionFile",
 } as const;
 
+/**
+ * Ids of the editor features' internal commands (`extension/editor/editorCommands.ts` registers them): invoked by
+ * lenses and views, not listed in the Command Palette, so the manifest does not declare them.
+ */
+export const EditorCommands = {
+  /** `(className, worker?)`: fire the alarm of an object of the class; asks which one when there are several. */
+  fireNowForClass: "alarmInspector.editor.fireNow",
+  /** `(className, worker?)`: open the timeline of the class's most recently active object. */
+  openTimelineForClass: "alarmInspector.editor.openTimeline",
+  /**
+   * `(SourceLocation)` or `({ objectKey, session, seq })`: open the user's line an event came from (for an attempt's
+   * `alarm.start`, the line that threw or its first call).
+   */
+  openSource: "alarmInspector.openSource",
+  /**
+   * `(frames: { file?, line?, column? }[])` → the same frames, those of wrangler's bundle that map to the user's source
+   * rewritten to it (file, line, column) and marked `openable`; the others unchanged.
+   */
+  resolveFrames: "alarmInspector.resolveFrames",
+} as const;
+
 /** Context keys read by `when` clauses (welcome views, menus). */
 export const ContextKeys = {
   hasConfig: "alarmInspector.hasConfig",

@@ -1,7 +1,7 @@
 import type { HelloMessage } from "../../protocol/protocol";
 import type { AlarmModel } from "../model/alarmModel";
 import { Emitter } from "../model/events";
-import type { Disposable } from "../model/events";
+import type { IDisposable } from "../common/lifecycle";
 import type { ConnectionState } from "../model/types";
 import { InspectorClient } from "./inspectorClient";
 import type { CommandRequest, Endpoint } from "./inspectorClient";
@@ -28,7 +28,7 @@ const MAX_RETRY_MS = 3000;
  * the hub; a wrangler restart changes the port's owner and the token) reconnects by itself, with backoff, until
  * `detach()`. It imports nothing from `vscode`, so the runtime tests drive it against a real wrangler.
  */
-export class InspectorConnection implements Disposable {
+export class InspectorConnection implements IDisposable {
   private client: InspectorClient | undefined;
   private source: EndpointSource | undefined;
   private supervising = false;

@@ -6,7 +6,7 @@
  */
 import * as vscode from "vscode";
 import { partiesFindings } from "./rules/partykitParties";
-import { Disposable } from "../common/lifecycle";
+import { Disposable, toDisposable } from "../common/lifecycle";
 import type { AlarmModel } from "../model/alarmModel";
 import type { OutlineCache } from "../editor/outlineCache";
 import { isWorkspaceSource } from "../editor/workspaceSources";
@@ -49,14 +49,14 @@ export class DiagnosticsController extends Disposable {
     this._register(vscode.workspace.onDidOpenTextDocument((d) => this.checkSoon(d, 0)));
     this._register(vscode.workspace.onDidChangeTextDocument((e) => this.checkSoon(e.document, STATIC_DEBOUNCE_MS)));
     this._register(vscode.workspace.onDidCloseTextDocument((d) => this.closed(d)));
-    this._register(toVscode(model.onDidChange(() => this.runtimeSoon())));
-    this._register(toVscode(locator.onDidChange(() => this.runtimeSoon())));
-    this._register({
-      dispose: () => {
+    this._register(model.onDidChange(() => this.runtimeSoon()));
+    this._register(locator.onDidChange(() => this.runtimeSoon()));
+    this._register(
+      toDisposable(() => {
         for (const t of this.staticTimers.values()) clearTimeout(t);
         if (this.runtimeTimer) clearTimeout(this.runtimeTimer);
-      },
-    });
+      }),
+    );
     for (const d of vscode.workspace.textDocuments) this.checkSoon(d, 0);
     this.runtimeSoon();
   }
@@ -174,9 +174,4 @@ export class DiagnosticsController extends Disposable {
     }
     return new vscode.Range(line, col, line, col);
   }
-}
-
-/** The model's and locator's disposables have the same shape as VS Code's. */
-function toVscode(d: { dispose(): void }): vscode.Disposable {
-  return { dispose: () => d.dispose() };
 }

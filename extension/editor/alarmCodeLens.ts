@@ -9,11 +9,12 @@
  */
 import * as vscode from "vscode";
 import type { AlarmSetEvent } from "../../protocol/protocol";
-import { Disposable } from "../common/lifecycle";
+import { Disposable, disposableInterval } from "../common/lifecycle";
 import type { AlarmModel } from "../model/alarmModel";
 import type { EventRecord } from "../model/types";
 import type { SourceLocator } from "../sourcemap/sourceLocator";
-import { EditorCommands, objectsOfClass } from "./editorCommands";
+import { EditorCommands } from "../common/ids";
+import { objectsOfClass } from "./editorCommands";
 import { FIRE_NOW_TITLE, handlerStatusText, setAlarmLensText } from "./lensText";
 import type { OutlineCache } from "./outlineCache";
 import type { Span } from "./outline";
@@ -52,7 +53,6 @@ export class AlarmCodeLensProvider extends Disposable implements vscode.CodeLens
    * `vscode.executeCodeLensProvider` command) may run without the editor seeing the result.
    */
   private readonly announced = new Map<string, string>();
-  private readonly timer: ReturnType<typeof setInterval>;
 
   constructor(
     private readonly model: AlarmModel,
@@ -62,8 +62,7 @@ export class AlarmCodeLensProvider extends Disposable implements vscode.CodeLens
   ) {
     super();
     // One clock drives every refresh: model changes, located events and countdowns all show up on its next tick.
-    this.timer = setInterval(() => this.tick(), REFRESH_MS);
-    this._register({ dispose: () => clearInterval(this.timer) });
+    this._register(disposableInterval(() => this.tick(), REFRESH_MS));
     this._register(vscode.workspace.onDidCloseTextDocument((d) => this.announced.delete(d.uri.toString())));
   }
 

@@ -4,7 +4,7 @@
  * internal (invoked by lenses and views, not listed in the Command Palette), so the manifest does not declare them.
  */
 import * as vscode from "vscode";
-import { Commands } from "../common/ids";
+import { Commands, EditorCommands } from "../common/ids";
 import type { AlarmModel } from "../model/alarmModel";
 import { objectLabel } from "../model/objectLabel";
 import type { ObjectKey, ObjectView } from "../model/types";
@@ -12,24 +12,6 @@ import type { SourceLocation } from "../sourcemap/mapFrame";
 import { attemptAwareLocation } from "../sourcemap/sourceLocator";
 import type { SourceLocator } from "../sourcemap/sourceLocator";
 import { statusText } from "../views/describe";
-
-/** Ids of the editor features' commands. */
-export const EditorCommands = {
-  /** `(className, worker?)`: fire the alarm of an object of the class; asks which one when there are several. */
-  fireNowForClass: "alarmInspector.editor.fireNow",
-  /** `(className, worker?)`: open the timeline of the class's most recently active object. */
-  openTimelineForClass: "alarmInspector.editor.openTimeline",
-  /**
-   * `(SourceLocation)` or `({ objectKey, session, seq })`: open the user's line an event came from (for an attempt's
-   * `alarm.start`, the line that threw or its first call).
-   */
-  openSource: "alarmInspector.openSource",
-  /**
-   * `(frames: { file?, line?, column? }[])` → the same frames, those of wrangler's bundle that map to the user's source
-   * rewritten to it (file, line, column) and marked `openable`; the others unchanged.
-   */
-  resolveFrames: "alarmInspector.resolveFrames",
-} as const;
 
 /** What `openSource` accepts: a location, or an event by object and (session, seq). */
 export type OpenSourceArg = SourceLocation | { objectKey: ObjectKey; session: string; seq: number };

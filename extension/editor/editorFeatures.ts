@@ -24,7 +24,7 @@ function isInside(folder: string, file: string): boolean {
 /**
  * Creates the source-map store and the locator, registers the CodeLens and hover providers, the diagnostics and the
  * editor commands. Returns every disposable, to be pushed into `context.subscriptions`. Other views reach the source
- * locations through the commands (`alarmInspector.openSource`, `alarmInspector.resolveFrames`).
+ * locations through the commands (`EditorCommands.openSource`, `EditorCommands.resolveFrames`).
  */
 export function registerEditorFeatures(_context: vscode.ExtensionContext, model: AlarmModel, sessions: SessionManager): vscode.Disposable[] {
   // Stacks name files the Worker printed: only bundles (and their maps) inside this workspace, or inside the project
@@ -38,7 +38,7 @@ export function registerEditorFeatures(_context: vscode.ExtensionContext, model:
   const diagnostics = new DiagnosticsController(model, locator, store, outlines);
 
   return [
-    { dispose: () => locator.dispose() },
+    locator,
     codeLenses,
     diagnostics,
     vscode.languages.registerCodeLensProvider(SOURCE_SELECTOR, codeLenses),

@@ -17,7 +17,8 @@ import type {
   ObjectStartEvent,
 } from "../../protocol/protocol";
 import { Emitter } from "./events";
-import type { Disposable, Event } from "./events";
+import type { IDisposable } from "../common/lifecycle";
+import type { Event } from "./events";
 import type { ObjectEntry, StoredRecord } from "./objectEntry";
 import { objectKey } from "./objectEntry";
 import { ObjectStore } from "./objectStore";
@@ -110,7 +111,7 @@ class ChangeSet {
  * they reflect later events, so a view may keep them as tree elements and re-read them on `onDidChange`. Status is
  * never stored: ask `status(object, now)` whenever the clock matters.
  */
-export class AlarmModel implements Disposable {
+export class AlarmModel implements IDisposable {
   private readonly changeEmitter = new Emitter<ModelChange>();
   /** Fires once per `apply…`/`set…` call that changed something. */
   readonly onDidChange: Event<ModelChange> = this.changeEmitter.event;

@@ -1,28 +1,13 @@
 /**
- * A minimal typed event emitter and disposable, shaped like `vscode.EventEmitter` / `vscode.Disposable` so that views
- * can subscribe to the model exactly as they would to an editor event, while the model itself stays free of any
- * `vscode` import (it runs under plain mocha).
+ * A minimal typed event emitter, shaped like `vscode.EventEmitter` so that views can subscribe to the model exactly
+ * as they would to an editor event, while the model itself stays free of any `vscode` import (it runs under plain
+ * mocha). Its subscriptions are the lifecycle's `IDisposable`s (common/lifecycle.ts), which VS Code takes as they are.
  */
-
-/** Something that holds a resource or subscription until `dispose()` is called. */
-export interface Disposable {
-  dispose(): void;
-}
-
-/** Wraps a function as a `Disposable` that runs it at most once. */
-export function toDisposable(fn: () => void): Disposable {
-  let done = false;
-  return {
-    dispose(): void {
-      if (done) return;
-      done = true;
-      fn();
-    },
-  };
-}
+import { toDisposable } from "../common/lifecycle";
+import type { IDisposable } from "../common/lifecycle";
 
 /** A subscribable event, call-compatible with `vscode.Event<T>`: returns the subscription to dispose. */
-export type Event<T> = (listener: (e: T) => void, thisArgs?: unknown, disposables?: Disposable[]) => Disposable;
+export type Event<T> = (listener: (e: T) => void, thisArgs?: unknown, disposables?: IDisposable[]) => IDisposable;
 
 /**
  * Delivers values to listeners in subscription order.
@@ -30,7 +15,7 @@ export type Event<T> = (listener: (e: T) => void, thisArgs?: unknown, disposable
  * A listener that throws does not stop the others nor the model that fired: the error is re-thrown on a microtask,
  * so it still surfaces (as an uncaught error in tests, in the extension host log at run time).
  */
-export class Emitter<T> implements Disposable {
+export class Emitter<T> implements IDisposable {
   private listeners: { fn: (e: T) => void; thisArgs: unknown }[] = [];
   private disposed = false;
 

@@ -1,6 +1,10 @@
 /**
  * Times as people type and read them: the Reschedule input box, and the relative and absolute times in views.
+ * Durations are written by shared/format.ts, which the timeline webview compiles too.
  */
+import { formatDuration, twoUnits } from "../shared/format";
+
+export { formatDuration };
 
 /** Result of parsing what the user typed. `message` is shown as the input box's validation message. */
 export type ParsedTime = { ok: true; time: number } | { ok: false; message: string };
@@ -98,38 +102,6 @@ function parseEpoch(text: string): ParsedTime {
   if (text.length === 13) return { ok: true, time: Number(text) };
   if (text.length === 10) return { ok: true, time: Number(text) * 1000 };
   return { ok: false, message: `${quote(text)} is not a time: an epoch needs 13 digits (ms) or 10 digits (seconds)` };
-}
-
-/**
- * A duration as two units at most, largest first: `250ms`, `1.5s`, `45s`, `2m 10s`, `3h 5m`, `2d 4h`. Below 10 s it
- * keeps a decimal, because alarm attempts and retry delays at that scale differ by fractions of a second.
- */
-export function formatDuration(ms: number): string {
-  const abs = Math.abs(ms);
-  if (!Number.isFinite(abs)) return "—";
-  if (abs < 1000) return `${Math.round(abs)}ms`;
-  if (abs < 10_000) return `${(Math.floor(abs / 100) / 10).toString()}s`;
-  return twoUnits(Math.round(abs / 1000));
-}
-
-function twoUnits(totalSeconds: number): string {
-  const units: [string, number][] = [
-    ["d", 86_400],
-    ["h", 3600],
-    ["m", 60],
-    ["s", 1],
-  ];
-  const parts: string[] = [];
-  let rest = totalSeconds;
-  for (const [name, size] of units) {
-    const n = Math.floor(rest / size);
-    rest -= n * size;
-    if (n > 0 || parts.length > 0) parts.push(`${n}${name}`);
-    if (parts.length === 2) break;
-  }
-  if (parts.length === 0) return "0s";
-  // "2m 0s" reads as noise: drop a zero second unit.
-  return parts.filter((p, i) => i === 0 || !/^0[a-z]$/.test(p)).join(" ");
 }
 
 /**

@@ -1,6 +1,6 @@
 import { basename, dirname, join, resolve } from "node:path";
 import * as vscode from "vscode";
-import { Disposable } from "../common/lifecycle";
+import { Disposable, toDisposable } from "../common/lifecycle";
 import { Commands, ContextKeys, VIEW_ID } from "../common/ids";
 import { readSettings } from "../common/settings";
 import type { Log } from "../common/log";
@@ -53,8 +53,8 @@ export class SessionManager extends Disposable {
   ) {
     super();
     this.connection = new InspectorConnection(model);
-    this._register({ dispose: () => this.connection.dispose() });
-    this._register({ dispose: () => void this.launcher?.stop() });
+    this._register(this.connection);
+    this._register(toDisposable(() => void this.launcher?.stop()));
     this.connection.onLog((line) => log.info(line));
     this.connection.onDidChangeState((state) => void vscode.commands.executeCommand("setContext", ContextKeys.state, state.kind));
     this.connection.onDidReconnect((r) => {

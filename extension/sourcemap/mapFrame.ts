@@ -6,8 +6,9 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { GREATEST_LOWER_BOUND, LEAST_UPPER_BOUND, originalPositionFor } from "@jridgewell/trace-mapping";
 import type { TraceMap } from "@jridgewell/trace-mapping";
-import type { RawFrame } from "./stackFrames";
-import { localPath, parseStackFrames } from "./stackFrames";
+import { parseStackFrames } from "../common/stackTrace";
+import type { RawFrame } from "../common/stackTrace";
+import { localPath } from "./localPath";
 import { isUserSource } from "./userCode";
 
 /** A place in a source file: an absolute path, a 1-based line and a 1-based column (as editors show them). */

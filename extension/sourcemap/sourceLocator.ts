@@ -9,12 +9,13 @@
  */
 import type { AlarmModel } from "../model/alarmModel";
 import { Emitter } from "../model/events";
-import type { Disposable, Event } from "../model/events";
+import type { IDisposable } from "../common/lifecycle";
+import type { Event } from "../model/events";
 import type { EventRecord, ModelChange, ObjectKey } from "../model/types";
 import { generatedFiles, mapFrame, mapStack } from "./mapFrame";
 import type { MappedStack, SourceLocation } from "./mapFrame";
 import type { SourceMapStore } from "./mapStore";
-import { localPath } from "./stackFrames";
+import { localPath } from "./localPath";
 
 /** An event of the model, placed in the user's source. */
 export interface LocatedEvent {
@@ -80,7 +81,7 @@ interface ObjectSlot {
 }
 
 /** Maps events to source locations as they arrive, and answers where they are. */
-export class SourceLocator implements Disposable {
+export class SourceLocator implements IDisposable {
   private readonly changeEmitter = new Emitter<LocatorChange>();
   /** Fires after a batch of events was located (or forgotten). */
   readonly onDidChange: Event<LocatorChange> = this.changeEmitter.event;
@@ -91,7 +92,7 @@ export class SourceLocator implements Disposable {
   private allDirty = true;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private running: Promise<void> | undefined;
-  private readonly subscription: Disposable;
+  private readonly subscription: IDisposable;
   private disposed = false;
 
   constructor(

@@ -4,7 +4,7 @@
  */
 import { runState } from "../model/runs";
 import type { Attempt, Run, StatusInfo } from "../model/types";
-import type { AttemptBar, BackoffGap, RunChain, WindowVerdict } from "./protocol";
+import type { AttemptBar, BackoffGap, RunChain, WindowVerdict } from "../shared/timelineMessages";
 
 /** Where `startedAt` fell against a predicted window. */
 export function windowVerdict(startedAt: number, window: { earliest: number; latest: number }): WindowVerdict {

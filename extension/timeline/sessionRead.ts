@@ -3,7 +3,7 @@
  */
 import * as vscode from "vscode";
 import type { AlarmModel } from "../model/alarmModel";
-import { formatDateTime } from "./format";
+import { formatDateTime } from "../shared/format";
 import { decodeSession } from "./sessionDecode";
 import { fileName } from "./sessionExport";
 

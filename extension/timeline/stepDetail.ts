@@ -6,9 +6,9 @@ import type { ValuePreview } from "../../protocol/protocol";
 import { objectLabel } from "../model/objectLabel";
 import { runState } from "../model/runs";
 import type { Attempt, EventRecord, ObjectEvent, ObjectView, Run } from "../model/types";
-import type { StepDetail, StorageChange, ValueState } from "./protocol";
+import type { StepDetail, StorageChange, ValueState } from "../shared/timelineMessages";
 import { windowVerdict } from "./runChains";
-import { parseStack } from "./stackFrames";
+import { parseStack } from "../common/stackTrace";
 
 const UNKNOWN: ValueState = Object.freeze({ state: "unknown" });
 const ABSENT: ValueState = Object.freeze({ state: "absent" });

@@ -5,13 +5,13 @@
  * its events' times in a sorted typed array, so a slice is two binary searches per visible lane plus a walk over the
  * events in range, thinned to a couple of pixels per marker kind. Lanes are rebuilt only when the model says their
  * object changed. Everything here is pure (no `vscode`, no DOM): the host calls it, the unit tests and the bench too.
+ * What the events say to a person (tooltips) is in eventText.ts.
  */
 import type { AlarmModel } from "../model/alarmModel";
 import { objectLabel, objectTooltip } from "../model/objectLabel";
 import type { EventRecord, ObjectEvent, ObjectKey, ObjectView, Run, StatusInfo } from "../model/types";
-import { formatDuration, formatTime } from "./format";
-import { MARKER_KINDS, MARKER_KIND_LABELS, MAX_COVER_RESOLUTION, MAX_COVER_ROWS, MAX_COVER_SPANS } from "./protocol";
-import type { ClassChoice, ClassRow, Cover, LaneRow, Marker, MarkerKind, RunChain, RunTick, SliceMessage, TimelineFilter, ViewportRequest } from "./protocol";
+import { MARKER_KINDS, MAX_COVER_RESOLUTION, MAX_COVER_ROWS, MAX_COVER_SPANS } from "../shared/timelineMessages";
+import type { ClassChoice, ClassRow, Cover, LaneRow, Marker, MarkerKind, RunChain, RunTick, SliceMessage, TimelineFilter, ViewportRequest } from "../shared/timelineMessages";
 import { runChain, waitingWindow } from "./runChains";
 
 /** What the index reads from the model. */
@@ -223,53 +223,7 @@ function staticRunEnd(run: Run): number {
   return end;
 }
 
-// ───────────────────────────── labels and search ─────────────────────────────
-
-const MAX_LABEL_TEXT = 120;
-
-function clip(text: string, max = MAX_LABEL_TEXT): string {
-  const oneLine = text.replace(/\s+/g, " ").trim();
-  return oneLine.length > max ? `${oneLine.slice(0, max - 1)}…` : oneLine;
-}
-
-function listKeys(keys: readonly string[], omitted: number): string {
-  const shown = keys.slice(0, 3).map((k) => clip(k, 40));
-  const more = keys.length - shown.length + omitted;
-  return shown.join(", ") + (more > 0 ? ` (+${more} more)` : "");
-}
-
-/** One line about an event, for a tooltip. Plain text: the webview shows it with `textContent`. */
-export function eventLabel(e: ObjectEvent): string {
-  switch (e.kind) {
-    case "object.start":
-      return "Woke: the object was constructed";
-    case "object.handler":
-      return e.handler === "instance" ? "Its alarm handler is defined on the instance (runs are reported as usual)" : `Alarm runs not observable: ${clip(e.reason ?? "")}`;
-    case "alarm.set": {
-      const where = e.inConstructor ? " · from the constructor" : e.inHandler ? " · in the handler" : "";
-      const replaced = e.previous !== null ? `, replacing ${formatTime(e.previous)}` : "";
-      return `setAlarm → ${formatTime(e.scheduledTime)} (in ${formatDuration(e.scheduledTime - e.at)})${replaced} · ${e.origin}${where}`;
-    }
-    case "alarm.delete":
-      return `deleteAlarm${e.previous !== null ? `, cancelling ${formatTime(e.previous)}` : " (none pending)"} · ${e.origin}${e.inHandler ? " · in the handler" : ""}`;
-    case "alarm.start": {
-      const info = e.alarmInfo ? `retryCount ${e.alarmInfo.retryCount}` : "no alarmInfo";
-      return `Attempt started · ${e.trigger} · ${info}${e.injectedFailure ? " · failure injected" : ""}`;
-    }
-    case "alarm.end":
-      return e.outcome === "ok"
-        ? `Attempt succeeded in ${formatDuration(e.durationMs)}`
-        : `Attempt failed after ${formatDuration(e.durationMs)}: ${clip(`${e.error?.name ?? "Error"}: ${e.error?.message ?? ""}`)}`;
-    case "storage.put":
-      return `put ${listKeys(e.entries.map((x) => x.key), e.omitted)}${e.inHandler ? " · in the handler" : ""}`;
-    case "storage.delete":
-      return `delete ${listKeys(e.keys, e.omitted)}${e.inHandler ? " · in the handler" : ""}`;
-    case "storage.deleteAll":
-      return `deleteAll()${e.inHandler ? " · in the handler" : ""}`;
-    case "storage.sql":
-      return `SQL: ${clip(e.query)}`;
-  }
-}
+// ───────────────────────────── search ─────────────────────────────
 
 /** The text a search looks in for an event: storage keys, error messages, SQL. Lower-cased. */
 export function eventSearchText(e: ObjectEvent): string {
@@ -294,10 +248,6 @@ export function laneMatches(lane: LaneIndex, needle: string): boolean {
   if (ref.id.toLowerCase().includes(needle) || (ref.name ?? "").toLowerCase().includes(needle)) return true;
   for (const e of lane.events) if (eventSearchText(e).includes(needle)) return true;
   return false;
-}
-
-function mergedLabel(kind: MarkerKind, count: number, from: number, to: number): string {
-  return `${count} × ${MARKER_KIND_LABELS[kind]}, ${formatTime(from)} – ${formatTime(to)}`;
 }
 
 // ───────────────────────────── slicing one lane ─────────────────────────────
@@ -366,25 +316,14 @@ export function attemptAt(lane: LaneIndex, kind: MarkerKind, t: number): Attempt
   return undefined;
 }
 
-/** Events listed in a merged marker's tooltip before "… and N more". */
-const DESCRIBE_MAX_EVENTS = 5;
-
-/**
- * The tooltip of a marker: the events of `kind` on the lane between `from` and `to`. One event gives its line; several
- * give a heading and the first few, each with its time.
- */
-export function describeMarker(lane: LaneIndex, kind: MarkerKind, from: number, to: number): string[] {
+/** The events of `kind` on the lane between `from` and `to` (both included): what a marker there stands for. */
+export function markerEvents(lane: LaneIndex, kind: MarkerKind, from: number, to: number): ObjectEvent[] {
   const lo = lowerBound(lane.times, from);
   const hi = upperBound(lane.times, to);
   const code = KIND_CODE[kind];
   const events: ObjectEvent[] = [];
   for (let i = lo; i < hi; i++) if (lane.kinds[i] === code) events.push(lane.events[i] as ObjectEvent);
-  if (events.length === 0) return [];
-  if (events.length === 1) return [`${formatTime((events[0] as ObjectEvent).at)} · ${eventLabel(events[0] as ObjectEvent)}`];
-  const lines = [mergedLabel(kind, events.length, from, to)];
-  for (const e of events.slice(0, DESCRIBE_MAX_EVENTS)) lines.push(`${formatTime(e.at)} · ${eventLabel(e)}`);
-  if (events.length > DESCRIBE_MAX_EVENTS) lines.push(`… and ${events.length - DESCRIBE_MAX_EVENTS} more: zoom in to see them apart`);
-  return lines;
+  return events;
 }
 
 /** A failed attempt, or a constructor overwriting a pending alarm (the pitfall the design calls out). */

@@ -4,27 +4,18 @@
  * real webview; the bench and the unit tests connect it to a page or to an array of posted messages.
  */
 import type { AlarmModel } from "../model/alarmModel";
-import type { Disposable } from "../model/events";
+import { Disposable, disposableInterval, Timeout } from "../common/lifecycle";
 import { objectLabel } from "../model/objectLabel";
 import { runState } from "../model/runs";
 import type { ModelChange, ObjectKey } from "../model/types";
-import {
-  EMPTY_FILTER,
-  isClearSelectionMessage,
-  isDescribeMessage,
-  isOpenFrameMessage,
-  isReadyMessage,
-  isRunCommandMessage,
-  isSelectAtMessage,
-  isSelectMessage,
-  isSetFilterMessage,
-  isSetFollowMessage,
-  isStepMessage,
-  isViewportMessage,
-} from "./protocol";
+import { dispatchRequest, EMPTY_FILTER, isToHostMessage } from "../shared/timelineMessages";
 import type {
+  DetailMessage,
   OpenFrameMessage,
+  PackedSliceMessage,
   ReadyMessage,
+  Reply,
+  RequestHandlers,
   RunSummary,
   StackFrame,
   StateMessage,
@@ -35,10 +26,11 @@ import type {
   TimelineWebviewState,
   ToWebviewMessage,
   ViewportRequest,
-} from "./protocol";
-import { packSlice } from "./sliceCodec";
+} from "../shared/timelineMessages";
+import { packSlice } from "../shared/sliceCodec";
 import { findRun, stepDetail } from "./stepDetail";
-import { attemptAt, describeMarker, TimelineIndex } from "./timelineData";
+import { describeMarker } from "./eventText";
+import { attemptAt, TimelineIndex } from "./timelineData";
 import type { TimelineModel } from "./timelineData";
 
 /** What the host reads from the model. */
@@ -113,9 +105,8 @@ const WARM_SLICE_MS = 4;
 const CLOCK_REFRESH_MS = 1000;
 
 /** Answers one timeline webview. */
-export class TimelineHost implements Disposable {
+export class TimelineHost extends Disposable {
   private readonly index: TimelineIndex;
-  private readonly subscriptions: Disposable[] = [];
   private ready = false;
   private filterValue: TimelineFilter;
   private followValue: boolean;
@@ -124,22 +115,21 @@ export class TimelineHost implements Disposable {
   private revealRow: number | undefined;
   private pendingKeys = new Set<ObjectKey>();
   private pendingStructural = false;
-  private flushTimer: ReturnType<typeof setTimeout> | undefined;
-  private clockTimer: ReturnType<typeof setInterval> | undefined;
+  /** The throttled push of model changes. */
+  private readonly flushTimer = this._register(new Timeout());
+  /** The next step of `warmUp`. */
+  private readonly warmTimer = this._register(new Timeout());
   /** Lanes the webview holds whose drawing changes with the clock (running, awaiting a retry, scheduled, overdue). */
   private readonly volatile = new Set<ObjectKey>();
   private detailToken = 0;
-  private disposed = false;
-  private warmTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly options: TimelineHostOptions) {
+    super();
     this.index = new TimelineIndex(options.model);
     this.filterValue = options.restored?.filter ?? { ...EMPTY_FILTER };
     this.followValue = options.offline ? false : (options.restored?.follow ?? true);
-    this.subscriptions.push(options.model.onDidChange((change) => this.onModelChange(change)));
-    if (!options.offline) {
-      this.clockTimer = setInterval(() => this.onClock(), CLOCK_REFRESH_MS);
-    }
+    this._register(options.model.onDidChange((change) => this.onModelChange(change)));
+    if (!options.offline) this._register(disposableInterval(() => this.onClock(), CLOCK_REFRESH_MS));
     this.warmUp();
   }
 
@@ -176,60 +166,52 @@ export class TimelineHost implements Disposable {
     return this.options.offline ? this.options.offline.asOf : (this.options.clock ?? Date.now)();
   }
 
+  /**
+   * One handler per request the webview may send. Each answers through `reply`, typed by its entry in `REPLIES`:
+   * answering with a message that entry does not list does not compile.
+   */
+  private readonly handlers: RequestHandlers = {
+    ready: (m, reply) => this.onReady(m, reply),
+    viewport: (m, reply) => {
+      this.lastViewport = m.viewport;
+      this.postSlice(m.requestId, undefined, reply);
+    },
+    select: (m, reply) => this.select(m.objectKey, m.runId, m.attemptIndex, reply),
+    selectAt: (m, reply) => {
+      const lane = this.index.lane(m.objectKey);
+      const ref = lane ? attemptAt(lane, m.kind, m.t) : undefined;
+      if (ref) this.select(m.objectKey, ref.runId, ref.attemptIndex, reply);
+    },
+    step: (m, reply) => this.step(m.to, reply),
+    clearSelection: (_m, reply) => {
+      this.selectionValue = undefined;
+      void this.postDetail(reply);
+    },
+    setFilter: (m, reply) => {
+      this.filterValue = m.filter;
+      this.postState(reply);
+      if (this.lastViewport) this.postSlice(0, undefined, reply);
+      void this.postDetail(reply);
+    },
+    setFollow: (m) => {
+      if (!this.options.offline) this.followValue = m.follow;
+    },
+    openFrame: (m) => this.options.openFrame?.(m),
+    describe: (m, reply) => {
+      const lane = this.index.lane(m.objectKey);
+      reply({ type: "description", requestId: m.requestId, lines: lane ? describeMarker(lane, m.kind, m.from, m.to) : [] });
+    },
+    command: (m) => this.options.command?.(m.command),
+  };
+
   /** Handles one message from the webview; malformed messages are ignored (the webview is untrusted input). */
   receive(message: unknown): void {
-    if (this.disposed) return;
-    switch (true) {
-      case isReadyMessage(message):
-        this.onReady(message);
-        break;
-      case isViewportMessage(message):
-        this.lastViewport = message.viewport;
-        this.postSlice(message.requestId);
-        break;
-      case isSelectMessage(message):
-        this.select(message.objectKey, message.runId, message.attemptIndex);
-        break;
-      case isSelectAtMessage(message): {
-        const lane = this.index.lane(message.objectKey);
-        const ref = lane ? attemptAt(lane, message.kind, message.t) : undefined;
-        if (ref) this.select(message.objectKey, ref.runId, ref.attemptIndex);
-        break;
-      }
-      case isStepMessage(message):
-        this.step(message.to);
-        break;
-      case isClearSelectionMessage(message):
-        this.selectionValue = undefined;
-        void this.postDetail();
-        break;
-      case isSetFilterMessage(message):
-        this.filterValue = message.filter;
-        this.postState();
-        if (this.lastViewport) this.postSlice(0);
-        void this.postDetail();
-        break;
-      case isSetFollowMessage(message):
-        if (!this.options.offline) this.followValue = message.follow;
-        break;
-      case isOpenFrameMessage(message):
-        this.options.openFrame?.(message);
-        break;
-      case isDescribeMessage(message): {
-        const lane = this.index.lane(message.objectKey);
-        this.post({ type: "description", requestId: message.requestId, lines: lane ? describeMarker(lane, message.kind, message.from, message.to) : [] });
-        break;
-      }
-      case isRunCommandMessage(message):
-        this.options.command?.(message.command);
-        break;
-      default:
-        break;
-    }
+    if (this.isDisposed || !isToHostMessage(message)) return;
+    dispatchRequest(this.handlers, message, this.post);
   }
 
   /** The webview (re)loaded: everything it shows is sent, the slice for its first view too when it said which. */
-  private onReady(message: ReadyMessage): void {
+  private onReady(message: ReadyMessage, reply: Reply<"ready">): void {
     this.ready = true;
     const first = message.first;
     if (first) {
@@ -237,9 +219,9 @@ export class TimelineHost implements Disposable {
       const shift = first.follows && this.followValue && !this.options.offline ? this.now() - first.clock : 0;
       this.lastViewport = { ...first.viewport, start: first.viewport.start + shift, end: first.viewport.end + shift };
     }
-    this.postState();
-    if (first) this.postSlice(first.requestId);
-    void this.postDetail();
+    this.postState(reply);
+    if (first) this.postSlice(first.requestId, undefined, reply);
+    void this.postDetail(reply);
     // What is not ready yet is prepared while the user looks at the first frame.
     this.warmUp();
   }
@@ -269,7 +251,7 @@ export class TimelineHost implements Disposable {
   }
 
   /** Selects a run (and an attempt of it; its newest when not given). Unknown runs clear the selection. */
-  select(objectKey: ObjectKey, runId: string, attemptIndex?: number): void {
+  select(objectKey: ObjectKey, runId: string, attemptIndex?: number, send: (m: DetailMessage) => void = this.post): void {
     const object = this.options.model.getObject(objectKey);
     const run = object ? findRun(object, runId) : undefined;
     if (!run || run.attempts.length === 0) {
@@ -279,11 +261,11 @@ export class TimelineHost implements Disposable {
       const index = Math.min(last, attemptIndex ?? last);
       this.selectionValue = { objectKey, runId, attemptIndex: index, atLast: index === last };
     }
-    void this.postDetail();
+    void this.postDetail(send);
   }
 
   /** Moves through the selected run's attempts. */
-  step(to: StepTarget): void {
+  step(to: StepTarget, send: (m: DetailMessage) => void = this.post): void {
     const sel = this.selectionValue;
     if (!sel) return;
     const object = this.options.model.getObject(sel.objectKey);
@@ -292,7 +274,7 @@ export class TimelineHost implements Disposable {
     const last = run.attempts.length - 1;
     const index = to === "first" ? 0 : to === "last" ? last : to === "previous" ? Math.max(0, sel.attemptIndex - 1) : Math.min(last, sel.attemptIndex + 1);
     this.selectionValue = { ...sel, attemptIndex: index, atLast: index === last };
-    void this.postDetail();
+    void this.postDetail(send);
   }
 
   /** The detail of the selection as it is now, or null. */
@@ -329,14 +311,6 @@ export class TimelineHost implements Disposable {
     return message;
   }
 
-  dispose(): void {
-    this.disposed = true;
-    if (this.flushTimer !== undefined) clearTimeout(this.flushTimer);
-    if (this.warmTimer !== undefined) clearTimeout(this.warmTimer);
-    if (this.clockTimer !== undefined) clearInterval(this.clockTimer);
-    for (const s of this.subscriptions.splice(0)) s.dispose();
-  }
-
   // ───────────────────────────── internals ─────────────────────────────
 
   private statusLine(): string {
@@ -354,13 +328,15 @@ export class TimelineHost implements Disposable {
     }
   }
 
-  private post(message: ToWebviewMessage): void {
-    if (this.ready && !this.disposed) this.options.post(message);
-  }
+  /** Posts to the webview while it listens: the answer to a request (as its `reply`), or an update. */
+  private readonly post = (message: ToWebviewMessage): void => {
+    // A detail whose frames were still being looked up may arrive after the panel closed.
+    if (this.ready && !this.isDisposed) this.options.post(message);
+  };
 
-  private postState(): void {
+  private postState(send: (m: StateMessage) => void = this.post): void {
     if (!this.ready) return;
-    this.post(this.stateMessage());
+    send(this.stateMessage());
     // A reveal is a one-time instruction: a later state must not scroll the view back.
     this.revealRow = undefined;
   }
@@ -369,7 +345,7 @@ export class TimelineHost implements Disposable {
    * Slices the last viewport asked for and posts it. `only`: a refresh of these lanes alone (the webview keeps the
    * rest of what it holds), for a clock tick or new events, so a large view is not sliced and sent again each time.
    */
-  private postSlice(requestId: number, only?: ReadonlySet<ObjectKey>): void {
+  private postSlice(requestId: number, only?: ReadonlySet<ObjectKey>, send: (m: PackedSliceMessage) => void = this.post): void {
     if (!this.ready || !this.lastViewport) return;
     // Rows the webview had are reused only in the answer to its own request: a refresh (0) sends every row afresh.
     const { have, ...viewport } = this.lastViewport;
@@ -387,10 +363,10 @@ export class TimelineHost implements Disposable {
       if (r.status === "running" || r.status === "retrying" || r.status === "scheduled" || r.status === "overdue") this.volatile.add(r.key);
       else this.volatile.delete(r.key);
     }
-    this.post(packSlice(slice));
+    send(packSlice(slice));
   }
 
-  private async postDetail(): Promise<void> {
+  private async postDetail(send: (m: DetailMessage) => void = this.post): Promise<void> {
     if (!this.ready) return;
     const token = ++this.detailToken;
     const detail = this.currentDetail();
@@ -403,20 +379,17 @@ export class TimelineHost implements Disposable {
       // A newer selection or update superseded this one while the files were looked up.
       if (token !== this.detailToken) return;
     }
-    this.post({ type: "detail", detail });
+    send({ type: "detail", detail });
   }
 
   private onModelChange(change: ModelChange): void {
     for (const k of change.objects) this.pendingKeys.add(k);
     if (change.structural) this.pendingStructural = true;
     // Connection changes carry no objects but change the status line.
-    if (this.flushTimer === undefined && !this.disposed) {
-      this.flushTimer = setTimeout(() => this.flush(), this.options.throttleMs ?? 150);
-    }
+    this.flushTimer.arm(() => this.flush(), this.options.throttleMs ?? 150);
   }
 
   private flush(): void {
-    this.flushTimer = undefined;
     const keys = [...this.pendingKeys];
     const structural = this.pendingStructural;
     this.pendingKeys = new Set();
@@ -450,10 +423,7 @@ export class TimelineHost implements Disposable {
    * the first scroll does not wait for them either.
    */
   private warmUp(): void {
-    if (this.warmTimer !== undefined || this.disposed) return;
-    this.warmTimer = setTimeout(() => {
-      this.warmTimer = undefined;
-      if (this.disposed) return;
+    this.warmTimer.arm(() => {
       const until = performance.now() + WARM_SLICE_MS;
       const layout = this.index.layout(this.filterValue);
       for (const key of layout.rowOf.keys()) {

@@ -6,13 +6,13 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import * as vscode from "vscode";
-import { Commands } from "../common/ids";
+import { Commands, EditorCommands } from "../common/ids";
 import { Disposable } from "../common/lifecycle";
 import type { AlarmModel } from "../model/alarmModel";
 import type { ObjectKey } from "../model/types";
 import { frameFileCandidates } from "./frameFiles";
-import { readWebviewState, TIMELINE_VIEW_TYPE } from "./protocol";
-import type { OpenFrameMessage, StackFrame, TimelineCommand, TimelineWebviewState } from "./protocol";
+import { readWebviewState, TIMELINE_VIEW_TYPE } from "../shared/timelineMessages";
+import type { OpenFrameMessage, StackFrame, TimelineCommand, TimelineWebviewState } from "../shared/timelineMessages";
 import { exportSession } from "./sessionExport";
 import { readSessionFile } from "./sessionRead";
 import { TimelineHost } from "./timelineHost";
@@ -225,11 +225,11 @@ async function findWorkspaceFile(file: string): Promise<vscode.Uri | undefined> 
 }
 
 /**
- * Maps bundle frames to the user's source through wrangler's source maps (`alarmInspector.resolveFrames`), then marks
+ * Maps bundle frames to the user's source through wrangler's source maps (`EditorCommands.resolveFrames`), then marks
  * the frames whose file exists in the workspace, so the webview draws them as links.
  */
 async function resolveFrames(raw: StackFrame[]): Promise<StackFrame[]> {
-  const mapped = await vscode.commands.executeCommand<StackFrame[] | undefined>("alarmInspector.resolveFrames", raw).then(
+  const mapped = await vscode.commands.executeCommand<StackFrame[] | undefined>(EditorCommands.resolveFrames, raw).then(
     (r) => (Array.isArray(r) && r.length === raw.length ? r : raw),
     () => raw,
   );

@@ -1,10 +1,10 @@
 import * as vscode from "vscode";
-import { contextValue, ItemKinds, VIEW_ID } from "../common/ids";
+import { contextValue, EditorCommands, ItemKinds, VIEW_ID } from "../common/ids";
 import type { ItemFlag } from "../common/ids";
 import { handlerSentence, handlerState, handlerWords } from "../model/handlerState";
 import type { HandlerState } from "../model/handlerState";
 import type { HelloMessage } from "../../protocol/protocol";
-import { Disposable } from "../common/lifecycle";
+import { Disposable, disposableInterval } from "../common/lifecycle";
 import type { AlarmModel } from "../model/alarmModel";
 import { objectLabel } from "../model/objectLabel";
 import { formatAbsolute, formatRelative } from "../model/timeInput";
@@ -39,8 +39,6 @@ const STATUS_ICONS: Record<AlarmStatus, [string, string | undefined]> = {
 /** Statuses whose text changes with time: their rows are repainted every second while the view is visible. */
 const TICKING: ReadonlySet<AlarmStatus> = new Set(["scheduled", "overdue", "running", "retrying"]);
 
-/** Opens the user's source line of an event (registered by the editor features, `extension/editor/`). */
-const OPEN_SOURCE = "alarmInspector.openSource";
 
 /** Most storage changes listed under an object. */
 const STORAGE_ROWS = 20;
@@ -80,30 +78,27 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
     super();
     this.view = this._register(vscode.window.createTreeView(VIEW_ID, { treeDataProvider: this, showCollapseAll: true }));
     this._register(
-      toVscode(
-        model.onDidChange((change) => {
-          if (change.structural || change.reason === "connection" || change.reason === "clear") {
+      model.onDidChange((change) => {
+        if (change.structural || change.reason === "connection" || change.reason === "clear") {
+          this.changeEmitter.fire();
+          return;
+        }
+        const classes = new Set<AlarmsNode>();
+        for (const key of change.objects) {
+          const node = this.objectNodes.get(key);
+          const obj = this.model.getObject(key);
+          if (!node || !obj) {
             this.changeEmitter.fire();
             return;
           }
-          const classes = new Set<AlarmsNode>();
-          for (const key of change.objects) {
-            const node = this.objectNodes.get(key);
-            const obj = this.model.getObject(key);
-            if (!node || !obj) {
-              this.changeEmitter.fire();
-              return;
-            }
-            this.changeEmitter.fire(node);
-            classes.add(this.classNode(obj.worker, obj.ref.className));
-          }
-          // A class row counts its pending alarms.
-          for (const node of classes) this.changeEmitter.fire(node);
-        }),
-      ),
+          this.changeEmitter.fire(node);
+          classes.add(this.classNode(obj.worker, obj.ref.className));
+        }
+        // A class row counts its pending alarms.
+        for (const node of classes) this.changeEmitter.fire(node);
+      }),
     );
-    const timer = setInterval(() => this.tick(), 1000);
-    this._register({ dispose: () => clearInterval(timer) });
+    this._register(disposableInterval(() => this.tick(), 1000));
   }
 
   /** Repaints the rows whose words the clock changed ("fires in 12s"), and only those. */
@@ -328,7 +323,7 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
     item.iconPath = status.failureInjected || (obj.pendingFailNext ?? 0) > 0 ? themeIcon("beaker", "charts.purple") : themeIcon(icon, color);
     const handler = this.handlerOf(obj);
     item.contextValue = contextValue(ItemKinds.object, [...objectFlags(obj, status), ...(handler.kind === "none" ? (["noHandler"] as const) : [])]);
-    item.tooltip = objectTooltip(obj, status, now, handlerSentence(handler, obj.ref.className));
+    item.tooltip = objectTreeTooltip(obj, status, now, handlerSentence(handler, obj.ref.className));
     item.accessibilityInformation = { label: `${objectLabel(obj.ref)}, ${obj.ref.className}: ${item.description}` };
     return item;
   }
@@ -378,7 +373,7 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
     if (!a) return item;
     item.description = `${attemptText(a).replace(/^attempt \d+ of \d+ · /, "")} · ${formatRelative(a.startedAt - now, { past: "ago" })}`;
     // Clicking an attempt opens the line that threw (or the handler), through wrangler's source map.
-    item.command = { command: OPEN_SOURCE, title: "Go to Source", arguments: [{ objectKey: node.key, session: a.session, seq: a.startSeq }] };
+    item.command = { command: EditorCommands.openSource, title: "Go to Source", arguments: [{ objectKey: node.key, session: a.session, seq: a.startSeq }] };
     item.iconPath = attemptIcon(a);
     const md = new vscode.MarkdownString();
     md.appendText(`Trigger: ${a.trigger === "fireNow" ? "fire now" : a.trigger}; started ${formatAbsolute(a.startedAt)}\n`);
@@ -410,7 +405,7 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
     item.contextValue = contextValue(ItemKinds.storage);
     if (!rec) return item;
     item.description = `${formatRelative(rec.event.at - now, { past: "ago" })}${rec.event.inHandler ? " · in alarm()" : ""}`;
-    item.command = { command: OPEN_SOURCE, title: "Go to Source", arguments: [{ objectKey: node.key, session: rec.session, seq: rec.event.seq }] };
+    item.command = { command: EditorCommands.openSource, title: "Go to Source", arguments: [{ objectKey: node.key, session: rec.session, seq: rec.event.seq }] };
     item.iconPath = themeIcon(storageIcon(rec));
     const md = new vscode.MarkdownString();
     codeBlock(md, text);
@@ -456,7 +451,8 @@ export function objectFlags(obj: ObjectView, status: StatusInfo): ItemFlag[] {
   return flags;
 }
 
-function objectTooltip(obj: ObjectView, status: StatusInfo, now: number, handlerNote: string): vscode.MarkdownString {
+/** The tree row's tooltip (markdown; the model's `objectTooltip` is the plain-text one the timeline uses). */
+function objectTreeTooltip(obj: ObjectView, status: StatusInfo, now: number, handlerNote: string): vscode.MarkdownString {
   const md = new vscode.MarkdownString();
   md.appendText(`${obj.ref.className} ${obj.ref.name ? `"${obj.ref.name}"` : ""}\n`);
   md.appendText(`id ${obj.ref.id}\n`);
@@ -484,9 +480,4 @@ function byUrgency(model: AlarmModel, now: number): (a: ObjectView, b: ObjectVie
     if (da !== db) return da - db;
     return objectLabel(a.ref).localeCompare(objectLabel(b.ref));
   };
-}
-
-/** The model's disposables are its own minimal type; VS Code wants its own. */
-function toVscode(d: { dispose(): void }): vscode.Disposable {
-  return new vscode.Disposable(() => d.dispose());
 }

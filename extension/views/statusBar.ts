@@ -1,6 +1,6 @@
 import * as vscode from "vscode";
 import { VIEW_ID } from "../common/ids";
-import { Disposable } from "../common/lifecycle";
+import { Disposable, disposableInterval } from "../common/lifecycle";
 import type { AlarmModel } from "../model/alarmModel";
 import { objectLabel } from "../model/objectLabel";
 import { formatAbsolute, formatRelative } from "../model/timeInput";
@@ -19,10 +19,8 @@ export class AlarmsStatusBar extends Disposable {
     super();
     this.item.name = "Alarm Inspector";
     this.item.command = `${VIEW_ID}.focus`;
-    const sub = model.onDidChange(() => this.update());
-    this._register({ dispose: () => sub.dispose() });
-    const timer = setInterval(() => this.update(), 1000);
-    this._register({ dispose: () => clearInterval(timer) });
+    this._register(model.onDidChange(() => this.update()));
+    this._register(disposableInterval(() => this.update(), 1000));
     this.update();
   }
 

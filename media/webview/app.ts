@@ -1,22 +1,25 @@
 /**
  * The timeline webview: owns the view (time range, scroll, follow), asks the host for the slice it needs, draws it,
- * and turns pointer and keyboard input into view changes or requests. Holds no model: what it draws is the slice the
- * host sent last (and rows kept from the one before), which covers the view plus a margin: panning, scrolling and
- * zooming draw at once from it, and the next slice is asked for before the view reaches its edge.
+ * and decides what input (input.ts) does to the view or asks of the host. Holds no model: what it draws is the slice
+ * the host sent last (and rows kept from the one before), which covers the view plus a margin: panning, scrolling and
+ * zooming draw at once from it, and the next slice is asked for before the view reaches its edge (sliceCache.ts).
  */
-import { EMPTY_FILTER, MAX_COVER_RESOLUTION, MAX_COVER_SPANS, isDescriptionMessage, isDetailMessage, isSliceMessage, isStateMessage } from "../../extension/timeline/protocol";
-import type { Row, SliceMessage, StateMessage, StepDetail, StepTarget, TimelineFilter, TimelineWebviewState, ViewportRequest } from "../../extension/timeline/protocol";
-import { unpackSlice } from "../../extension/timeline/sliceCodec";
+import { dispatch, EMPTY_FILTER, isToWebviewMessage } from "../../extension/shared/timelineMessages";
+import type { Handlers, Row, SliceMessage, StateMessage, StepDetail, StepTarget, TimelineFilter, TimelineWebviewState, ToWebviewMessage, ViewportRequest } from "../../extension/shared/timelineMessages";
+import { unpackSlice } from "../../extension/shared/sliceCodec";
 import { DetailPanel } from "./detailPanel";
 import { el, replaceChildren } from "./dom";
-import { actionFor, isTyping } from "./keyboard";
+import { listenToInput } from "./input";
 import type { KeyAction } from "./keyboard";
-import { benchDraw, benchFrame, benchInput, benchSlice, markOnce } from "./perf";
-import { AXIS_H, describeHit, GUTTER_W, Renderer, ROW_H } from "./renderer";
+import { benchDraw, benchFrame, benchSlice, markOnce } from "./perf";
+import { AXIS_H, describeHit, Renderer, ROW_H } from "./renderer";
 import type { Hit } from "./renderer";
+import { covered, lasts, nextCover } from "./sliceCache";
+import type { Held } from "./sliceCache";
 import { readPalette, themeKind, watchTheme } from "./theme";
 import type { Palette } from "./theme";
 import { Toolbar } from "./toolbar";
+import { ChartTooltip } from "./tooltip";
 import { fit, followNow, pan, reveal, scrollTo, zoom } from "./viewState";
 import type { View } from "./viewState";
 import { loadState, postToHost, saveState } from "./vscodeApi";
@@ -27,24 +30,8 @@ const INITIAL_LIVE_SPAN_MS = 60_000;
 const ZOOM_STEP = 1.5;
 /** How long a viewport request may go unanswered before another may be sent (the host may have been busy). */
 const REQUEST_TIMEOUT_MS = 2000;
-/** Data thinned for a coarser resolution than the view's is drawn up to this factor coarser (zooming in). */
-const COARSER_OK = 1.6;
-/** Data sliced finer than the view needs is drawn up to this factor finer (zooming out): exact, only more to draw. */
-const FINER_OK = 4;
-/** Time asked for beyond each edge of the view, in view spans: room to pan while the next slice is on its way. */
-const MARGIN_SPANS = 1;
-/** Rows asked for beyond each edge, in screens of rows. */
-const MARGIN_SCREENS = 0.75;
-/** The next slice is asked for once less than this is left beyond an edge: in spans, in screens of rows. */
-const LEAD_SPANS = 0.5;
-const LEAD_SCREENS = 0.4;
-/** …or once the resolution drifted past this part of the accepted band (as a power: 0.5 is its square root). */
-const LEAD_RESOLUTION = 0.5;
-/** A zoom in this recent is taken as a gesture going on, and the next slice is sliced finer by `ZOOM_IN_OVERSAMPLE`. */
+/** A zoom in this recent is taken as a gesture going on, and the next slice is sliced finer. */
 const ZOOM_GESTURE_MS = 400;
-const ZOOM_IN_OVERSAMPLE = 2;
-/** Pointer movement that turns a press into a drag. */
-const DRAG_THRESHOLD_PX = 4;
 
 /** The timeline app in one webview. */
 export class TimelineApp {
@@ -54,7 +41,7 @@ export class TimelineApp {
   private readonly root: HTMLElement;
   private readonly chart: HTMLElement;
   private readonly canvas: HTMLCanvasElement;
-  private readonly tooltip: HTMLElement;
+  private readonly tooltip: ChartTooltip;
   private readonly empty: HTMLElement;
   private palette: Palette;
   private view: View;
@@ -73,10 +60,6 @@ export class TimelineApp {
   private followTimer: ReturnType<typeof setTimeout> | undefined;
   private saveTimer: ReturnType<typeof setTimeout> | undefined;
   private hoverRow: number | null = null;
-  /** The marker whose tooltip was asked for, and the answers so far (cleared with each slice). */
-  private describing: { id: number; key: string; x: number; y: number } | undefined;
-  private readonly descriptions = new Map<string, string[]>();
-  private drag: { x: number; y: number; view: View; moved: boolean; pointerId: number } | undefined;
   private initialised = false;
   /** When the view was last zoomed in (`performance.now()`), to slice finer while a zoom gesture goes on. */
   private zoomedInAt = -Infinity;
@@ -112,9 +95,16 @@ export class TimelineApp {
       clearSelection: () => postToHost({ type: "clearSelection" }),
     });
     this.canvas = el("canvas", "timeline-canvas", { role: "img", "aria-label": "Alarm timeline" });
-    this.tooltip = el("div", "tooltip", { role: "tooltip", hidden: true });
+    this.tooltip = new ChartTooltip(
+      (objectKey, kind, from, to) => {
+        const requestId = ++this.requestSeq;
+        postToHost({ type: "describe", requestId, objectKey, kind, from, to });
+        return requestId;
+      },
+      () => ({ width: this.renderer.width, height: this.renderer.height }),
+    );
     this.empty = el("div", "empty", { hidden: true });
-    this.chart = el("div", "chart", { tabindex: 0, "aria-label": "Timeline lanes. Arrow keys pan and scroll, + and − zoom, [ and ] step through attempts." }, this.canvas, this.tooltip, this.empty);
+    this.chart = el("div", "chart", { tabindex: 0, "aria-label": "Timeline lanes. Arrow keys pan and scroll, + and − zoom, [ and ] step through attempts." }, this.canvas, this.tooltip.element, this.empty);
     replaceChildren(root, this.toolbar.element, el("div", "main", {}, this.chart, this.detailPanel.element));
     this.renderer = new Renderer(this.canvas);
 
@@ -144,26 +134,20 @@ export class TimelineApp {
 
   // ───────────────────────────── messages from the host ─────────────────────────────
 
+  /** One handler per message the host sends. */
+  private readonly handlers: Handlers<ToWebviewMessage> = {
+    state: (m) => this.onState(m),
+    slice: (m) => {
+      const slice = unpackSlice(m);
+      if (slice) this.onSlice(slice);
+    },
+    detail: (m) => this.onDetail(m.detail),
+    description: (m) => this.onDescription(m.requestId, m.lines),
+  };
+
   /** Handles one message from the host; anything malformed is ignored. */
   receive(message: unknown): void {
-    switch (true) {
-      case isStateMessage(message):
-        this.onState(message);
-        break;
-      case isSliceMessage(message): {
-        const slice = unpackSlice(message);
-        if (slice) this.onSlice(slice);
-        break;
-      }
-      case isDetailMessage(message):
-        this.onDetail(message.detail);
-        break;
-      case isDescriptionMessage(message):
-        this.onDescription(message.requestId, message.lines);
-        break;
-      default:
-        break;
-    }
+    if (isToWebviewMessage(message)) dispatch(this.handlers, message);
   }
 
   private onState(s: StateMessage): void {
@@ -229,7 +213,7 @@ export class TimelineApp {
     if (s.now !== null) this.clockOffset = s.now - Date.now();
     this.rows = rows;
     // Marker boundaries move with the resolution: descriptions of the old markers may no longer fit.
-    this.descriptions.clear();
+    this.tooltip.forget();
     if (this.state && s.totalRows !== this.state.totalRows) this.state = { ...this.state, totalRows: s.totalRows };
     if (this.queued) {
       this.queued = false;
@@ -383,76 +367,28 @@ export class TimelineApp {
     };
   }
 
+  /** What the webview holds, for sliceCache.ts. */
+  private held(): Held {
+    return { covers: this.slice?.covers, totalRows: this.state?.totalRows ?? 0 };
+  }
+
   /**
-   * Asks for a slice when the one held will not do for long: before the view reaches its edge (`LEAD_*`), so that
+   * Asks for a slice when the one held will not do for long (`lasts`): before the view reaches its edge, so that
    * panning, scrolling and zooming draw from data already here while the next slice is on its way. One request at a
    * time; `force` asks even when the data would do.
    */
   private ensureSlice(force = false): void {
     if (!this.state) return;
     const vp = this.viewportRequest();
-    if (!force && this.holds(vp, LEAD_SPANS, LEAD_SCREENS, LEAD_RESOLUTION)) return;
+    if (!force && lasts(this.held(), vp)) return;
     if (this.inFlight && Date.now() - this.inFlight.at < REQUEST_TIMEOUT_MS) {
       this.queued = true;
       return;
     }
     const id = ++this.requestSeq;
     this.inFlight = { id, at: Date.now() };
-    postToHost({ type: "viewport", requestId: id, viewport: this.nextCover(vp, force) });
-  }
-
-  /**
-   * The request for the next slice: the view, and a cover with room around it. While the time range and the
-   * resolution held still have room, only rows are added and the rows held are kept (`have`): a scroll down the lanes
-   * does not slice and send again what is already here.
-   */
-  private nextCover(vp: ViewportRequest, force: boolean): ViewportRequest {
-    const rows = this.state?.totalRows ?? 0;
-    const screen = Math.max(1, vp.rowCount);
-    const firstRow = Math.max(0, vp.firstRow - Math.ceil(screen * MARGIN_SCREENS));
-    const lastRow = Math.max(firstRow - 1, Math.min(rows - 1, vp.firstRow + vp.rowCount + Math.ceil(screen * MARGIN_SCREENS)));
-    const c = this.slice?.covers;
-    const span = vp.end - vp.start;
-    const viewMsPerPx = span / vp.widthPx;
-    // The host would trim a cover far wider or finer than the view (see `MAX_COVER_*`), and the rows held would no
-    // longer match what it sends: such a cover is not extended but replaced.
-    const withinLimits = (k: SliceMessage["covers"]): boolean =>
-      k.start >= vp.start - span * MAX_COVER_SPANS && k.end <= vp.end + span * MAX_COVER_SPANS && k.msPerPx * MAX_COVER_RESOLUTION >= viewMsPerPx && k.msPerPx <= viewMsPerPx * MAX_COVER_RESOLUTION;
-    if (!force && c && withinLimits(c) && this.holdsTime(vp, c, LEAD_SPANS, LEAD_RESOLUTION)) {
-      const have = { firstRow: Math.max(firstRow, c.firstRow), lastRow: Math.min(lastRow, c.lastRow) };
-      return { ...vp, cover: { start: c.start, end: c.end, msPerPx: c.msPerPx, firstRow, lastRow }, ...(have.lastRow >= have.firstRow ? { have } : {}) };
-    }
-    // Zooming in, the data is sliced finer than the view needs, so the next steps in still find it fine enough.
-    const finer = performance.now() - this.zoomedInAt < ZOOM_GESTURE_MS ? ZOOM_IN_OVERSAMPLE : 1;
-    const cover = { start: vp.start - span * MARGIN_SPANS, end: vp.end + span * MARGIN_SPANS, msPerPx: viewMsPerPx / finer, firstRow, lastRow };
-    return { ...vp, cover };
-  }
-
-  /** True when the slice held has the view's data: its time range, its rows, at a resolution fine enough. */
-  private covered(vp: ViewportRequest = this.viewportRequest()): boolean {
-    return this.holds(vp, 0, 0, 1);
-  }
-
-  /**
-   * True when the slice held covers the view with `spans` of its span to spare each side, `screens` of its rows above
-   * and below, and a resolution within `tightness` (1: the whole accepted band; below 1, a narrower one).
-   */
-  private holds(vp: ViewportRequest, spans: number, screens: number, tightness: number): boolean {
-    const c = this.slice?.covers;
-    if (!c || !this.state) return false;
-    const room = Math.ceil(vp.rowCount * screens);
-    const first = Math.max(0, vp.firstRow - room);
-    const last = Math.min(this.state.totalRows - 1, vp.firstRow + vp.rowCount - 1 + room);
-    return c.firstRow <= first && c.lastRow >= last && this.holdsTime(vp, c, spans, tightness);
-  }
-
-  /** The time range and resolution part of `holds`. */
-  private holdsTime(vp: ViewportRequest, c: SliceMessage["covers"], spans: number, tightness: number): boolean {
-    const span = vp.end - vp.start;
-    // Above 1, the data is finer than the view needs: exact, only more to draw. Below, it is coarser: markers merged
-    // that the view could show apart, so only a little of that is accepted.
-    const drift = span / vp.widthPx / c.msPerPx;
-    return c.start <= vp.start - span * spans && c.end >= vp.end + span * spans && drift >= 1 / COARSER_OK ** tightness && drift <= FINER_OK ** tightness;
+    const zoomingIn = performance.now() - this.zoomedInAt < ZOOM_GESTURE_MS;
+    postToHost({ type: "viewport", requestId: id, viewport: nextCover(this.held(), vp, force, zoomingIn) });
   }
 
   /** Saves the view for a restored panel, at most twice a second. */
@@ -500,7 +436,7 @@ export class TimelineApp {
     const kind = themeKind();
     if (this.root.dataset.drawnTheme !== kind) this.root.dataset.drawnTheme = kind;
     if (this.slice && this.rows.size > 0) markOnce("first-draw");
-    benchDraw(performance.now() - t0, this.covered());
+    benchDraw(performance.now() - t0, covered(this.held(), this.viewportRequest()));
     // After the frame, not before it: the next slice is asked for once this one is on screen (the first frame is not
     // held up by a request for room around it).
     this.ensureSlice();
@@ -509,99 +445,43 @@ export class TimelineApp {
   // ───────────────────────────── input ─────────────────────────────
 
   private listen(): void {
-    new ResizeObserver(() => {
-      const r = this.chart.getBoundingClientRect();
-      this.renderer.resize(r.width, r.height);
-      this.ensureSlice();
-      this.draw();
-    }).observe(this.chart);
-
-    this.chart.addEventListener(
-      "wheel",
-      (e) => {
-        benchInput(e);
-        e.preventDefault();
-        const unit = e.deltaMode === WheelEvent.DOM_DELTA_LINE ? ROW_H : e.deltaMode === WheelEvent.DOM_DELTA_PAGE ? this.lanesHeight() : 1;
-        const dx = e.deltaX * unit;
-        const dy = e.deltaY * unit;
-        const msPerPx = (this.view.end - this.view.start) / this.renderer.plotWidth;
-        if (e.ctrlKey || e.metaKey) {
-          const x = e.offsetX;
-          const anchor = Math.min(1, Math.max(0, (x - GUTTER_W) / this.renderer.plotWidth));
-          this.zoomBy(Math.exp(dy * 0.002), anchor);
-        } else if (e.shiftKey || Math.abs(dx) > Math.abs(dy)) {
-          this.panBy((Math.abs(dx) > Math.abs(dy) ? dx : dy) * msPerPx);
-        } else {
-          this.setView({ ...this.view, scrollY: this.view.scrollY + dy });
+    listenToInput({
+      chart: this.chart,
+      canvas: this.canvas,
+      view: () => this.view,
+      plotWidth: () => this.renderer.plotWidth,
+      lanesHeight: () => this.lanesHeight(),
+      resized: (width, height) => {
+        this.renderer.resize(width, height);
+        this.ensureSlice();
+        this.draw();
+      },
+      zoomBy: (factor, anchor) => this.zoomBy(factor, anchor),
+      panBy: (deltaMs) => this.panBy(deltaMs),
+      setView: (v) => this.setView(v),
+      dragStarted: () => {
+        this.tooltip.hide();
+        if (this.view.follow) this.setFollow(false);
+      },
+      hover: (x, y) => this.hover(x, y),
+      left: () => {
+        this.tooltip.hide();
+        if (this.hoverRow !== null) {
+          this.hoverRow = null;
+          this.requestDraw();
         }
       },
-      { passive: false },
-    );
-
-    this.canvas.addEventListener("pointerdown", (e) => {
-      if (e.button !== 0) return;
-      this.chart.focus({ preventScroll: true });
-      this.drag = { x: e.clientX, y: e.clientY, view: this.view, moved: false, pointerId: e.pointerId };
-      this.canvas.setPointerCapture(e.pointerId);
-    });
-    this.canvas.addEventListener("pointermove", (e) => {
-      const d = this.drag;
-      if (d && d.pointerId === e.pointerId) {
-        const dx = e.clientX - d.x;
-        const dy = e.clientY - d.y;
-        if (!d.moved && Math.hypot(dx, dy) < DRAG_THRESHOLD_PX) return;
-        if (!d.moved) {
-          d.moved = true;
-          this.canvas.classList.add("dragging");
-          this.hideTooltip();
-          if (this.view.follow) this.setFollow(false);
+      click: (x, y) => this.click(x, y),
+      doubleClick: (x, y) => {
+        const hit = this.renderer.hitAt(x, y);
+        if (hit?.kind === "label" && hit.row.kind === "lane" && this.state) {
+          this.setFilter({ ...this.state.filter, objects: [hit.row.key] });
         }
-        const msPerPx = (d.view.end - d.view.start) / this.renderer.plotWidth;
-        this.setView({ ...pan(d.view, -dx * msPerPx), follow: false, scrollY: d.view.scrollY - dy });
-        return;
-      }
-      this.hover(e.offsetX, e.offsetY);
-    });
-    const endDrag = (e: PointerEvent): void => {
-      const d = this.drag;
-      if (!d || d.pointerId !== e.pointerId) return;
-      this.drag = undefined;
-      this.canvas.classList.remove("dragging");
-      if (!d.moved) this.click(e.offsetX, e.offsetY);
-    };
-    this.canvas.addEventListener("pointerup", endDrag);
-    this.canvas.addEventListener("pointercancel", (e) => {
-      if (this.drag?.pointerId === e.pointerId) this.drag = undefined;
-      this.canvas.classList.remove("dragging");
-    });
-    this.canvas.addEventListener("pointerleave", () => {
-      this.hideTooltip();
-      if (this.hoverRow !== null) {
-        this.hoverRow = null;
-        this.requestDraw();
-      }
-    });
-    this.canvas.addEventListener("dblclick", (e) => {
-      const hit = this.renderer.hitAt(e.offsetX, e.offsetY);
-      if (hit?.kind === "label" && hit.row.kind === "lane" && this.state) {
-        this.setFilter({ ...this.state.filter, objects: [hit.row.key] });
-      }
-    });
-
-    document.addEventListener("keydown", (e) => {
-      if (isTyping(e)) {
-        if (e.key === "Escape") (e.target as HTMLElement).blur();
-        return;
-      }
-      // Buttons keep Enter and Space; the map's keys work everywhere else in the webview.
-      const action = actionFor(e);
-      if (!action) return;
-      e.preventDefault();
-      this.act(action);
-    });
-    document.addEventListener("pointerdown", (e) => {
-      const target = e.target as Node;
-      if (!this.toolbar.element.querySelector(".filter-wrap")?.contains(target)) this.toolbar.closePopover();
+      },
+      act: (action) => this.act(action),
+      pressed: (target) => {
+        if (!this.toolbar.element.querySelector(".filter-wrap")?.contains(target)) this.toolbar.closePopover();
+      },
     });
     window.addEventListener("message", (e: MessageEvent) => this.receive(e.data));
   }
@@ -687,50 +567,14 @@ export class TimelineApp {
     }
     const hit = this.renderer.hitAt(x, y);
     this.canvas.classList.toggle("clickable", isClickable(hit));
-    if (!hit) return this.hideTooltip();
-    let lines = describeHit(hit, this.now());
-    if (hit.kind === "marker") {
-      const m = hit.marker;
-      const last = m.last ?? m.t;
-      const key = `${hit.lane.key}|${m.kind}|${m.t}|${last}`;
-      const known = this.descriptions.get(key);
-      if (known && known.length > 0) {
-        lines = [...known, lines[1] ?? ""];
-      } else if (!known && this.describing?.key !== key) {
-        const id = ++this.requestSeq;
-        this.describing = { id, key, x, y };
-        postToHost({ type: "describe", requestId: id, objectKey: hit.lane.key, kind: m.kind, from: m.t, to: last });
-      }
-    } else {
-      this.describing = undefined;
-    }
-    this.showTooltip(lines, x, y);
+    if (!hit) return this.tooltip.hide();
+    this.tooltip.show(this.tooltip.linesFor(hit, describeHit(hit, this.now()), x, y), x, y);
   }
 
   private onDescription(requestId: number, lines: string[]): void {
-    const d = this.describing;
-    if (!d || d.id !== requestId) return;
-    this.descriptions.set(d.key, lines);
-    this.describing = undefined;
+    const at = this.tooltip.described(requestId, lines);
     // Still over the same marker: show what the host said.
-    if (!this.tooltip.hidden) this.hover(d.x, d.y);
-  }
-
-  private showTooltip(all: string[], x: number, y: number): void {
-    const lines = all.filter((l) => l !== "");
-    replaceChildren(this.tooltip, ...lines.map((l, i) => el("div", i === 0 ? "tip-title" : "tip-line", {}, l)));
-    this.tooltip.hidden = false;
-    // Keep the tooltip inside the chart: flip it left of / above the pointer near the edges.
-    const w = this.tooltip.offsetWidth;
-    const h = this.tooltip.offsetHeight;
-    const left = x + 14 + w > this.renderer.width ? Math.max(4, x - w - 10) : x + 14;
-    const top = y + 18 + h > this.renderer.height ? Math.max(4, y - h - 8) : y + 18;
-    this.tooltip.style.left = `${left}px`;
-    this.tooltip.style.top = `${top}px`;
-  }
-
-  private hideTooltip(): void {
-    this.tooltip.hidden = true;
+    if (at) this.hover(at.x, at.y);
   }
 }
 

@@ -2,9 +2,8 @@
  * The side panel: the selected run's attempt, step by step. Everything in it that came from a Worker (object names,
  * keys, values, error messages, stack lines, SQL) is set as text through `dom.ts`, never parsed as markup.
  */
-import { formatDuration, formatTime } from "../../extension/timeline/format";
-import type { RunSummary, StackFrame, StepDetail, StepTarget, StorageChange, ValueState, WindowVerdict } from "../../extension/timeline/protocol";
-import type { ValuePreview } from "../../protocol/protocol";
+import { formatDuration, formatTime } from "../../extension/shared/format";
+import type { RunSummary, StackFrame, StepDetail, StepTarget, StorageChange, ValueState, ValuePreview, WindowVerdict } from "../../extension/shared/timelineMessages";
 import { append, el, iconButton, replaceChildren } from "./dom";
 import type { Child } from "./dom";
 import { KEYMAP } from "./keyboard";

@@ -6,9 +6,9 @@
  * Text drawn here (object names, labels) goes through `fillText`, which paints glyphs and never parses markup.
  * Every drawn shape that can be hovered or clicked is recorded as a hit region for `hitAt`.
  */
-import { formatDuration, formatTime } from "../../extension/timeline/format";
-import { MARKER_KINDS, MARKER_KIND_LABELS } from "../../extension/timeline/protocol";
-import type { AttemptBar, ClassRow, LaneRow, LaneStatus, Marker, MarkerKind, PendingMark, Row, RunChain, RunTick } from "../../extension/timeline/protocol";
+import { formatDuration, formatTime } from "../../extension/shared/format";
+import { MARKER_KINDS, MARKER_KIND_LABELS } from "../../extension/shared/timelineMessages";
+import type { AttemptBar, ClassRow, LaneRow, LaneStatus, Marker, MarkerKind, PendingMark, Row, RunChain, RunTick } from "../../extension/shared/timelineMessages";
 import type { Palette } from "./theme";
 import { withAlpha } from "./theme";
 import { ticks } from "./timeAxis";

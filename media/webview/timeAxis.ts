@@ -2,7 +2,7 @@
  * Ticks of the time axis: a step from a list of round durations, wide enough for its labels, aligned to local time so
  * that "10:00" falls on a tick.
  */
-import { formatTime } from "../../extension/timeline/format";
+import { formatTime } from "../../extension/shared/format";
 
 const S = 1000;
 const M = 60 * S;

@@ -3,8 +3,8 @@
  * marker shapes), and export / open. Every button has an accessible name; class and object names from the Worker are
  * set as text.
  */
-import { MARKER_KINDS, MARKER_KIND_LABELS } from "../../extension/timeline/protocol";
-import type { MarkerKind, StateMessage, TimelineFilter } from "../../extension/timeline/protocol";
+import { MARKER_KINDS, MARKER_KIND_LABELS } from "../../extension/shared/timelineMessages";
+import type { MarkerKind, StateMessage, TimelineFilter } from "../../extension/shared/timelineMessages";
 import { el, icon, iconButton, replaceChildren } from "./dom";
 import { glyph, markerColor } from "./renderer";
 import type { Palette } from "./theme";

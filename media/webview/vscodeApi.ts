@@ -2,8 +2,8 @@
  * The webview's side of the channel: `acquireVsCodeApi()` may be called once per page, so it is called here and the
  * result shared. Messages out are typed by the contract; what `getState` returns is checked before use.
  */
-import { readWebviewState } from "../../extension/timeline/protocol";
-import type { TimelineWebviewState, ToHostMessage } from "../../extension/timeline/protocol";
+import { readWebviewState } from "../../extension/shared/timelineMessages";
+import type { TimelineWebviewState, ToHostMessage } from "../../extension/shared/timelineMessages";
 
 interface VsCodeApi {
   postMessage(message: unknown): void;

@@ -11,7 +11,7 @@ import { pathToFileURL } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import { TimelineHost } from "../../extension/timeline/timelineHost";
 import type { TimelineHostModel, TimelineHostOptions } from "../../extension/timeline/timelineHost";
-import type { ToWebviewMessage } from "../../extension/timeline/protocol";
+import type { ToWebviewMessage } from "../../extension/shared/timelineMessages";
 import { timelineHtml } from "../../extension/timeline/webviewHtml";
 
 /** The repository root, found from the working directory (npm scripts and mocha run there). */

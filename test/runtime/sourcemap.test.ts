@@ -13,7 +13,7 @@ import { OutlineCache } from "../../extension/editor/outlineCache";
 import { AlarmModel } from "../../extension/model/alarmModel";
 import { SourceMapStore } from "../../extension/sourcemap/mapStore";
 import { SourceLocator } from "../../extension/sourcemap/sourceLocator";
-import { parseStackFrames } from "../../extension/sourcemap/stackFrames";
+import { parseStackFrames } from "../../extension/common/stackTrace";
 import { EXAMPLES, json, launch, Recorder, waitFor } from "./helpers";
 import type { Launched } from "./helpers";
 

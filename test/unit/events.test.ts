@@ -1,13 +1,14 @@
 import assert from "node:assert/strict";
-import { Emitter, toDisposable } from "../../extension/model/events";
-import type { Disposable } from "../../extension/model/events";
+import { toDisposable } from "../../extension/common/lifecycle";
+import type { IDisposable } from "../../extension/common/lifecycle";
+import { Emitter } from "../../extension/model/events";
 
 describe("Emitter", () => {
   it("delivers to listeners in order until they unsubscribe", () => {
     const e = new Emitter<number>();
     const got: string[] = [];
     const a = e.event((n) => got.push(`a${n}`));
-    const bag: Disposable[] = [];
+    const bag: IDisposable[] = [];
     e.event((n) => got.push(`b${n}`), undefined, bag);
     e.fire(1);
     a.dispose();

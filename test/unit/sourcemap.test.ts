@@ -8,7 +8,8 @@ import { AlarmModel } from "../../extension/model/alarmModel";
 import { mapFrame, mapStack, resolveSource } from "../../extension/sourcemap/mapFrame";
 import { SourceMapStore } from "../../extension/sourcemap/mapStore";
 import { attemptAwareLocation, SourceLocator, stackOf } from "../../extension/sourcemap/sourceLocator";
-import { localPath, parseFrameLine, parseStackFrames } from "../../extension/sourcemap/stackFrames";
+import { parseFrameLine, parseStackFrames } from "../../extension/common/stackTrace";
+import { localPath } from "../../extension/sourcemap/localPath";
 import { isUserSource } from "../../extension/sourcemap/userCode";
 import { FIXTURE_DIR, lineOf, mapJson, recorded, recordedLookup } from "../fixtures/editor-sourcemap/fixture";
 

@@ -1,13 +1,13 @@
 /**
- * The wire form of slices (extension/timeline/sliceCodec.ts): what the webview unpacks is exactly what the host
+ * The wire form of slices (extension/shared/sliceCodec.ts): what the webview unpacks is exactly what the host
  * sliced, it is much smaller, and anything malformed is refused rather than drawn.
  */
 import assert from "node:assert/strict";
 import type { AgentEvent } from "../../protocol/protocol";
 import { AlarmModel } from "../../extension/model/alarmModel";
-import { EMPTY_FILTER, isSliceMessage } from "../../extension/timeline/protocol";
-import type { LaneRow, PackedLane, PackedSliceMessage, SliceMessage } from "../../extension/timeline/protocol";
-import { gapsOf, packSlice, unpackSlice } from "../../extension/timeline/sliceCodec";
+import { EMPTY_FILTER, isToWebviewMessage } from "../../extension/shared/timelineMessages";
+import type { LaneRow, PackedLane, PackedSliceMessage, SliceMessage } from "../../extension/shared/timelineMessages";
+import { gapsOf, packSlice, unpackSlice } from "../../extension/shared/sliceCodec";
 import { TimelineIndex } from "../../extension/timeline/timelineData";
 import { backoffGaps } from "../../extension/timeline/runChains";
 import { EventBuilder, hello, obj, retryYes, T0 } from "./builders";
@@ -68,7 +68,7 @@ describe("timeline slice codec", () => {
     const { model, now } = everything();
     for (const slice of slices(model, now)) {
       const packed = wire(packSlice(slice));
-      assert.ok(isSliceMessage(packed), "the posted form passes the webview's guard");
+      assert.ok(isToWebviewMessage(packed) && packed.type === "slice", "the posted form passes the webview's guard");
       assert.deepEqual(unpackSlice(packed), slice);
     }
     const [fine, coarse] = slices(model, now) as [SliceMessage, SliceMessage];

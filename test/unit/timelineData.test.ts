@@ -3,10 +3,11 @@ import type { AgentEvent, ObjectRef } from "../../protocol/protocol";
 import { AlarmModel } from "../../extension/model/alarmModel";
 import { objectKey } from "../../extension/model/objectEntry";
 import type { ObjectView } from "../../extension/model/types";
-import { EMPTY_FILTER } from "../../extension/timeline/protocol";
-import type { LaneRow, Marker, RunChain, SliceMessage, TimelineFilter, ViewportRequest } from "../../extension/timeline/protocol";
+import { EMPTY_FILTER } from "../../extension/shared/timelineMessages";
+import type { LaneRow, Marker, RunChain, SliceMessage, TimelineFilter, ViewportRequest } from "../../extension/shared/timelineMessages";
 import { backoffGaps, runChain, waitingWindow, windowVerdict } from "../../extension/timeline/runChains";
-import { attemptAt, buildLaneIndex, describeMarker, laneBounds, lowerBound, markerKind, TimelineIndex, upperBound } from "../../extension/timeline/timelineData";
+import { describeMarker } from "../../extension/timeline/eventText";
+import { attemptAt, buildLaneIndex, laneBounds, lowerBound, markerKind, TimelineIndex, upperBound } from "../../extension/timeline/timelineData";
 import { EventBuilder, hello, obj, retryYes, T0 } from "./builders";
 
 // ───────────────────────────── typed builders ─────────────────────────────

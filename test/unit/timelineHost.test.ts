@@ -2,9 +2,10 @@ import assert from "node:assert/strict";
 import type { AgentEvent, ObjectRef } from "../../protocol/protocol";
 import { AlarmModel } from "../../extension/model/alarmModel";
 import { objectKey } from "../../extension/model/objectEntry";
-import { EMPTY_FILTER, isToHostMessage, isToWebviewMessage, readWebviewState } from "../../extension/timeline/protocol";
-import type { DetailMessage, LaneRow, PackedSliceMessage, SliceMessage, StateMessage, ToWebviewMessage, ViewportRequest } from "../../extension/timeline/protocol";
-import { unpackSlice } from "../../extension/timeline/sliceCodec";
+import { EMPTY_FILTER, isToHostMessage, isToWebviewMessage, readWebviewState, REPLIES } from "../../extension/shared/timelineMessages";
+import type { MessageOf, ToHostMessage } from "../../extension/shared/timelineMessages";
+import type { DetailMessage, LaneRow, PackedSliceMessage, SliceMessage, StateMessage, ToWebviewMessage, ViewportRequest } from "../../extension/shared/timelineMessages";
+import { unpackSlice } from "../../extension/shared/sliceCodec";
 import { TimelineHost } from "../../extension/timeline/timelineHost";
 import type { TimelineHostOptions } from "../../extension/timeline/timelineHost";
 import { EventBuilder, hello, obj, retryYes, T0 } from "./builders";
@@ -177,6 +178,41 @@ describe("timeline host", () => {
       h.host.receive(bad);
     }
     assert.equal(h.posted.length, before);
+  });
+
+  it("answers each request only with what REPLIES lists for it, and a viewport and a describe always", () => {
+    const h = harness({ openFrame: () => undefined, command: () => undefined });
+    const job = flaky(h);
+    const key = h.key(job);
+    const run = h.model.getObject(key)?.runs[0];
+    assert.ok(run);
+    const t = run.attempts[0]?.startedAt ?? T0;
+    // One of each request, typed by the union: a request added to it needs a sample here to compile.
+    const samples: { [K in ToHostMessage["type"]]: MessageOf<ToHostMessage, K> } = {
+      ready: { type: "ready", first: { requestId: 1, viewport: viewport(), clock: T0 + 60_000, follows: false } },
+      viewport: { type: "viewport", requestId: 2, viewport: viewport() },
+      select: { type: "select", objectKey: key, runId: run.id, attemptIndex: 0 },
+      selectAt: { type: "selectAt", objectKey: key, kind: "attemptStart", t },
+      step: { type: "step", to: "next" },
+      clearSelection: { type: "clearSelection" },
+      setFilter: { type: "setFilter", filter: { ...EMPTY_FILTER, hiddenKinds: ["storage"] } },
+      setFollow: { type: "setFollow", follow: false },
+      openFrame: { type: "openFrame", file: "src/a.ts", line: 3 },
+      describe: { type: "describe", requestId: 3, objectKey: key, kind: "attemptStart", from: t, to: t },
+      command: { type: "command", command: "export" },
+    };
+    h.ready();
+    for (const message of Object.values(samples)) {
+      assert.ok(isToHostMessage(message), message.type);
+      h.posted.length = 0;
+      h.host.receive(message);
+      const allowed: readonly string[] = REPLIES[message.type];
+      const sent = h.posted.map((m) => m.type);
+      assert.deepEqual(sent.filter((type) => !allowed.includes(type)), [], `${message.type} answered with ${sent.join(", ")}`);
+      if (message.type === "viewport") assert.deepEqual(sent, ["slice"]);
+      if (message.type === "describe") assert.deepEqual(h.of("description").map((d) => [d.requestId, d.lines.length > 0]), [[3, true]]);
+      if (message.type === "ready") assert.deepEqual(sent, ["state", "slice", "detail"]);
+    }
   });
 
   it("selects a run and steps first / previous / next / last through its attempts", () => {

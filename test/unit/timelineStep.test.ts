@@ -3,8 +3,8 @@ import type { AgentEvent, ObjectRef, StorageDeleteAllEvent, StoragePutEvent } fr
 import { AlarmModel } from "../../extension/model/alarmModel";
 import { objectKey } from "../../extension/model/objectEntry";
 import type { ObjectView } from "../../extension/model/types";
-import type { StepDetail, ValueState } from "../../extension/timeline/protocol";
-import { parseFrame, parseLocation, parseStack } from "../../extension/timeline/stackFrames";
+import type { StepDetail, ValueState } from "../../extension/shared/timelineMessages";
+import { parseFrame, parseLocation, parseStack } from "../../extension/common/stackTrace";
 import { stepDetail, storageBefore } from "../../extension/timeline/stepDetail";
 import { EventBuilder, hello, obj, retryYes, T0 } from "./builders";
 

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import type { StoragePutEvent, StorageSqlEvent } from "../../protocol/protocol";
-import type { PackedSliceMessage } from "../../extension/timeline/protocol";
+import type { PackedSliceMessage } from "../../extension/shared/timelineMessages";
 import { AlarmModel } from "../../extension/model/alarmModel";
 import { objectKey } from "../../extension/model/objectEntry";
 import { chromiumAvailable, launchChromium, openTimelinePage, pollPage, REPO } from "../bench/webviewHarness";

@@ -9,11 +9,11 @@
  * of two nearby doubles is exact, and so is adding it back. Unpacking checks every number it reads and gives up on
  * anything malformed (the webview treats what arrives as untrusted input).
  *
- * Compiled in both worlds, like protocol.ts: no DOM, no Node, no `vscode`.
+ * Compiled in both worlds, like everything in extension/shared/: no DOM, no Node, no `vscode`.
  */
 import type { AlarmTrigger } from "../../protocol/protocol";
-import { MARKER_KINDS } from "./protocol";
-import type { AttemptBar, AttemptOutcomeName, BackoffGap, ClassRow, LaneRow, Marker, PackedLane, PackedSliceMessage, RunChain, RunStateName, RunTick, SliceMessage } from "./protocol";
+import { MARKER_KINDS } from "./timelineMessages";
+import type { AttemptBar, AttemptOutcomeName, BackoffGap, ClassRow, LaneRow, Marker, PackedLane, PackedSliceMessage, RunChain, RunStateName, RunTick, SliceMessage } from "./timelineMessages";
 
 const RUN_STATES: readonly RunStateName[] = ["running", "succeeded", "retrying", "abandoned", "failed", "replaced", "interrupted"];
 const OUTCOMES: readonly AttemptOutcomeName[] = ["running", "ok", "error", "interrupted"];

@@ -20,6 +20,9 @@
  */
 import type { AlarmInfoCopy, AlarmTrigger, RetryInfo, ValuePreview } from "../../protocol/protocol";
 
+/** The wire protocol's value preview, restated here so the webview imports nothing outside extension/shared/. */
+export type { ValuePreview };
+
 /** The `viewType` of timeline panels; the serializer that restores them after a reload is registered under it. */
 export const TIMELINE_VIEW_TYPE = "alarmInspector.timeline";
 
@@ -544,11 +547,6 @@ function isStringArray(v: unknown): v is string[] {
   return Array.isArray(v) && v.every((s) => typeof s === "string");
 }
 
-/** A guard for messages of one `type` whose other fields pass `check`. */
-function guard<T extends { type: string }>(type: T["type"], check: (m: Fields) => boolean = () => true): (v: unknown) => v is T {
-  return (v: unknown): v is T => isRecord(v) && v.type === type && check(v);
-}
-
 /** A well-formed filter (kinds must be known ones). */
 export function isTimelineFilter(v: unknown): v is TimelineFilter {
   return (
@@ -589,65 +587,48 @@ export function isViewportRequest(v: unknown): v is ViewportRequest {
   );
 }
 
-export const isReadyMessage = guard<ReadyMessage>(
-  "ready",
-  (m) =>
+// Each message is declared once: its interface, its member of the union, and one entry in the table of its union
+// below. The tables are typed against the unions, so a message added to a union without a check (or a check left
+// for a message no longer in it) does not compile; the union guards are read off the tables.
+
+/** The field checks of one union's messages, one per `type`. */
+type Checks<U extends { type: string }> = { readonly [K in U["type"]]: (m: Fields) => boolean };
+
+/** The guard of a union: a record whose `type` is one of the table's and whose fields pass that type's check. */
+function unionGuard<U extends { type: string }>(checks: Checks<U>): (v: unknown) => v is U {
+  return (v: unknown): v is U => isRecord(v) && typeof v.type === "string" && Object.hasOwn(checks, v.type) && checks[v.type as U["type"]](v);
+}
+
+/** What each message from the webview must hold beyond its `type`. */
+const TO_HOST_CHECKS = {
+  ready: (m) =>
     m.first === undefined ||
     (isRecord(m.first) && isFiniteNumber(m.first.requestId) && isViewportRequest(m.first.viewport) && isFiniteNumber(m.first.clock) && typeof m.first.follows === "boolean"),
-);
-export const isViewportMessage = guard<ViewportMessage>("viewport", (m) => isFiniteNumber(m.requestId) && isViewportRequest(m.viewport));
-export const isSelectMessage = guard<SelectMessage>(
-  "select",
-  (m) => typeof m.objectKey === "string" && typeof m.runId === "string" && (m.attemptIndex === undefined || (Number.isInteger(m.attemptIndex) && (m.attemptIndex as number) >= 0)),
-);
-export const isSelectAtMessage = guard<SelectAtMessage>(
-  "selectAt",
-  (m) => typeof m.objectKey === "string" && (MARKER_KINDS as readonly unknown[]).includes(m.kind) && isFiniteNumber(m.t),
-);
-export const isStepMessage = guard<StepMessage>("step", (m) => (STEP_TARGETS as readonly unknown[]).includes(m.to));
-export const isClearSelectionMessage = guard<ClearSelectionMessage>("clearSelection");
-export const isSetFilterMessage = guard<SetFilterMessage>("setFilter", (m) => isTimelineFilter(m.filter));
-export const isSetFollowMessage = guard<SetFollowMessage>("setFollow", (m) => typeof m.follow === "boolean");
-export const isOpenFrameMessage = guard<OpenFrameMessage>(
-  "openFrame",
-  (m) =>
+  viewport: (m) => isFiniteNumber(m.requestId) && isViewportRequest(m.viewport),
+  select: (m) => typeof m.objectKey === "string" && typeof m.runId === "string" && (m.attemptIndex === undefined || (Number.isInteger(m.attemptIndex) && (m.attemptIndex as number) >= 0)),
+  selectAt: (m) => typeof m.objectKey === "string" && (MARKER_KINDS as readonly unknown[]).includes(m.kind) && isFiniteNumber(m.t),
+  step: (m) => (STEP_TARGETS as readonly unknown[]).includes(m.to),
+  clearSelection: () => true,
+  setFilter: (m) => isTimelineFilter(m.filter),
+  setFollow: (m) => typeof m.follow === "boolean",
+  openFrame: (m) =>
     typeof m.file === "string" &&
     m.file !== "" &&
     (m.line === undefined || (Number.isInteger(m.line) && (m.line as number) >= 1)) &&
     (m.column === undefined || (Number.isInteger(m.column) && (m.column as number) >= 1)),
-);
-export const isDescribeMessage = guard<DescribeMessage>(
-  "describe",
-  (m) =>
+  describe: (m) =>
     isFiniteNumber(m.requestId) &&
     typeof m.objectKey === "string" &&
     (MARKER_KINDS as readonly unknown[]).includes(m.kind) &&
     isFiniteNumber(m.from) &&
     isFiniteNumber(m.to) &&
     m.from <= m.to,
-);
-export const isRunCommandMessage = guard<RunCommandMessage>("command", (m) => m.command === "export" || m.command === "open");
+  command: (m) => m.command === "export" || m.command === "open",
+} satisfies Checks<ToHostMessage>;
 
-/** True for any well-formed message from the webview. */
-export function isToHostMessage(v: unknown): v is ToHostMessage {
-  return (
-    isReadyMessage(v) ||
-    isViewportMessage(v) ||
-    isSelectMessage(v) ||
-    isSelectAtMessage(v) ||
-    isStepMessage(v) ||
-    isClearSelectionMessage(v) ||
-    isSetFilterMessage(v) ||
-    isSetFollowMessage(v) ||
-    isOpenFrameMessage(v) ||
-    isDescribeMessage(v) ||
-    isRunCommandMessage(v)
-  );
-}
-
-export const isStateMessage = guard<StateMessage>(
-  "state",
-  (m) =>
+/** What each message from the host must hold beyond its `type`. */
+const TO_WEBVIEW_CHECKS = {
+  state: (m) =>
     typeof m.title === "string" &&
     typeof m.offline === "boolean" &&
     typeof m.status === "string" &&
@@ -661,10 +642,7 @@ export const isStateMessage = guard<StateMessage>(
     Array.isArray(m.recentRuns) &&
     (m.reveal === undefined || Number.isInteger(m.reveal)) &&
     (m.sessionFile === undefined || typeof m.sessionFile === "string"),
-);
-export const isSliceMessage = guard<PackedSliceMessage>(
-  "slice",
-  (m) =>
+  slice: (m) =>
     isFiniteNumber(m.requestId) &&
     isFiniteNumber(m.base) &&
     isStringArray(m.ids) &&
@@ -678,14 +656,61 @@ export const isSliceMessage = guard<PackedSliceMessage>(
     Array.isArray(m.rows) &&
     Number.isInteger(m.totalRows) &&
     (m.now === null || isFiniteNumber(m.now)),
-);
-export const isDetailMessage = guard<DetailMessage>("detail", (m) => m.detail === null || (isRecord(m.detail) && typeof m.detail.objectKey === "string" && isRecord(m.detail.attempt)));
+  detail: (m) => m.detail === null || (isRecord(m.detail) && typeof m.detail.objectKey === "string" && isRecord(m.detail.attempt)),
+  description: (m) => isFiniteNumber(m.requestId) && isStringArray(m.lines),
+} satisfies Checks<ToWebviewMessage>;
 
-export const isDescriptionMessage = guard<DescriptionMessage>("description", (m) => isFiniteNumber(m.requestId) && isStringArray(m.lines));
+/** True for any well-formed message from the webview. */
+export const isToHostMessage = unionGuard<ToHostMessage>(TO_HOST_CHECKS);
 
 /** True for any well-formed message from the host. */
-export function isToWebviewMessage(v: unknown): v is ToWebviewMessage {
-  return isStateMessage(v) || isSliceMessage(v) || isDetailMessage(v) || isDescriptionMessage(v);
+export const isToWebviewMessage = unionGuard<ToWebviewMessage>(TO_WEBVIEW_CHECKS);
+
+// ───────────────────────────── handlers and replies ─────────────────────────────
+
+/** The member of union `U` whose `type` is `K`. */
+export type MessageOf<U extends { type: string }, K extends U["type"]> = Extract<U, { type: K }>;
+
+/**
+ * What the host answers each request with, besides the updates it pushes on its own (step 3 above). A request added
+ * to `ToHostMessage` without an entry here does not compile, nor does an entry naming a message the host cannot send.
+ * The host's handlers get a `reply` typed by their entry (`Reply`), so a handler answering with a message its entry
+ * does not list does not compile either.
+ */
+export const REPLIES = {
+  ready: ["state", "slice", "detail"],
+  viewport: ["slice"],
+  select: ["detail"],
+  selectAt: ["detail"],
+  step: ["detail"],
+  clearSelection: ["detail"],
+  setFilter: ["state", "slice", "detail"],
+  setFollow: [],
+  openFrame: [],
+  describe: ["description"],
+  command: [],
+} as const satisfies { readonly [K in ToHostMessage["type"]]: readonly ToWebviewMessage["type"][] };
+
+/** Sends one of the answers `REPLIES` lists for requests of type `K`. */
+export type Reply<K extends ToHostMessage["type"]> = (message: MessageOf<ToWebviewMessage, (typeof REPLIES)[K][number]>) => void;
+
+/** One handler per message of union `U`, keyed by `type`: a message without a handler does not compile. */
+export type Handlers<U extends { type: string }> = { readonly [K in U["type"]]: (message: MessageOf<U, K>) => void };
+
+/** The host's handlers: one per request, each given the `reply` its `REPLIES` entry allows. */
+export type RequestHandlers = { readonly [K in ToHostMessage["type"]]: (message: MessageOf<ToHostMessage, K>, reply: Reply<K>) => void };
+
+/**
+ * Calls the handler of `message`'s type. TypeScript cannot tie the handler it looks up to the message's own member of
+ * the union, hence the one cast; the handler tables' types are what make each handler take the right message.
+ */
+export function dispatch<U extends { type: string }>(handlers: Handlers<U>, message: U): void {
+  (handlers[message.type as U["type"]] as (m: U) => void)(message);
+}
+
+/** `dispatch` for the host: the handler of a request, with `post` as its reply (every `Reply` accepts less). */
+export function dispatchRequest(handlers: RequestHandlers, message: ToHostMessage, post: (message: ToWebviewMessage) => void): void {
+  (handlers[message.type] as (m: ToHostMessage, reply: (m: ToWebviewMessage) => void) => void)(message, post);
 }
 
 /** Reads back what the webview saved, keeping only well-formed fields (a restored state may come from an older build). */
