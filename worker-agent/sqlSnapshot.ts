@@ -46,10 +46,11 @@ function snapshotTable(sql: SqlStorage, name: string): TableSnapshot {
   try {
     const count = sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`).one().n;
     const cursor = sql.exec(`SELECT * FROM ${table} LIMIT ${SNAPSHOT_ROWS}`);
-    const columns = cursor.columnNames.slice(0, SNAPSHOT_COLUMNS);
+    // Read once, before the rows: older workerd (wrangler 3's) refuses `columnNames` once the cursor is consumed.
+    const allColumns = cursor.columnNames;
     const rows: ValuePreview[][] = [];
     for (const raw of cursor.raw()) rows.push(raw.slice(0, SNAPSHOT_COLUMNS).map((cell) => previewValue(cell)));
-    return { name, columns, rowCount: count, rows, omittedColumns: Math.max(0, cursor.columnNames.length - SNAPSHOT_COLUMNS) };
+    return { name, columns: allColumns.slice(0, SNAPSHOT_COLUMNS), rowCount: count, rows, omittedColumns: Math.max(0, allColumns.length - SNAPSHOT_COLUMNS) };
   } catch (e) {
     // A virtual table whose module is missing, say: show the table, with why its rows are not.
     return { name, columns: [], rowCount: 0, rows: [], omittedColumns: 0, error: e instanceof Error ? e.message : String(e) };
