@@ -86,7 +86,6 @@ function triggerOf(isRetry: boolean, probe: ObjectProbe): AlarmTrigger {
  * does (or the injected failure, before `call` runs).
  */
 export async function runAlarmAttempt(probe: ObjectProbe, rawInfo: unknown, handler: string, call: () => unknown): Promise<unknown> {
-  const runtime = probe.runtime;
   const memory = probe.memory;
   const info = copyAlarmInfo(rawInfo);
   const inferred = info ? undefined : inferInfo(probe);
@@ -98,18 +97,18 @@ export async function runAlarmAttempt(probe: ObjectProbe, rawInfo: unknown, hand
   probe.attempt = { setCalled: false, deleteCalled: false };
   const startedAt = Date.now();
   const inferredField = inferred ? { inferred } : {};
-  runtime.record({ kind: "alarm.start", ...probe.base(startedAt), alarmInfo: info, trigger, injectedFailure: inject, ...inferredField });
+  probe.deliver({ kind: "alarm.start", ...probe.base(startedAt), alarmInfo: info, trigger, injectedFailure: inject, ...inferredField });
   try {
     if (inject) throw injectedFailure(probe, handler);
     const result = await call();
     const endedAt = Date.now();
-    runtime.record({ kind: "alarm.end", ...probe.base(endedAt), outcome: "ok", durationMs: endedAt - startedAt, alarmInfo: info, ...inferredField });
+    probe.deliver({ kind: "alarm.end", ...probe.base(endedAt), outcome: "ok", durationMs: endedAt - startedAt, alarmInfo: info, ...inferredField });
     memory.lastAttemptFailed = false;
     return result;
   } catch (e) {
     const endedAt = Date.now();
     const isInjected = typeof e === "object" && e !== null && injectedErrors.has(e);
-    runtime.record({
+    probe.deliver({
       kind: "alarm.end",
       ...probe.base(endedAt),
       outcome: "error",

@@ -48,7 +48,7 @@ export function instrumentClass<T>(UserClass: T, className: string, runtime: Age
     probes.set(self, probe);
     const own = wrapInstanceHandler(self, Instrumented.prototype, wrapHandler);
     probe.hasAlarmHandler = own !== undefined || shape !== "none";
-    if (own) runtime.record({ kind: "object.handler", ...probe.base(), handler: own.shape, ...(own.shape === "unobserved" ? { reason: own.reason } : {}) });
+    if (own) probe.deliver({ kind: "object.handler", ...probe.base(), handler: own.shape, ...(own.shape === "unobserved" ? { reason: own.reason } : {}) });
     probe.constructorReturned();
   };
   // V8 names a method's frame after the class that built the receiver: an anonymous class named at run time reads
@@ -69,7 +69,7 @@ export function instrumentClass<T>(UserClass: T, className: string, runtime: Age
   if (party) {
     // partyserver's Server always has onStart (a no-op by default), so the override changes nothing it calls.
     Object.defineProperty(Instrumented.prototype, "onStart", {
-      value: instrumentedOnStart(Base.prototype, runtime),
+      value: instrumentedOnStart(Base.prototype),
       writable: true,
       configurable: true,
     });
@@ -163,7 +163,7 @@ function subclassOf<S>(
  * A partyserver room's `onStart()`, reported as a step of the wake. Inside an alarm attempt it is the room waking
  * for its alarm: partyserver starts the room from within `alarm()`.
  */
-function instrumentedOnStart(parentPrototype: object, runtime: AgentRuntime) {
+function instrumentedOnStart(parentPrototype: object) {
   return function onStart(this: object, ...args: unknown[]): unknown {
     const parentOnStart = (parentPrototype as { onStart: (...a: unknown[]) => unknown }).onStart;
     const probe = probes.get(this);
@@ -171,7 +171,7 @@ function instrumentedOnStart(parentPrototype: object, runtime: AgentRuntime) {
       // partyserver has settled the name before onStart (from ctx.id.name, its stored name or the request), so its
       // getter can be read here; it throws only when the room has no name at all.
       probe.learnName(readRoomName(this));
-      runtime.record({ kind: "object.start", ...probe.base(), phase: "onStart", forAlarm: probe.inHandler });
+      probe.deliver({ kind: "object.start", ...probe.base(), phase: "onStart", forAlarm: probe.inHandler });
     }
     return Reflect.apply(parentOnStart, this, args);
   };

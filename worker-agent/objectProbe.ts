@@ -68,11 +68,33 @@ export class ObjectProbe {
     else this.deliver(event);
   };
 
+  /**
+   * Records the object's events in the order they happened. An alarm call is reported only once the runtime has
+   * accepted it (its event is a promise until then), so everything the object does after it waits behind it: an
+   * `alarm.end` never overtakes the `setAlarm` its handler made. While nothing is pending, events go straight to the
+   * buffer.
+   */
   deliver(event: PendingEvent): void {
-    if (event instanceof Promise) {
-      event.then((e) => e && this.runtime.record(e), () => undefined);
-    } else this.runtime.record(event);
+    if (this.pending === null && !(event instanceof Promise)) {
+      this.runtime.record(event);
+      return;
+    }
+    const link = (this.pending ?? Promise.resolve())
+      .then(() => event)
+      .then(
+        (e) => {
+          if (e) this.runtime.record(e);
+        },
+        () => undefined,
+      )
+      .then(() => {
+        if (this.pending === link) this.pending = null;
+      });
+    this.pending = link;
   }
+
+  /** The tail of the events waiting for an earlier one to settle, or null when none wait. */
+  private pending: Promise<void> | null = null;
 
   /** Runs `fn` (the runtime's `transactionSync`), keeping its events only if it commits. */
   withSyncTransaction<T>(fn: () => T): T {
