@@ -28,6 +28,10 @@ export { SESSION_ENV } from "./request";
 export const USER_ENTRY = "virtual:cloudflare/user-entry";
 const ENTRY_ID = "\0virtual:alarm-inspector/entry";
 export const PLUGIN_NAME = "alarm-inspector";
+/** The Cloudflare plugin's main plugin object. */
+const CLOUDFLARE_PLUGIN = "vite-plugin-cloudflare";
+/** Errors the launcher finds in Vite's output start with this. */
+export const PREFIX = "alarm-inspector:";
 
 /** What the customiser learnt about the entry Worker, for the entry module. */
 interface EntryWorker {
@@ -130,21 +134,33 @@ export function alarmInspector(): Plugin {
     name: PLUGIN_NAME,
     enforce: "pre",
     apply: "serve",
-    configResolved() {
+    configResolved(config) {
       request = readSessionRequest();
+      if (!request) return;
+      const cloudflare = config.plugins.some((p) => p.name === CLOUDFLARE_PLUGIN);
+      if (!cloudflare) throw new Error(`${PREFIX} this Vite config has no cloudflare() plugin, so Vite runs no Worker to inspect`);
+      // The Cloudflare plugin calls its config customisers from its own config hook, which has run by now.
+      if (!shared().entry) {
+        throw new Error(
+          `${PREFIX} the Cloudflare plugin's options were not passed through withAlarmInspector(), so the inspector's hub cannot be bound: write cloudflare(withAlarmInspector({...})), or start with \`alarm-inspector vite\``,
+        );
+      }
+    },
+    configureServer() {
+      // Runs after every plugin's configureServer, the Cloudflare plugin's included, which loads the Worker's entry
+      // to learn its exports: by then the entry must have come through here, or this plugin version is not wrappable.
+      return () => {
+        if (request && !userMain) {
+          throw new Error(`${PREFIX} @cloudflare/vite-plugin did not load the Worker through ${USER_ENTRY}: this version of the plugin cannot be wrapped by the inspector`);
+        }
+      };
     },
     async resolveId(source, importer, options) {
       if (!request || source !== USER_ENTRY) return null;
       const resolved = await this.resolve(source, importer, { ...options, skipSelf: true });
       if (!resolved) return null;
       const entry = shared().entry;
-      if (!entry) {
-        warnOnce(
-          "no-customiser",
-          "alarm-inspector: the Cloudflare plugin's options were not passed through withAlarmInspector(), so the inspector's hub is not bound: Durable Objects are not inspected",
-        );
-        return null;
-      }
+      if (!entry) return null;
       if (!samePath(entry.main, resolved.id)) {
         warnOnce(`aux:${resolved.id}`, `alarm-inspector: ${resolved.id} is the main module of an auxiliary Worker, which is not inspected in this version (only the entry Worker, ${entry.name}, is)`);
         return null;

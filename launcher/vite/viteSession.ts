@@ -13,6 +13,7 @@ import { refuseSecondSession, sessionInfo } from "../session";
 import { findNode } from "../toolchain";
 import { CONFIG_NAMES, loadConfig, workerName } from "../wranglerConfig";
 import { CONFIG_FAILED_MARK, writeViteGenerated } from "./generateViteConfig";
+import { PREFIX } from "./plugin";
 import { SESSION_ENV } from "./request";
 import { findViteConfig, findViteTools, usesCloudflarePlugin } from "./viteToolchain";
 import { existsSync } from "node:fs";
@@ -96,6 +97,11 @@ export function explainViteFailure(e: unknown, userConfig: string): unknown {
   if (failed) {
     const why = failed.slice(failed.indexOf(CONFIG_FAILED_MARK) + CONFIG_FAILED_MARK.length).trim();
     return new LauncherError("bad-config", `${userConfig} failed to load: ${why}`, e.detail);
+  }
+  const unwrappable = lines.find((l) => l.includes(PREFIX) && !l.includes(CONFIG_FAILED_MARK));
+  if (unwrappable) {
+    const why = unwrappable.slice(unwrappable.indexOf(PREFIX) + PREFIX.length).trim();
+    return new LauncherError("unsupported-vite-plugin", why, e.detail);
   }
   const port = lines.find((l) => /Port \d+ is already in use/i.test(l));
   if (port) return new LauncherError("port-in-use", `${port.trim()}: stop what holds it, or pass another --port`, e.detail);

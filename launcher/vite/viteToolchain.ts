@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { LauncherError } from "../errors";
 
@@ -73,7 +73,8 @@ export function findViteTools(projectDir: string): ViteTools {
   const entry = pluginImportEntry(plugin);
   const pluginEntry = join(pluginDir, entry);
   if (!existsSync(pluginEntry)) throw new LauncherError("unsupported-vite-plugin", `@cloudflare/vite-plugin ${plugin.version} has no ${entry}: reinstall it`);
-  return { viteBin, viteVersion: vite.version, pluginEntry, pluginVersion: plugin.version };
+  // Node (and Vite, when it bundles the user's config) resolve the plugin to its real path, through any symlink.
+  return { viteBin, viteVersion: vite.version, pluginEntry: realpathSync(pluginEntry), pluginVersion: plugin.version };
 }
 
 /** `exports["."].import` (a string or `{ default }`), else `main`. */
