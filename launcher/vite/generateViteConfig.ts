@@ -4,7 +4,7 @@ import { pathToFileURL } from "node:url";
 import type { ViteSessionRequest } from "./request";
 
 /** The line the generated config prints when the user's config fails to load; the launcher turns it into its error. */
-export const CONFIG_FAILED_MARK = "alarm-inspector: your Vite config failed to load:";
+export const CONFIG_FAILED_MARK = "[alarm-inspector] your Vite config failed to load:";
 
 export interface ViteGenerateInput {
   /** `.wrangler/alarm-inspector/` of the project. */

@@ -3,10 +3,12 @@
  * workerd, real alarms), the agent injected by the inspector's Vite plugin, a real WebSocket client.
  */
 import assert from "node:assert/strict";
-import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import type { Server } from "node:net";
 import { join } from "node:path";
 import type { AlarmChangeResult, AlarmEndEvent, AlarmStartEvent } from "../../protocol/protocol";
-import { cleanup, json, Recorder, waitFor } from "./helpers";
+import { cleanup, FIXTURES, freePort, json, Recorder, runCli, tempDir, waitFor } from "./helpers";
 import type { Launched } from "./helpers";
 import { launchVite, plainVite, scratchViteProject } from "./viteHelpers";
 
@@ -215,4 +217,91 @@ describe("vite dev: the same Worker with and without the inspector", function ()
       cleanup(project.root);
     }
   });
+});
+
+describe("alarm-inspector vite: one clear line for each error a Vite user hits", function () {
+  /** A project folder with a Vite config that uses the Cloudflare plugin, and the given node_modules packages. */
+  function bareProject(packages: Record<string, string>): string {
+    const dir = tempDir("vite-bare");
+    writeFileSync(join(dir, "vite.config.mjs"), 'import { cloudflare } from "@cloudflare/vite-plugin";\nexport default { plugins: [cloudflare()] };\n');
+    for (const [name, version] of Object.entries(packages)) {
+      const pkgDir = join(dir, "node_modules", ...name.split("/"));
+      mkdirSync(join(pkgDir, "bin"), { recursive: true });
+      writeFileSync(join(pkgDir, "package.json"), JSON.stringify({ name, version, exports: { ".": { import: "./dist/index.mjs" } } }));
+      writeFileSync(join(pkgDir, "bin", "vite.js"), "");
+    }
+    return dir;
+  }
+
+  const cases: { title: string; setup: () => Promise<{ args: string[]; after?: () => void; dir?: string }>; line: RegExp }[] = [
+    {
+      title: "vite not installed",
+      setup: async () => {
+        const dir = bareProject({});
+        return { args: ["vite", "--cwd", dir], dir };
+      },
+      line: /^alarm-inspector: vite is not installed in .+: run `npm install --save-dev vite` there$/,
+    },
+    {
+      title: "@cloudflare/vite-plugin not installed",
+      setup: async () => {
+        const dir = bareProject({ vite: "7.3.8" });
+        return { args: ["vite", "--cwd", dir], dir };
+      },
+      line: /^alarm-inspector: @cloudflare\/vite-plugin is not installed in .+: run `npm install --save-dev @cloudflare\/vite-plugin` there$/,
+    },
+    {
+      title: "a plugin version the agent cannot wrap",
+      setup: async () => {
+        const dir = bareProject({ vite: "7.3.8", "@cloudflare/vite-plugin": "2.0.0-beta.v.12" });
+        return { args: ["vite", "--cwd", dir], dir };
+      },
+      line: /^alarm-inspector: @cloudflare\/vite-plugin 2\.0\.0-beta\.v\.12 is not one the inspector can wrap \(it supports 1\.x, tested with 1\.64\.0\)/,
+    },
+    {
+      title: "a Vite config without the Cloudflare plugin",
+      setup: async () => {
+        const dir = tempDir("vite-nocf");
+        writeFileSync(join(dir, "vite.config.mjs"), "export default {};\n");
+        return { args: ["vite", "--cwd", dir], dir };
+      },
+      line: /^alarm-inspector: .+vite\.config\.mjs does not use @cloudflare\/vite-plugin/,
+    },
+    {
+      title: "a Vite config that fails to load",
+      setup: async () => {
+        const project = scratchViteProject();
+        writeFileSync(join(project.dir, "vite.config.ts"), 'import { cloudflare } from "@cloudflare/vite-plugin";\nthrow new Error("broken on purpose");\nexport default { plugins: [cloudflare()] };\n');
+        return { args: ["vite", "--cwd", project.dir], dir: project.root };
+      },
+      line: /^alarm-inspector: .+vite\.config\.ts failed to load: broken on purpose$/,
+    },
+    {
+      title: "port in use",
+      setup: async () => {
+        const port = await freePort();
+        const server: Server = createServer();
+        await new Promise<void>((r) => server.listen(port, "127.0.0.1", () => r()));
+        return { args: ["vite", "--cwd", join(FIXTURES, "vite"), "--port", String(port)], after: () => server.close() };
+      },
+      line: /^alarm-inspector: port \d+ on 127\.0\.0\.1 is in use: stop what holds it, or pass another --port$/,
+    },
+  ];
+
+  for (const c of cases) {
+    it(`fails with one clear line: ${c.title}`, async function () {
+      this.timeout(120_000);
+      const { args, after, dir } = await c.setup();
+      try {
+        const r = await runCli(args);
+        assert.notEqual(r.code, 0);
+        assert.equal(r.stdout.trim(), "", "nothing on stdout, which is reserved for the ready line");
+        const line = r.stderr.split("\n").find((l) => l.startsWith("alarm-inspector:")) ?? `<no alarm-inspector line in>\n${r.stderr}`;
+        assert.match(line, c.line);
+      } finally {
+        after?.();
+        if (dir) cleanup(dir);
+      }
+    });
+  }
 });
