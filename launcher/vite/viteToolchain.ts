@@ -2,8 +2,9 @@ import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { LauncherError } from "../errors";
 
-/** Names Vite looks for, in its own order. */
-export const VITE_CONFIG_NAMES = ["vite.config.js", "vite.config.mjs", "vite.config.ts", "vite.config.cjs", "vite.config.mts", "vite.config.cts"] as const;
+import { VITE_CONFIG_NAMES } from "./detect";
+
+export { usesCloudflarePlugin, VITE_CONFIG_NAMES } from "./detect";
 
 /** Major versions of `@cloudflare/vite-plugin` whose entry (`virtual:cloudflare/user-entry`) the agent wraps. */
 export const SUPPORTED_PLUGIN_MAJOR = 1;
@@ -35,11 +36,6 @@ export function findViteConfig(cwd: string, explicit?: string): string {
     if (existsSync(p)) return p;
   }
   throw new LauncherError("no-config", `no Vite config (vite.config.ts, .js, .mjs, …) in ${cwd}: run from your project's folder or pass --config`);
-}
-
-/** True when the config's text imports the Cloudflare plugin (what *Start* uses to choose the Vite path too). */
-export function usesCloudflarePlugin(configText: string): boolean {
-  return /["']@cloudflare\/vite-plugin["']/.test(configText);
 }
 
 export interface ViteTools {
