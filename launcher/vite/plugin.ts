@@ -16,6 +16,7 @@
  */
 import { isAbsolute, resolve } from "node:path";
 import type { Plugin } from "vite";
+import { ROUTE_PREFIX } from "../../protocol/protocol";
 import type { ClassInfo } from "../../protocol/protocol";
 import { HUB_BINDING, HUB_CLASS, HUB_MIGRATION_TAG } from "../generate";
 import { durableObjectClasses } from "../wranglerConfig";
@@ -97,9 +98,24 @@ export function withAlarmInspector<T extends object>(pluginConfig?: T): T {
     const durableObjects = (result.durable_objects ?? {}) as Record<string, unknown>;
     result.durable_objects = { ...durableObjects, bindings: [...arrayAt(result, "durable_objects", "bindings"), { name: HUB_BINDING, class_name: HUB_CLASS }] };
     result.migrations = [...arrayAt(result, "migrations"), { tag: HUB_MIGRATION_TAG, new_sqlite_classes: [HUB_CLASS] }];
+    routeInspectorToWorker(result, workerConfig);
     return result;
   };
   return { ...options, config, [MARK]: true };
+}
+
+/**
+ * With static assets, a request reaches the Worker only if no asset answers it first; a single-page app answers every
+ * path with its `index.html`. The inspector's own paths are added to `run_worker_first` (unless everything already
+ * runs the Worker first), so its health probe and socket reach the agent. The user's other routes are unchanged.
+ */
+function routeInspectorToWorker(result: Partial<WorkerConfig>, workerConfig: WorkerConfig): void {
+  const own = result.assets as Record<string, unknown> | undefined;
+  const assets = own ?? (workerConfig.assets as Record<string, unknown> | undefined);
+  if (!assets || assets.run_worker_first === true || own?.run_worker_first === true) return;
+  // defu concatenates the result's list with the config's, so only the user customiser's own entries are repeated.
+  const ownRules = Array.isArray(own?.run_worker_first) ? (own.run_worker_first as unknown[]) : [];
+  result.assets = { ...own, run_worker_first: [...ownRules, `${ROUTE_PREFIX}*`] };
 }
 
 /** The module that stands in for the user's `main`: theirs, re-exported with the agent's wrappers. */
