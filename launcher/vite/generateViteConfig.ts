@@ -81,6 +81,8 @@ export function writeViteGenerated(input: ViteGenerateInput): ViteGenerated {
   const requestPath = join(input.dir, "vite-session.json");
   writeFileSync(shimPath, shimSource(input.pluginEntry, join(input.distDir, "vite.mjs")));
   writeFileSync(configPath, viteConfigSource(input, shimPath));
+  // Not every Vite project's .gitignore lists .wrangler/, and these files hold the session's token.
+  writeFileSync(join(input.dir, ".gitignore"), "*\n");
   // Readable by the user only: it holds the token.
   writeFileSync(requestPath, `${JSON.stringify(input.request, null, 2)}\n`, { mode: 0o600 });
   return { configPath, requestPath };
