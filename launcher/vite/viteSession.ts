@@ -98,11 +98,9 @@ export function explainViteFailure(e: unknown, userConfig: string): unknown {
     const why = failed.slice(failed.indexOf(CONFIG_FAILED_MARK) + CONFIG_FAILED_MARK.length).trim();
     return new LauncherError("bad-config", `${userConfig} failed to load: ${why}`, e.detail);
   }
-  const unwrappable = lines.find((l) => l.includes(PREFIX) && !l.includes(CONFIG_FAILED_MARK));
-  if (unwrappable) {
-    const why = unwrappable.slice(unwrappable.indexOf(PREFIX) + PREFIX.length).trim();
-    return new LauncherError("unsupported-vite-plugin", why, e.detail);
-  }
+  // The plugin's own refusals are thrown, so Vite prints them as errors (its warnings, printed as they are, are not).
+  const thrown = lines.map((l) => new RegExp(`Error: ${PREFIX}(.*)$`).exec(l)?.[1]).find((why) => why !== undefined);
+  if (thrown) return new LauncherError("unsupported-vite-plugin", thrown.trim(), e.detail);
   const port = lines.find((l) => /Port \d+ is already in use/i.test(l));
   if (port) return new LauncherError("port-in-use", `${port.trim()}: stop what holds it, or pass another --port`, e.detail);
   return e;

@@ -277,6 +277,15 @@ describe("alarm-inspector vite: one clear line for each error a Vite user hits",
       line: /^alarm-inspector: .+vite\.config\.ts failed to load: broken on purpose$/,
     },
     {
+      title: "a Vite config that imports the Cloudflare plugin but does not use it (the plugin's own refusal)",
+      setup: async () => {
+        const project = scratchViteProject();
+        writeFileSync(join(project.dir, "vite.config.ts"), 'import { cloudflare } from "@cloudflare/vite-plugin";\nvoid cloudflare;\nexport default { plugins: [] };\n');
+        return { args: ["vite", "--cwd", project.dir], dir: project.root };
+      },
+      line: /^alarm-inspector: this Vite config has no cloudflare\(\) plugin, so Vite runs no Worker to inspect$/,
+    },
+    {
       title: "port in use",
       setup: async () => {
         const port = await freePort();
