@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { HEALTH_PATH } from "../../protocol/protocol";
 import { hasFlag } from "../devSession";
@@ -16,7 +16,6 @@ import { CONFIG_FAILED_MARK, writeViteGenerated } from "./generateViteConfig";
 import { PREFIX } from "./plugin";
 import { SESSION_ENV } from "./request";
 import { findViteConfig, findViteTools, usesCloudflarePlugin } from "./viteToolchain";
-import { existsSync } from "node:fs";
 
 /** Vite's own default port; the first free one from there is taken. */
 const VITE_PORT = 5173;
