@@ -2,19 +2,23 @@ import { dirname, resolve } from "node:path";
 import { startDev } from "./devSession";
 import { LauncherError } from "./errors";
 import { startPartykit } from "./partykitSession";
+import { startVite } from "./vite/viteSession";
 
 const USAGE = `usage: alarm-inspector dev      [--cwd DIR] [--config FILE] [--port N] [--buffer N] [-- …extra wrangler dev args]
        alarm-inspector partykit [--cwd DIR] [--config FILE] [--port N] [--buffer N] [-- …extra partykit dev args]
+       alarm-inspector vite     [--cwd DIR] [--config FILE] [--port N] [--buffer N] [-- …extra vite dev args]
 
 dev:      runs your Worker under \`wrangler dev\` with every Durable Object (partyserver rooms included)
           instrumented for the Alarm Inspector.
 partykit: runs a classic PartyKit project (partykit.json) under \`partykit dev\` with every party instrumented.
+vite:     runs your project's own \`vite dev\` (with @cloudflare/vite-plugin) with every Durable Object of the entry
+          Worker instrumented; --config names your Vite config (default: vite.config.* in --cwd).
 Your code is not changed. Prints one JSON line to stdout when ready ({"event":"ready","url",…,"inspector",…,"token",…})
 and writes the same object to .wrangler/alarm-inspector/session.json. The runtime's own output goes to stderr.
 Ctrl-C stops everything.`;
 
 /** The runtime each command runs, for messages. */
-const RUNTIMES: Record<string, string> = { dev: "wrangler", partykit: "partykit" };
+const RUNTIMES: Record<string, string> = { dev: "wrangler", partykit: "partykit", vite: "vite" };
 
 interface ParsedArgs {
   command: string;
@@ -74,7 +78,7 @@ async function main(): Promise<void> {
   if (!runtime) throw new LauncherError("usage", `unknown command "${args.command}"\n${USAGE}`, undefined, 2);
   // dist/cli.js → the package root holds dist/agent.mjs and, in development, node_modules.
   const packageDir = resolve(dirname(__filename), "..");
-  const start = args.command === "partykit" ? startPartykit : startDev;
+  const start = args.command === "partykit" ? startPartykit : args.command === "vite" ? startVite : startDev;
   const session = await start({
     cwd: args.cwd,
     config: args.config,

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { LauncherError } from "./errors";
+import { VITE_CONFIG_NAMES } from "./vite/detect";
 import type { LoadedConfig } from "./wranglerConfig";
 
 /**
@@ -32,12 +33,9 @@ export function wranglerWarning(version: string | undefined, wranglerBin: string
   return `warning: ${found} found; the inspector is built and tested for wrangler ${SUPPORTED_WRANGLER_MAJOR}. It may work; if it does not, run \`npm install --save-dev wrangler@${SUPPORTED_WRANGLER_MAJOR}\` in your project.`;
 }
 
-/** Vite config files the Cloudflare Vite plugin projects use. */
-const VITE_CONFIGS = ["vite.config.ts", "vite.config.mts", "vite.config.js", "vite.config.mjs", "vite.config.cjs", "vite.config.cts"];
-
 /** The project's Vite config, if it has one. */
 export function viteConfigOf(projectDir: string): string | undefined {
-  return VITE_CONFIGS.map((name) => join(projectDir, name)).find((p) => existsSync(p));
+  return VITE_CONFIG_NAMES.map((name) => join(projectDir, name)).find((p) => existsSync(p));
 }
 
 /**

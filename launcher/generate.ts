@@ -12,7 +12,7 @@ export function generatedDir(projectDir: string): string {
 
 export const HUB_CLASS = "AlarmInspectorHub";
 export const HUB_BINDING = "__ALARM_INSPECTOR_HUB";
-const HUB_MIGRATION_TAG = "alarm-inspector-hub-v1";
+export const HUB_MIGRATION_TAG = "alarm-inspector-hub-v1";
 
 export interface GenerateInput {
   loaded: LoadedConfig;

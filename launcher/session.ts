@@ -18,8 +18,8 @@ export interface SessionInfo {
   /** The launcher's process id (stop the session by signalling it). */
   pid: number;
   startedAt: number;
-  /** `wrangler` or `partykit`. */
-  runtime: "wrangler" | "partykit";
+  /** `wrangler`, `partykit` or `vite` (`vite dev` with @cloudflare/vite-plugin). */
+  runtime: "wrangler" | "partykit" | "vite";
 }
 
 export function sessionInfo(port: number, token: string, worker: string, config: string, runtime: SessionInfo["runtime"]): SessionInfo {

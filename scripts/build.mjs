@@ -42,6 +42,11 @@ const builds = [
   { ...common, entryPoints: ["@babel/parser"], outfile: "dist/babel-parser.js", platform: "node", format: "cjs", target: "node18" },
   // The launcher CLI (`alarm-inspector dev`), runs on the user's Node.
   { ...common, entryPoints: ["launcher/cli.ts"], outfile: "dist/cli.js", platform: "node", format: "cjs", target: "node18", banner: { js: "#!/usr/bin/env node" } },
+  // The Vite plugin (`alarmInspector()`, `withAlarmInspector()`), loaded by Vite configs, and the module hook of
+  // the config `alarm-inspector vite` generates. ESM and CommonJS, as Vite configs are either.
+  { ...common, entryPoints: ["launcher/vite/plugin.ts"], outfile: "dist/vite.mjs", platform: "node", format: "esm", target: "node18", external: ["vite"] },
+  { ...common, entryPoints: ["launcher/vite/plugin.ts"], outfile: "dist/vite.cjs", platform: "node", format: "cjs", target: "node18", external: ["vite"] },
+  { ...common, entryPoints: ["launcher/vite/hooks.ts"], outfile: "dist/vite-hooks.mjs", platform: "node", format: "esm", target: "node18" },
   // The agent, imported by the generated entry and bundled again by wrangler into the user's Worker.
   { ...common, minify: false, sourcemap: false, entryPoints: ["worker-agent/index.ts"], outfile: "dist/agent.mjs", platform: "neutral", format: "esm", target: "es2022", external: ["cloudflare:workers"] },
 ];

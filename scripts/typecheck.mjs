@@ -23,6 +23,8 @@ const PROJECTS = [
   "test/fixtures/no-fetch",
   "test/fixtures/handlers",
   "test/fixtures/envs",
+  "test/fixtures/vite",
+  "examples/vite",
 ];
 let failed = 0;
 for (const project of PROJECTS) {

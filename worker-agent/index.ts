@@ -62,3 +62,6 @@ export function createPartyKitAgent(options: Omit<AgentOptions, "classes" | "run
     Hub: createPartyHubClass(runtime),
   };
 }
+
+/** The agent under `vite dev` (`@cloudflare/vite-plugin`): one per session, kept across edits of the Worker (HMR). */
+export { viteAgent } from "./viteAgent";

@@ -9,8 +9,8 @@ export interface LaunchRequest {
   node: string;
   /** `dist/cli.js` of this extension. */
   cli: string;
-  /** The launcher's sub-command: `dev` (wrangler) or `partykit`. */
-  command: "dev" | "partykit";
+  /** The launcher's sub-command: `dev` (wrangler), `partykit` or `vite` (`vite dev` with @cloudflare/vite-plugin). */
+  command: "dev" | "partykit" | "vite";
   cwd: string;
   config?: string;
   port?: number;

@@ -32,7 +32,7 @@ export function parseSession(text: string): { ok: true; session: LauncherSession
       config: typeof s.config === "string" ? s.config : "",
       pid: typeof s.pid === "number" ? s.pid : 0,
       startedAt: typeof s.startedAt === "number" ? s.startedAt : 0,
-      runtime: s.runtime === "partykit" ? "partykit" : "wrangler",
+      runtime: s.runtime === "partykit" || s.runtime === "vite" ? s.runtime : "wrangler",
     },
   };
 }

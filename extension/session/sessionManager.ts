@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import * as vscode from "vscode";
 import { Disposable, toDisposable } from "../common/lifecycle";
@@ -12,6 +13,8 @@ import type { HelloMessage } from "../../protocol/protocol";
 import { LauncherProcess } from "./launcherProcess";
 import { launcherTerminal } from "./launcherTerminal";
 import { parseSession, readSessionFile, SESSION_RELATIVE } from "./sessionInfo";
+import { planStart } from "./startPlan";
+import type { StartPlan } from "./startPlan";
 import type { LauncherSession } from "./sessionInfo";
 
 const CONFIG_GLOB = "**/{wrangler.toml,wrangler.json,wrangler.jsonc,partykit.json}";
@@ -29,6 +32,17 @@ function sessionFileSource(path: string): EndpointSource {
       return s && { inspector: s.inspector, token: s.token };
     },
   };
+}
+
+/** How *Start* runs the project of `configUri` (`vite dev` when its Vite config uses the Cloudflare plugin). */
+function planFor(configUri: vscode.Uri): StartPlan {
+  return planStart(configUri.fsPath, (path) => {
+    try {
+      return readFileSync(path, "utf8");
+    } catch {
+      return undefined;
+    }
+  });
 }
 
 /**
@@ -174,14 +188,14 @@ export class SessionManager extends Disposable {
     }
     const settings = readSettings();
     const cwd = dirname(configUri.fsPath);
-    const configName = basename(configUri.fsPath);
-    const partykit = configName === "partykit.json";
+    const plan = planFor(configUri);
+    this.log.info(`start: ${plan.runtime} (${plan.reason})`);
     const launcher = new LauncherProcess({
       node: settings.nodePath || "node",
       cli: vscode.Uri.joinPath(this.context.extensionUri, "dist", "cli.js").fsPath,
-      command: partykit ? "partykit" : "dev",
+      command: plan.command,
       cwd,
-      config: partykit ? undefined : configName,
+      config: plan.config,
       port: settings.port ?? undefined,
       extraArgs: settings.launcherArgs,
     });
@@ -202,7 +216,7 @@ export class SessionManager extends Disposable {
     });
     this.log.info(`starting: node ${launcher.request.cli} in ${cwd}`);
     await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: "Starting wrangler dev with Alarm Inspector…", cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: `Starting ${plan.runtime} with Alarm Inspector (${plan.reason})…`, cancellable: true },
       async (_progress, token) => {
         token.onCancellationRequested(() => void this.stop());
         try {
@@ -210,7 +224,7 @@ export class SessionManager extends Disposable {
           const hello = await this.connection.attach(sessionFileSource(join(cwd, SESSION_RELATIVE)));
           void this.loadPersisted(hello);
           this.log.info(`ready: ${session.url} (${hello.classes.length} Durable Object classes)`);
-          vscode.window.setStatusBarMessage(`$(bell) Alarm Inspector: ${hello.worker} on ${session.url}`, 5000);
+          vscode.window.setStatusBarMessage(`$(bell) Alarm Inspector: ${hello.worker} on ${session.url} (${plan.runtime})`, 5000);
         } catch (e) {
           if (token.isCancellationRequested) return;
           const message = (e as Error).message;
@@ -235,7 +249,7 @@ export class SessionManager extends Disposable {
     const picked = await vscode.window.showQuickPick(
       this.configs.map((uri) => ({
         label: vscode.workspace.asRelativePath(uri),
-        description: basename(uri.fsPath) === "partykit.json" ? "PartyKit (partykit dev)" : "wrangler dev",
+        description: planFor(uri).runtime,
         uri,
       })),
       { title: "Start wrangler dev with Alarm Inspector", placeHolder: "Which Worker?" },
