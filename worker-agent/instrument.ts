@@ -6,6 +6,9 @@ import { ObjectProbe, refOf } from "./objectProbe";
 import { describePartyClass, isPartyServer, learnStoredRoomName, usesOnAlarm } from "./partyserver";
 import type { AgentRuntime } from "./runtime";
 import { instrumentStorage } from "./storage";
+import { isScheduleCommand } from "../protocol/protocol";
+import type { ScheduleCommand } from "../protocol/protocol";
+import { registerScheduledClass, runScheduleCommand } from "./schedules";
 
 /** The shape every Durable Object constructor has; the wrapper only relies on this. */
 type DurableObjectConstructor = new (ctx: DurableObjectState, env: unknown) => object;
@@ -44,6 +47,7 @@ export function instrumentClass<T>(UserClass: T, className: string, runtime: Age
     }
   }
   Object.defineProperty(Instrumented, "name", { value: Base.name || className });
+  registerScheduledClass(className, Base.prototype);
 
   const userAlarm = (Base.prototype as { alarm?: unknown }).alarm;
   if (typeof userAlarm === "function") {
@@ -63,9 +67,10 @@ export function instrumentClass<T>(UserClass: T, className: string, runtime: Age
     });
   }
   Object.defineProperty(Instrumented.prototype, CONTROL_METHOD, {
-    value: function control(this: object, command: Command) {
+    value: function control(this: object, command: Command | ScheduleCommand) {
       const probe = probes.get(this);
       if (!probe) throw new Error("alarm-inspector: this object was not constructed by the agent");
+      if (isScheduleCommand(command)) return runScheduleCommand(probe, ctxStorage(this), this, command);
       return runControl(probe, ctxStorage(this), command);
     },
     writable: false,
