@@ -1,6 +1,7 @@
 import type { ScheduleCommand, ScheduleCommandResult, ScheduleSource } from "../../protocol/protocol";
 import type { ObjectProbe } from "../objectProbe";
 import { trackedSetAlarm } from "../storage";
+import { observePut } from "./pattern";
 import type { SchedulePattern } from "./pattern";
 import { JOBS_TABLE, LEGACY_TABLE, readSchedules } from "./tables";
 import { reconcile, schedulesOf } from "./tracker";
@@ -49,7 +50,7 @@ async function locate(storage: DurableObjectStorage, scheduleId: string, pattern
 }
 
 /** Moves a schedule to `time` in its own storage; returns the write said in words. */
-async function retime(storage: DurableObjectStorage, scheduleId: string, found: Located, time: number): Promise<string> {
+async function retime(probe: ObjectProbe, storage: DurableObjectStorage, scheduleId: string, found: Located, time: number): Promise<string> {
   if (found.source === "agents") {
     sqlOf(storage)!.exec(`UPDATE ${JOBS_TABLE} SET time = ? WHERE id = ? AND capability = 'scheduler'`, time, scheduleId);
     return `UPDATE ${JOBS_TABLE} SET time = ${time} WHERE id = '${scheduleId}'`;
@@ -61,7 +62,10 @@ async function retime(storage: DurableObjectStorage, scheduleId: string, found: 
     return `UPDATE ${LEGACY_TABLE} SET time = ${seconds} WHERE id = '${scheduleId}'`;
   }
   const field = found.pattern!.timeField;
-  await storage.put(scheduleId, { ...found.value, [field]: time });
+  const value = { ...found.value, [field]: time };
+  await storage.put(scheduleId, value);
+  // Written through the real storage (not the user's view): told here, so the event's next run is known to be due.
+  observePut(probe, [found.pattern!], [[scheduleId, value]], "inspector");
   return `put("${scheduleId}", { …, ${field}: ${time} })`;
 }
 
@@ -101,7 +105,7 @@ export async function runScheduleCommand(
       const now = Date.now();
       const time = command.op === "scheduleRunNow" ? now : command.time;
       state.inspectorWrite = true;
-      const wrote = [await retime(storage, scheduleId, found, time)];
+      const wrote = [await retime(probe, storage, scheduleId, found, time)];
       if (found.source !== "pattern") refresh();
       else state.inspectorWrite = false;
       // The alarm must be due no later than the schedule, else the scheduler would not look before its old time.

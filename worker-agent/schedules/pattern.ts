@@ -1,4 +1,4 @@
-import type { ScheduleKind, ValuePreview } from "../../protocol/protocol";
+import type { Origin, ScheduleKind, ValuePreview } from "../../protocol/protocol";
 import type { ObjectProbe } from "../objectProbe";
 import type { ObjectMemory } from "../runtime";
 import { previewValue } from "../preview";
@@ -72,7 +72,7 @@ function rowOf(pattern: SchedulePattern, key: string, value: unknown): ScheduleR
  * A `put` of the object's own code. Inside `alarm()`, rewriting an event that was due is a run of it (the repeating
  * kind moves on); elsewhere it is a new or changed event.
  */
-export function observePut(probe: ObjectProbe, patterns: readonly SchedulePattern[], entries: Iterable<[string, unknown]>): void {
+export function observePut(probe: ObjectProbe, patterns: readonly SchedulePattern[], entries: Iterable<[string, unknown]>, origin: Origin = "user"): void {
   for (const [key, value] of entries) {
     const pattern = patternFor(patterns, probe.ref.className, key);
     if (!pattern) continue;
@@ -84,7 +84,7 @@ export function observePut(probe: ObjectProbe, patterns: readonly SchedulePatter
       beginRun(probe, row, "pattern");
       endAttempt(probe, row, "pattern", "ok", { next: row.time });
     } else if (!old || old.time !== row.time) {
-      reportSet(probe, row, "pattern", old ? "changed" : "created", "user", old?.time);
+      reportSet(probe, row, "pattern", old ? "changed" : "created", origin, old?.time);
     }
     if (!old && events.size >= MAX_KNOWN) events.clear();
     events.set(key, { time: row.time });
