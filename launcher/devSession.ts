@@ -3,6 +3,7 @@ import { join, resolve } from "node:path";
 import { HEALTH_PATH } from "../protocol/protocol";
 import { LauncherError } from "./errors";
 import { generatedDir, writeGenerated } from "./generate";
+import { readScheduleConfig } from "./scheduleConfig";
 import { choosePort } from "./ports";
 import { superviseStart } from "./processGroup";
 import type { RunningSession } from "./processGroup";
@@ -55,6 +56,7 @@ export async function startDev(opts: DevOptions): Promise<RunningSession> {
     token,
     agentPath: join(opts.packageDir, "dist", "agent.mjs"),
     bufferSize: opts.bufferSize,
+    schedules: readScheduleConfig(loaded.dir),
   });
 
   const args = [wrangler, "dev", "--config", generated.configPath, "--port", String(port)];

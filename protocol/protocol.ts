@@ -302,6 +302,23 @@ export interface ScheduleCancelEvent extends ScheduleEventBase {
   origin: Origin;
 }
 
+/**
+ * A hand-written scheduler of the docs' "many events, one alarm" pattern, described to the agent (from
+ * `alarm-inspector.json` beside the wrangler config): one storage key per event, holding its run time.
+ */
+export interface SchedulePattern {
+  /** Only objects of this class (default: every class). */
+  className?: string;
+  /** Keys of the events start with this (e.g. `event:`). */
+  prefix: string;
+  /** Field of the stored value holding the next run time, ms since epoch (e.g. `runAt`). */
+  timeField: string;
+  /** Field naming the event (default: the key without the prefix). */
+  idField?: string;
+  /** Field with the period of a repeating event in ms, or null for a one-shot. */
+  repeatField?: string;
+}
+
 export type ScheduleEvent = ScheduleSetEvent | ScheduleStartEvent | ScheduleEndEvent | ScheduleCancelEvent;
 
 /** Kinds of schedule events, for guards and for clients that group them. */

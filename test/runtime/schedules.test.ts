@@ -15,7 +15,7 @@ import type {
   AlarmEndEvent,
   WireEvent,
 } from "../../protocol/protocol";
-import { EXAMPLES, FIXTURES, json, launch, plainWrangler, Recorder, waitFor } from "./helpers";
+import { EXAMPLES, FIXTURES, freePort, json, launch, plainWrangler, Recorder, waitFor } from "./helpers";
 import type { Launched } from "./helpers";
 
 const DIR = join(FIXTURES, "agents-schedules");
@@ -43,7 +43,7 @@ describe("schedules behind the alarm (Agents SDK 0.32) under alarm-inspector dev
   const agent = (name: string, action: string) => json<unknown>(`${base}/p/${name}/${action}`);
 
   before(async function () {
-    session = await launch(DIR);
+    session = await launch(DIR, { port: await freePort() });
     base = session.url;
     rec = await Recorder.connect(session.info);
   });
@@ -203,7 +203,7 @@ describe("the docs' many-events-one-alarm pattern (the examples' Scheduler) unde
   let rec: Recorder;
 
   before(async function () {
-    session = await launch(EXAMPLES);
+    session = await launch(EXAMPLES, { port: await freePort() });
     rec = await Recorder.connect(session.info);
   });
 
@@ -271,7 +271,7 @@ describe("an Agents SDK agent answers the same with and without the inspector", 
     } finally {
       await plain.stop();
     }
-    const session = await launch(DIR);
+    const session = await launch(DIR, { port: await freePort() });
     let withAgent: unknown[];
     try {
       const rec = await Recorder.connect(session.info);

@@ -4,6 +4,8 @@ import type { ObjectRef, ScheduleEndEvent, ScheduleEvent, ScheduleSetEvent, Wire
 import { AlarmModel } from "../../extension/model/alarmModel";
 import { isSchedulerBookkeeping, MAX_RUNS, ScheduleBook } from "../../extension/model/schedules";
 import { scheduleRunText, scheduleText } from "../../extension/views/describe";
+import { entrySource } from "../../launcher/generate";
+import { parseScheduleConfig } from "../../launcher/scheduleConfig";
 import { EventBuilder, hello, obj, T0 } from "./builders";
 
 /** Schedule events as the agent sends them, numbered and stamped by the same clock as the other builders. */
@@ -181,5 +183,28 @@ describe("schedules behind the alarm: protocol", function () {
     assert.equal(isScheduleEvent(e), true);
     assert.equal(isAgentEvent(e), false, "not an alarm event: clients that only know those skip it");
     assert.equal(isScheduleEvent({ ...e, scheduleId: 5 }), false);
+  });
+});
+
+describe("schedules behind the alarm: alarm-inspector.json", function () {
+  it("reads the described schedulers and refuses mistakes in one line naming the field", function () {
+    const path = "/p/alarm-inspector.json";
+    assert.deepEqual(parseScheduleConfig('{ "schedules": [{ "className": "Jobs", "prefix": "job:", "timeField": "at", }] }', path), [
+      { className: "Jobs", prefix: "job:", timeField: "at" },
+    ]);
+    assert.throws(() => parseScheduleConfig('{ "schedules": [{ "prefix": "job:" }] }', path), {
+      message: `${path}: schedules[0].timeField is required (the field holding the run time in ms, e.g. "runAt")`,
+    });
+    assert.throws(() => parseScheduleConfig('{ "schedules": [{ "prefix": "job:", "timeField": "at", "when": 1 }] }', path), /unknown field "when"/);
+    assert.throws(() => parseScheduleConfig("{ nope", path), /not valid JSON/);
+    assert.throws(() => parseScheduleConfig("[]", path), /expected an object/);
+  });
+
+  it("passes them to the agent in the generated entry only when given", function () {
+    const base = { classes: [], worker: "w", token: "t", agentPath: "/a/dist/agent.mjs", bufferSize: 10 };
+    const loaded = { path: "/p/wrangler.jsonc", dir: "/p", config: {} } as unknown as Parameters<typeof entrySource>[0]["loaded"];
+    assert.doesNotMatch(entrySource({ ...base, loaded }, "/p/.wrangler/alarm-inspector", "/p/src/index.ts"), /schedules/);
+    const withPatterns = entrySource({ ...base, loaded, schedules: [{ prefix: "job:", timeField: "at" }] }, "/p/.wrangler/alarm-inspector", "/p/src/index.ts");
+    assert.match(withPatterns, /"schedules":\[\{"prefix":"job:","timeField":"at"\}\]/);
   });
 });

@@ -1,4 +1,4 @@
-import type { Origin, ScheduleKind, ValuePreview } from "../../protocol/protocol";
+import type { Origin, ScheduleKind, SchedulePattern, ValuePreview } from "../../protocol/protocol";
 import type { ObjectProbe } from "../objectProbe";
 import type { ObjectMemory } from "../runtime";
 import { previewValue } from "../preview";
@@ -10,18 +10,7 @@ import type { ScheduleRow } from "./tables";
  * run time, and an `alarm()` that handles what is due and re-arms for the earliest. The user describes where the
  * events live (see `SchedulePattern`); the agent learns them from the object's own writes, reading nothing.
  */
-export interface SchedulePattern {
-  /** Only objects of this class (default: every class). */
-  className?: string;
-  /** Keys of the events start with this (e.g. `event:`). */
-  prefix: string;
-  /** Field of the stored value holding the next run time, ms since epoch (e.g. `runAt`). */
-  timeField: string;
-  /** Field naming the event (default: the key without the prefix). */
-  idField?: string;
-  /** Field with the period of a repeating event in ms (a number), or null for a one-shot. */
-  repeatField?: string;
-}
+export type { SchedulePattern };
 
 /** What the examples' `Scheduler` (and Cloudflare's reference) writes: `event:<id>` → `{ id, runAt, repeatMs }`. */
 export const DEFAULT_PATTERNS: readonly SchedulePattern[] = [{ prefix: "event:", timeField: "runAt", idField: "id", repeatField: "repeatMs" }];
