@@ -22,6 +22,7 @@ const PROJECTS = [
   "test/fixtures/conformance",
   "test/fixtures/no-fetch",
   "test/fixtures/agents-schedules",
+  "test/fixtures/agents-legacy",
 ];
 let failed = 0;
 for (const project of PROJECTS) {
