@@ -23,6 +23,7 @@ const PROJECTS = [
   "test/fixtures/no-fetch",
   "test/fixtures/agents-schedules",
   "test/fixtures/agents-legacy",
+  "examples/agents",
 ];
 let failed = 0;
 for (const project of PROJECTS) {

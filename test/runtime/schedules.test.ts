@@ -283,3 +283,26 @@ describe("an Agents SDK agent answers the same with and without the inspector", 
     assert.deepEqual(withAgent, without);
   });
 });
+
+describe("examples/agents: the Agents SDK example reachable with curl", function () {
+  it("shows its failing schedule failed on every attempt, and its reminder run", async function () {
+    const session = await launch(join(EXAMPLES, "agents"), { port: await freePort() });
+    try {
+      const rec = await Recorder.connect(session.info);
+      const base = `${session.url}/assistant/demo`;
+      const failing = await json<Schedule>(`${base}/failing?in=1&account=acme`, { method: "POST" });
+      const reminder = await json<Schedule>(`${base}/remind?in=1&user=ada`, { method: "POST" });
+      await json(`${base}/cron?expr=0%209%20*%20*%201`, { method: "POST" });
+      await json(`${base}/every?s=600`, { method: "POST" });
+      const last = await waitFor("the last failed attempt", () => find(rec, "schedule.end", failing.id).find((e) => e.final), 20_000);
+      assert.equal(last.error?.message, "billing API refused account acme");
+      assert.equal((await waitFor("the reminder's run", () => find(rec, "schedule.end", reminder.id)[0], 20_000)).outcome, "ok");
+      const state = await json<{ schedules: Schedule[]; ran: string[] }>(base);
+      assert.deepEqual(state.schedules.map((s) => s.callback).sort(), ["digest", "heartbeat"]);
+      assert.match(state.ran.join("\n"), /reminded ada: stand up/);
+      rec.close();
+    } finally {
+      await session.stop();
+    }
+  });
+});
