@@ -39,6 +39,8 @@ export interface ScheduleView {
   readonly cron?: string;
   readonly intervalSeconds?: number;
   readonly maxAttempts?: number;
+  /** The agent found no method of this name on the object's class: when due, the SDK logs and drops it. */
+  readonly missingCallback?: boolean;
   /** Newest last; at most `MAX_RUNS`. */
   readonly runs: readonly ScheduleRun[];
   /** When the last event about it arrived. */
@@ -85,6 +87,7 @@ export class ScheduleBook {
         if (e.cron !== undefined) s.cron = e.cron;
         if (e.intervalSeconds !== undefined) s.intervalSeconds = e.intervalSeconds;
         if (e.maxAttempts !== undefined) s.maxAttempts = e.maxAttempts;
+        s.missingCallback = e.missingCallback === true;
         if (s.status !== "running") s.status = "pending";
         break;
       case "schedule.start": {

@@ -9,6 +9,8 @@ import { formatAbsolute, formatRelative } from "../model/timeInput";
 import type { AlarmStatus, Attempt, ClassView, EventRecord, ObjectKey, ObjectView, Run, StatusInfo, StorageEvent, WorkerView } from "../model/types";
 import { attemptText, runText, scheduleRunText, scheduleText, statusText, storageText } from "./describe";
 import { isSchedulerBookkeeping } from "../model/schedules";
+import { scheduleProblems } from "../model/scheduleProblems";
+import type { ScheduleProblem } from "../model/scheduleProblems";
 import type { ScheduleRun, ScheduleView } from "../model/schedules";
 
 /** Tree nodes are plain data; the provider turns them into items from the model's current state. */
@@ -312,13 +314,14 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
     if (!s) return item;
     const alarm = this.model.getObject(node.key)?.currentAlarm.scheduledTime ?? null;
     const armed = this.model.schedules.armedFor(node.key, alarm)?.id === s.id;
-    item.description = scheduleText(s, now, armed);
-    item.iconPath = scheduleIcon(s, armed);
+    const problems = scheduleProblems(s, alarm, now);
+    item.description = scheduleText(s, now, armed) + (problems.length > 0 ? ` · ⚠ ${problems.map((p) => p.code).join(", ")}` : "");
+    item.iconPath = problems.some((p) => p.code !== "retries-exhausted") && s.status === "pending" ? themeIcon("warning", "list.warningForeground") : scheduleIcon(s, armed);
     const flags: ItemFlag[] = [];
     if (s.status === "pending" || s.status === "running") flags.push("pending");
     if (s.source === "pattern") flags.push("pattern");
     item.contextValue = contextValue(ItemKinds.schedule, flags);
-    item.tooltip = scheduleTooltip(s, armed);
+    item.tooltip = scheduleTooltip(s, armed, problems);
     item.accessibilityInformation = { label: `schedule ${s.callback}: ${item.description}` };
     return item;
   }
@@ -532,12 +535,13 @@ function scheduleIcon(s: ScheduleView, armed: boolean): vscode.ThemeIcon {
   return themeIcon(armed ? "bell" : "watch", armed ? "charts.blue" : undefined);
 }
 
-function scheduleTooltip(s: ScheduleView, armed: boolean): vscode.MarkdownString {
+function scheduleTooltip(s: ScheduleView, armed: boolean, problems: readonly ScheduleProblem[]): vscode.MarkdownString {
   const md = new vscode.MarkdownString();
   const by = s.source === "pattern" ? "a stored event (the docs' many-events-one-alarm pattern)" : s.source === "agents-legacy" ? "the Agents SDK (0.2x table)" : "the Agents SDK";
   md.appendText(`${s.callback}() · id ${s.id} · kept by ${by}\n`);
   if (s.time !== null) md.appendText(`Next run ${new Date(s.time).toISOString()} (${formatAbsolute(s.time)})${armed ? " · the object's alarm is armed for it" : ""}\n`);
   if (s.maxAttempts !== undefined) md.appendText(`The SDK tries each run up to ${s.maxAttempts} times, then gives up (the alarm attempt itself still ends ok)\n`);
+  for (const p of problems) md.appendText(`⚠ ${p.message}\n`);
   if (s.payload) codeBlock(md, s.payload.text + (s.payload.truncated ? "…" : ""));
   return md;
 }

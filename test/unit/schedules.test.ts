@@ -3,6 +3,7 @@ import { checkCommand, isAgentEvent, isScheduleEvent } from "../../protocol/prot
 import type { ObjectRef, ScheduleEndEvent, ScheduleEvent, ScheduleSetEvent, WireEvent } from "../../protocol/protocol";
 import { AlarmModel } from "../../extension/model/alarmModel";
 import { isSchedulerBookkeeping, MAX_RUNS, ScheduleBook } from "../../extension/model/schedules";
+import { scheduleProblems } from "../../extension/model/scheduleProblems";
 import { scheduleRunText, scheduleText } from "../../extension/views/describe";
 import { entrySource } from "../../launcher/generate";
 import { parseScheduleConfig } from "../../launcher/scheduleConfig";
@@ -206,5 +207,41 @@ describe("schedules behind the alarm: alarm-inspector.json", function () {
     assert.doesNotMatch(entrySource({ ...base, loaded }, "/p/.wrangler/alarm-inspector", "/p/src/index.ts"), /schedules/);
     const withPatterns = entrySource({ ...base, loaded, schedules: [{ prefix: "job:", timeField: "at" }] }, "/p/.wrangler/alarm-inspector", "/p/src/index.ts");
     assert.match(withPatterns, /"schedules":\[\{"prefix":"job:","timeField":"at"\}\]/);
+  });
+});
+
+describe("schedules behind the alarm: problems", function () {
+  function book() {
+    const b = new ScheduleBook();
+    const sch = new ScheduleEvents(new EventBuilder(T0));
+    return { b, sch, ref: obj("Planner", { name: "p" }) };
+  }
+
+  it("a callback missing from the class", function () {
+    const { b, sch, ref } = book();
+    b.apply("k", sch.set(ref, "a", "sendReminder", T0 + 60_000, { missingCallback: true }));
+    assert.deepEqual(scheduleProblems(b.get("k", "a")!, T0 + 60_000, T0).map((p) => p.code), ["missing-callback"]);
+  });
+
+  it("a due schedule starved by an alarm armed later, or by none", function () {
+    const { b, sch, ref } = book();
+    b.apply("k", sch.set(ref, "a", "remind", T0 + 1000));
+    const s = b.get("k", "a")!;
+    assert.deepEqual(scheduleProblems(s, T0 + 3_600_000, T0 + 60_000).map((p) => p.code), ["starved"]);
+    assert.match(scheduleProblems(s, null, T0 + 60_000)[0]!.message, /no alarm is set/);
+    assert.deepEqual(scheduleProblems(s, T0 + 1000, T0 + 60_000), [], "armed for it: only late, not starved");
+    assert.deepEqual(scheduleProblems(s, T0 + 3_600_000, T0 + 3000), [], "within the grace");
+  });
+
+  it("a cron failing every run, and an SDK retry policy exhausted", function () {
+    const { b, sch, ref } = book();
+    b.apply("k", sch.set(ref, "c", "digest", T0 + 1000, { scheduleKind: "cron", cron: "* * * * *" }));
+    for (let i = 0; i < 2; i++) {
+      b.apply("k", sch.start(ref, "c", "digest", 1, 1));
+      b.apply("k", sch.end(ref, "c", "digest", { attempt: 1, maxAttempts: 1, outcome: "error", final: true, next: T0 + 120_000, error: { name: "Error", message: "boom" } }));
+    }
+    const problems = scheduleProblems(b.get("k", "c")!, T0 + 120_000, T0);
+    assert.deepEqual(problems.map((p) => p.code), ["failing-every-run", "retries-exhausted"]);
+    assert.equal(problems[1]!.message, "the SDK gave up after 1 attempt (boom); it tries again at the next run");
   });
 });
