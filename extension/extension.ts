@@ -1,5 +1,6 @@
 import * as vscode from "vscode";
 import { ObjectCommands } from "./commands/objectCommands";
+import { ScheduleCommands } from "./commands/scheduleCommands";
 import { Commands, ContextKeys } from "./common/ids";
 import { Log } from "./common/log";
 import { readSettings, SECTION } from "./common/settings";
@@ -44,6 +45,7 @@ export function activate(context: vscode.ExtensionContext): AlarmInspectorApi {
   const objectCommands = new ObjectCommands(model, sessions.connection, log);
   context.subscriptions.push(
     ...objectCommands.register(openTimeline),
+    ...new ScheduleCommands(model, sessions.connection, log).register(),
     vscode.commands.registerCommand(Commands.refresh, () => tree.refresh()),
     // Both take a Uri when called programmatically (a test, a link); from the palette they ask with a dialog.
     vscode.commands.registerCommand(Commands.exportSession, (uri?: unknown) => exportSession(model, uri instanceof vscode.Uri ? uri : undefined)),

@@ -4,6 +4,7 @@ import { HEALTH_PATH } from "../protocol/protocol";
 import { refuseViteOnlyConfig, wranglerVersion, wranglerWarning } from "./compat";
 import { LauncherError } from "./errors";
 import { generatedDir, writeGenerated } from "./generate";
+import { readScheduleConfig } from "./scheduleConfig";
 import { choosePort } from "./ports";
 import { superviseStart } from "./processGroup";
 import type { RunningSession } from "./processGroup";
@@ -67,6 +68,7 @@ export async function startDev(opts: DevOptions): Promise<RunningSession> {
     session,
     agentPath: join(opts.packageDir, "dist", "agent.mjs"),
     bufferSize: opts.bufferSize,
+    schedules: readScheduleConfig(loaded.dir),
   });
 
   const args = [wrangler, "dev", "--config", generated.configPath, "--port", String(port)];

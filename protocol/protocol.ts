@@ -248,6 +248,173 @@ export interface DroppedEvent {
   object: ObjectRef;
 }
 
+// ───────────────────────────── schedules (issue 12) ─────────────────────────────
+// Logical schedules that a framework keeps behind an object's one alarm: the Agents SDK (`agents`), and hand-written
+// schedulers of the documented "many events, one alarm" pattern described to the agent. Kept in one block so that it
+// merges apart from the alarm events above. Older clients skip these kinds (unknown kinds are ignored).
+
+/** Who keeps the schedule: the Agents SDK (0.3x `cf_agents_jobs`, or 0.2x `cf_agents_schedules`), or a described pattern. */
+export type ScheduleSource = "agents" | "agents-legacy" | "pattern";
+
+/** How a schedule's time was given: after a delay, at a date, by a cron expression, or every N seconds. */
+export type ScheduleKind = "delayed" | "date" | "cron" | "interval";
+
+interface ScheduleEventBase extends EventBase {
+  /** The schedule's id in its scheduler (the SDK's row id, or the pattern's id field / key). */
+  scheduleId: string;
+  /** The method the scheduler calls (the SDK's callback name; for a pattern, the key). */
+  callback: string;
+  source: ScheduleSource;
+}
+
+/** A schedule was created, or its time or payload changed. */
+export interface ScheduleSetEvent extends ScheduleEventBase {
+  kind: "schedule.set";
+  change: "created" | "changed";
+  scheduleKind: ScheduleKind;
+  /** Next run, ms since epoch. */
+  time: number;
+  /** The time it had before, for `changed`. */
+  previousTime?: number;
+  /** Bounded preview of the payload the callback will receive. */
+  payload: ValuePreview;
+  cron?: string;
+  intervalSeconds?: number;
+  delaySeconds?: number;
+  /** Attempts the SDK makes per run (its retry policy), when known. */
+  maxAttempts?: number;
+  /** True when the object's class has no method named `callback`: when due, the SDK logs an error and drops it. */
+  missingCallback?: boolean;
+  /** `inspector` when a schedule command wrote it. */
+  origin: Origin;
+}
+
+/** One attempt of a schedule's callback began (inside the alarm attempt that runs it). */
+export interface ScheduleStartEvent extends ScheduleEventBase {
+  kind: "schedule.start";
+  /** 1 for the first attempt of this run; the SDK retries inside the same alarm attempt. */
+  attempt: number;
+  maxAttempts?: number;
+}
+
+/** One attempt of a schedule's callback ended. */
+export interface ScheduleEndEvent extends ScheduleEventBase {
+  kind: "schedule.end";
+  attempt: number;
+  maxAttempts?: number;
+  /** `unknown` when the agent saw the run only through storage (no SDK signal, no wrapped callback). */
+  outcome: "ok" | "error" | "unknown";
+  error?: ErrorInfo;
+  durationMs?: number;
+  /** For an error: true when the SDK gave up (its retries are exhausted, or it does not retry). */
+  final?: boolean;
+  /** When the run is over: the schedule's next time (cron, interval), or null when it is done and removed. */
+  next?: number | null;
+}
+
+/** A schedule was removed before it ran (the SDK's `cancelSchedule`, or its key deleted). */
+export interface ScheduleCancelEvent extends ScheduleEventBase {
+  kind: "schedule.cancel";
+  origin: Origin;
+}
+
+/**
+ * A hand-written scheduler of the docs' "many events, one alarm" pattern, described to the agent (from
+ * `alarm-inspector.json` beside the wrangler config): one storage key per event, holding its run time.
+ */
+export interface SchedulePattern {
+  /** Only objects of this class (default: every class). */
+  className?: string;
+  /** Keys of the events start with this (e.g. `event:`). */
+  prefix: string;
+  /** Field of the stored value holding the next run time, ms since epoch (e.g. `runAt`). */
+  timeField: string;
+  /** Field naming the event (default: the key without the prefix). */
+  idField?: string;
+  /** Field with the period of a repeating event in ms, or null for a one-shot. */
+  repeatField?: string;
+}
+
+export type ScheduleEvent = ScheduleSetEvent | ScheduleStartEvent | ScheduleEndEvent | ScheduleCancelEvent;
+
+/** Kinds of schedule events, for guards and for clients that group them. */
+export const SCHEDULE_EVENT_KINDS: readonly ScheduleEvent["kind"][] = ["schedule.set", "schedule.start", "schedule.end", "schedule.cancel"];
+
+/**
+ * Everything the agent records. Schedule events are kept out of `AgentEvent` on purpose: code written against the
+ * alarm events (the timeline, session files) keeps its exhaustive switches, and reads schedule events only where it
+ * asks for them with `isScheduleEvent`.
+ */
+export type WireEvent = AgentEvent | ScheduleEvent;
+
+/** True for a well-formed schedule event off the wire. */
+export function isScheduleEvent(v: unknown): v is ScheduleEvent {
+  if (!isRecord(v) || typeof v.kind !== "string" || !(SCHEDULE_EVENT_KINDS as readonly string[]).includes(v.kind)) return false;
+  return (
+    typeof v.seq === "number" &&
+    typeof v.at === "number" &&
+    isObjectRef(v.object) &&
+    typeof v.scheduleId === "string" &&
+    typeof v.callback === "string" &&
+    typeof v.source === "string"
+  );
+}
+
+/** Commands on one schedule: make it due and fire the alarm, cancel it through its scheduler, or move it. */
+export type ScheduleCommandOp = "scheduleRunNow" | "scheduleCancel" | "scheduleReschedule";
+
+export const SCHEDULE_COMMAND_OPS: readonly ScheduleCommandOp[] = ["scheduleRunNow", "scheduleCancel", "scheduleReschedule"];
+
+export interface ScheduleCommandBase<Op extends ScheduleCommandOp> {
+  type: "command";
+  id: CommandId;
+  op: Op;
+  target: CommandTarget;
+  scheduleId: string;
+}
+export type ScheduleRunNowCommand = ScheduleCommandBase<"scheduleRunNow">;
+export type ScheduleCancelCommand = ScheduleCommandBase<"scheduleCancel">;
+export interface ScheduleRescheduleCommand extends ScheduleCommandBase<"scheduleReschedule"> {
+  /** New time of the schedule, ms since epoch. */
+  time: number;
+}
+export type ScheduleCommand = ScheduleRunNowCommand | ScheduleCancelCommand | ScheduleRescheduleCommand;
+
+/** `value` of a successful schedule command: what the agent wrote, said in words, and the schedule's new time. */
+export interface ScheduleCommandResult {
+  scheduleId: string;
+  /** Null after a cancel. */
+  time: number | null;
+  /** Each write the command made, e.g. `UPDATE cf_agents_jobs SET time = 1765000000000 WHERE id = 'abc'`, `setAlarm(now)`. */
+  wrote: string[];
+}
+
+export function isScheduleCommand(c: { op: string }): c is ScheduleCommand {
+  return (SCHEDULE_COMMAND_OPS as readonly string[]).includes(c.op);
+}
+
+/** Checks the fields a schedule command adds; the common ones are checked by `checkCommand`. */
+function checkScheduleCommand(v: Record<string, unknown>, id: CommandId, target: CommandTarget): CommandCheck {
+  const scheduleId = v.scheduleId;
+  if (typeof scheduleId !== "string" || scheduleId === "" || scheduleId.length > 512) {
+    return { ok: false, id, error: "\"scheduleId\" must be the id of a schedule (a non-empty string)" };
+  }
+  switch (v.op) {
+    case "scheduleReschedule": {
+      const time = v.time;
+      if (typeof time !== "number" || !Number.isFinite(time) || time < 0 || time > 8.64e15) {
+        return { ok: false, id, error: "\"time\" must be a time in ms since the epoch" };
+      }
+      return { ok: true, command: { type: "command", id, op: "scheduleReschedule", target, scheduleId, time: Math.trunc(time) } };
+    }
+    case "scheduleRunNow":
+    case "scheduleCancel":
+      return { ok: true, command: { type: "command", id, op: v.op, target, scheduleId } };
+    default:
+      return { ok: false, id, error: `unknown op ${JSON.stringify(v.op)}` };
+  }
+}
+
 export type AgentEvent =
   | ObjectStartEvent
   | ObjectHandlerEvent
@@ -278,7 +445,7 @@ export const EVENT_KINDS: readonly EventKind[] = [
 ];
 
 /** Events as they are recorded, before the buffer numbers them. */
-export type UnsequencedEvent = AgentEvent extends infer E ? (E extends AgentEvent ? Omit<E, "seq"> : never) : never;
+export type UnsequencedEvent = WireEvent extends infer E ? (E extends WireEvent ? Omit<E, "seq"> : never) : never;
 
 // ───────────────────────────── server → client ─────────────────────────────
 
@@ -340,7 +507,8 @@ export interface HelloMessage {
 
 export interface EventsMessage {
   type: "events";
-  events: AgentEvent[];
+  /** Alarm and storage events, and (from agents with schedule support) schedule events, in `seq` order. */
+  events: WireEvent[];
 }
 
 /** Reply to one command. */
@@ -494,7 +662,7 @@ export function isErrorMessage(v: unknown): v is ErrorMessage {
 }
 
 /** The outcome of checking a client frame: a command, or a sentence saying what is wrong with it. */
-export type CommandCheck = { ok: true; command: Command } | { ok: false; id?: CommandId; error: string };
+export type CommandCheck = { ok: true; command: Command | ScheduleCommand } | { ok: false; id?: CommandId; error: string };
 
 /**
  * Validates a parsed client frame as a command. Every refusal says what to change, because it is shown to a person.
@@ -504,8 +672,8 @@ export function checkCommand(v: unknown): CommandCheck {
   const id = typeof v.id === "string" || typeof v.id === "number" ? v.id : undefined;
   if (v.type !== "command") return { ok: false, id, error: `unknown message type ${JSON.stringify(v.type)}; expected "command"` };
   if (id === undefined) return { ok: false, error: "a command needs an \"id\" (string or number)" };
-  if (typeof v.op !== "string" || !(COMMAND_OPS as readonly string[]).includes(v.op)) {
-    return { ok: false, id, error: `unknown op ${JSON.stringify(v.op)}; expected one of ${COMMAND_OPS.join(", ")}` };
+  if (typeof v.op !== "string" || !([...COMMAND_OPS, ...SCHEDULE_COMMAND_OPS] as readonly string[]).includes(v.op)) {
+    return { ok: false, id, error: `unknown op ${JSON.stringify(v.op)}; expected one of ${[...COMMAND_OPS, ...SCHEDULE_COMMAND_OPS].join(", ")}` };
   }
   const t = v.target;
   if (!isRecord(t) || typeof t.className !== "string" || t.className === "") {
@@ -515,6 +683,7 @@ export function checkCommand(v: unknown): CommandCheck {
   const hasName = typeof t.name === "string" && t.name !== "";
   if (hasId === hasName) return { ok: false, id, error: "\"target\" needs exactly one of \"id\" or \"name\"" };
   const target: CommandTarget = hasId ? { className: t.className, id: t.id as string } : { className: t.className, name: t.name as string };
+  if (isScheduleCommand({ op: v.op })) return checkScheduleCommand(v, id, target);
   switch (v.op) {
     case "setAlarm": {
       const time = v.scheduledTime;

@@ -2,7 +2,7 @@
 // prints every figure with its method and goal, writes bench-results.json ({"results": [{name, value, unit, goal,
 // met, method}]}), and exits 0 whether goals are met or not (non-zero only when a benchmark could not run).
 //
-//   npm run bench [-- --quick] [-- --only package,activation,agent,model,timeline]
+//   npm run bench [-- --quick] [-- --only package,activation,agent,schedules,model,timeline]
 //
 // Each part runs in a child process of its own, so one part's work (esbuild, a browser) does not disturb another's
 // figures; each appends its rows to the file named by BENCH_ROWS (see test/bench/rows.mjs).
@@ -49,6 +49,7 @@ const PARTS = [
     run: () => node([join(root, "test", "bench", "activation.bench.mjs"), "--vsix", vsix, ...(values.quick ? ["--samples", "2"] : [])]),
   },
   { name: "agent", run: () => node([join(root, "test", "bench", "agent.bench.mjs"), ...quick]) },
+  { name: "schedules", run: () => node([join(root, "test", "bench", "schedules.bench.mjs"), ...quick]) },
   {
     name: "model",
     async run() {

@@ -25,6 +25,9 @@ const PROJECTS = [
   "test/fixtures/envs",
   "test/fixtures/vite",
   "examples/vite",
+  "test/fixtures/agents-schedules",
+  "test/fixtures/agents-legacy",
+  "examples/agents",
 ];
 let failed = 0;
 for (const project of PROJECTS) {

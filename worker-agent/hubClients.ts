@@ -1,5 +1,5 @@
 import { checkCommand, HEALTH_PATH, INSPECTOR_PATH, MAX_CLIENT_FRAME_BYTES, PROTOCOL_VERSION } from "../protocol/protocol";
-import type { Command, HelloMessage, ServerMessage } from "../protocol/protocol";
+import type { Command, HelloMessage, ScheduleCommand, ServerMessage } from "../protocol/protocol";
 import type { AgentRuntime } from "./runtime";
 
 declare const __AGENT_VERSION__: string;
@@ -99,7 +99,7 @@ export class HubClients {
 
   constructor(
     private readonly runtime: AgentRuntime,
-    private readonly run: (command: Command) => Promise<unknown>,
+    private readonly run: (command: Command | ScheduleCommand) => Promise<unknown>,
   ) {}
 
   /** Takes a new, accepted socket: greets it, sends what the buffer holds, and keeps it pumped. */

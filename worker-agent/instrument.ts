@@ -8,6 +8,9 @@ import type { WrapHandler } from "./alarmHandler";
 import { describePartyClass, isPartyServer, learnStoredRoomName, usesOnAlarm } from "./partyserver";
 import type { AgentRuntime } from "./runtime";
 import { instrumentStorage } from "./storage";
+import { isScheduleCommand } from "../protocol/protocol";
+import type { ScheduleCommand } from "../protocol/protocol";
+import { registerScheduledClass, runScheduleCommand } from "./schedules";
 
 /** The shape every Durable Object constructor has; the wrapper only relies on this. */
 type DurableObjectConstructor = new (ctx: DurableObjectState, env: unknown) => object;
@@ -54,6 +57,7 @@ export function instrumentClass<T>(UserClass: T, className: string, runtime: Age
   // V8 names a method's frame after the class that built the receiver: an anonymous class named at run time reads
   // as the user's (`Room.recordStats`, not `Instrumented.recordStats`) in stacks and call sites.
   Object.defineProperty(Instrumented, "name", { value: Base.name || className });
+  registerScheduledClass(className, Base.prototype);
 
   const handlerLabel = party && usesOnAlarm(Base) ? "onAlarm()" : "alarm()";
   const wrapHandler: WrapHandler = (handler, self) =>
@@ -75,9 +79,10 @@ export function instrumentClass<T>(UserClass: T, className: string, runtime: Age
     });
   }
   Object.defineProperty(Instrumented.prototype, CONTROL_METHOD, {
-    value: function control(this: object, command: Command) {
+    value: function control(this: object, command: Command | ScheduleCommand) {
       const probe = probes.get(this);
       if (!probe) throw new Error("alarm-inspector: this object was not constructed by the agent");
+      if (isScheduleCommand(command)) return runScheduleCommand(probe, ctxStorage(this), this, command);
       return runControl(probe, ctxStorage(this), command);
     },
     writable: false,

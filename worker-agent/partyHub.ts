@@ -1,4 +1,4 @@
-import { PARTYKIT_HEALTH_PATH, PARTYKIT_INSPECTOR_PATH } from "../protocol/protocol";
+import { isScheduleCommand, PARTYKIT_HEALTH_PATH, PARTYKIT_INSPECTOR_PATH } from "../protocol/protocol";
 import type { Command } from "../protocol/protocol";
 import { CONTROL_TIMEOUT_MS } from "./hub";
 import { errorText, healthResponse, HubClients, refuse, refuseHandshake, unknownEndpoint, withTimeout } from "./hubClients";
@@ -37,7 +37,11 @@ export function createPartyHubClass(runtime: AgentRuntime) {
       return unknownEndpoint(path, PARTYKIT_INSPECTOR_PATH, PARTYKIT_HEALTH_PATH);
     }
 
-    private readonly clients = new HubClients(runtime, (command) => this.run(command));
+    private readonly clients = new HubClients(runtime, (command) =>
+      isScheduleCommand(command)
+        ? Promise.reject(new Error("schedule commands need wrangler dev (classic PartyKit rooms keep no schedules the inspector knows)"))
+        : this.run(command),
+    );
     private readonly byConnection = new WeakMap<Connection, ReturnType<HubClients["add"]>>();
 
     constructor(readonly room: HubRoom) {}

@@ -1,5 +1,6 @@
 import type { ClassInfo, RuntimeKind, UnsequencedEvent } from "../protocol/protocol";
 import { EventBuffer } from "./eventBuffer";
+import type { SchedulePattern } from "./schedules";
 
 /** What the launcher's generated entry tells the agent about this Worker. */
 export interface AgentOptions {
@@ -20,6 +21,11 @@ export interface AgentOptions {
   runtime?: RuntimeKind;
   /** False when the runtime drops pending alarms on a restart (classic `partykit dev`); told to clients in `hello`. */
   alarmsPersist?: boolean;
+  /**
+   * Hand-written schedulers to recognise (the docs' "many events, one alarm" pattern), from `alarm-inspector.json`.
+   * Absent: the examples' `Scheduler` layout (`event:<id>` → `{ id, runAt, repeatMs }`); `[]` turns it off.
+   */
+  schedules?: SchedulePattern[];
 }
 
 /** Name of the hub's namespace binding, added by the launcher and hidden from the user's code. */

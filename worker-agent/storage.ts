@@ -1,6 +1,7 @@
 import type { CallSite, Origin, UnsequencedEvent, ValuePreview } from "../protocol/protocol";
 import type { EventSink, ObjectProbe, PendingEvent } from "./objectProbe";
 import { callSite, clipKey, MAX_ENTRIES_PER_EVENT, MAX_QUERY_CHARS, previewValue } from "./preview";
+import { observeKvDelete, observeKvPut, observeSqlWrite } from "./schedules";
 
 /**
  * Instrumented views of `ctx.storage` and of the transaction objects it hands out.
@@ -201,11 +202,13 @@ function writeMethods(target: AlarmStore & DurableObjectTransaction, probe: Obje
     put: function put(...args: unknown[]) {
       const result: unknown = Reflect.apply(target.put, target, args);
       sink(putEvent(args, probe, methods.put));
+      observeKvPut(probe, args);
       return result;
     },
     delete: function del(...args: unknown[]) {
       const result: unknown = Reflect.apply(target.delete, target, args);
       sink(deleteEvent(args, probe, methods.delete));
+      observeKvDelete(probe, args);
       return result;
     },
   };
@@ -239,6 +242,7 @@ function instrumentSql(sql: SqlStorage, probe: ObjectProbe): SqlStorage {
         inHandler: probe.inHandler,
         ...(site ? { callSite: site } : {}),
       });
+      observeSqlWrite(probe, query, sql);
     }
     return cursor;
   };

@@ -21,6 +21,9 @@ export const Commands = {
   openTimeline: "alarmInspector.openTimeline",
   exportSession: "alarmInspector.exportSession",
   openSessionFile: "alarmInspector.openSessionFile",
+  scheduleRunNow: "alarmInspector.scheduleRunNow",
+  scheduleCancel: "alarmInspector.scheduleCancel",
+  scheduleReschedule: "alarmInspector.scheduleReschedule",
 } as const;
 
 /**
@@ -65,9 +68,11 @@ export const ItemKinds = {
   attempt: "attempt",
   storageGroup: "storageGroup",
   storage: "storage",
+  schedule: "schedule",
+  scheduleRun: "scheduleRun",
 } as const;
 
-export type ItemFlag = "alarm" | "overdue" | "running" | "retrying" | "abandoned" | "injected" | "notLive" | "offline" | "noHandler";
+export type ItemFlag = "alarm" | "overdue" | "running" | "retrying" | "abandoned" | "injected" | "notLive" | "offline" | "noHandler" | "pending" | "pattern";
 
 export function contextValue(kind: (typeof ItemKinds)[keyof typeof ItemKinds], flags: readonly ItemFlag[] = []): string {
   return [kind, ...flags.map((f) => `+${f}`)].join("");

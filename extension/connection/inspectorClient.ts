@@ -10,7 +10,7 @@ function webSocket(): typeof WebSocket {
   return ws;
 }
 import { isErrorMessage, isEventsMessage, isHello, isResultMessage, PROTOCOL_VERSION } from "../../protocol/protocol";
-import type { AgentEvent, Command, CommandId, HelloMessage } from "../../protocol/protocol";
+import type { Command, CommandId, HelloMessage, ScheduleCommand, WireEvent } from "../../protocol/protocol";
 import { Emitter } from "../model/events";
 
 /** Where to connect: the inspector URL and token from the launcher's ready line or `session.json`. */
@@ -20,7 +20,7 @@ export interface Endpoint {
 }
 
 /** Commands as the caller writes them; the client assigns the id. */
-export type CommandRequest = Command extends infer C ? (C extends Command ? Omit<C, "type" | "id"> : never) : never;
+export type CommandRequest = Command | ScheduleCommand extends infer C ? (C extends Command | ScheduleCommand ? Omit<C, "type" | "id"> : never) : never;
 
 /** A command the agent refused, with its own words. */
 export class CommandError extends Error {
@@ -49,7 +49,7 @@ export class InspectorClient {
   private nextId = 1;
   private readonly pending = new Map<CommandId, Pending>();
   private readonly helloEmitter = new Emitter<HelloMessage>();
-  private readonly eventsEmitter = new Emitter<AgentEvent[]>();
+  private readonly eventsEmitter = new Emitter<WireEvent[]>();
   private readonly errorEmitter = new Emitter<string>();
   private readonly closeEmitter = new Emitter<{ code: number; reason: string }>();
   readonly onHello = this.helloEmitter.event;

@@ -2,7 +2,9 @@
  * The inspector's model: agent events in, state out. It imports nothing from `vscode`; views subscribe to
  * `onDidChange` and read the state back, holding none of their own.
  */
-import { isAgentEvent, PROTOCOL_VERSION } from "../../protocol/protocol";
+import { isAgentEvent, isScheduleEvent, PROTOCOL_VERSION } from "../../protocol/protocol";
+import type { ScheduleEvent, WireEvent } from "../../protocol/protocol";
+import { ScheduleBook } from "./schedules";
 import type {
   AgentEvent,
   AlarmDeleteEvent,
@@ -120,6 +122,8 @@ export class AlarmModel implements IDisposable {
   private readonly store: ObjectStore;
   private readonly sessions = new SessionRegistry();
   private readonly sharing = new EventSharing();
+  /** Logical schedules per object (`schedule.*` events), read by the tree. */
+  readonly schedules = new ScheduleBook();
   private connectionState: ConnectionState = { kind: "disconnected" };
   private droppedByAgentCount = 0;
   private duplicateCount = 0;
@@ -164,7 +168,7 @@ export class AlarmModel implements IDisposable {
    * The events are kept, not copied. Parts equal to ones the model already holds (the object's ref, call sites, SQL
    * text, error stacks) are replaced by those, which changes no value but spares a copy per event (see `EventSharing`).
    */
-  applyEvents(events: readonly AgentEvent[], sessionId?: string): void {
+  applyEvents(events: readonly (AgentEvent | WireEvent)[], sessionId?: string): void {
     const session = sessionId === undefined ? this.sessions.current : this.sessions.get(sessionId);
     if (!session) {
       this.ignoredCount += events.length;
@@ -177,7 +181,8 @@ export class AlarmModel implements IDisposable {
       this.sharing.kind(event);
       // Events come off a socket: a newer agent may send kinds this build does not know.
       if (!isAgentEvent(event as unknown)) {
-        this.ignoredCount++;
+        if (isScheduleEvent(event as unknown)) this.applySchedule(event as unknown as ScheduleEvent, session, seen, changes);
+        else this.ignoredCount++;
         continue;
       }
       if (seen && !seen.add(event.seq)) {
@@ -213,6 +218,26 @@ export class AlarmModel implements IDisposable {
     }
     for (const trimmed of this.store.enforceTotal()) changes.add(trimmed);
     this.fire("events", changes);
+  }
+
+  /**
+   * A schedule event goes to the schedule book, not to the object's event history: the alarm views and the timeline
+   * keep exactly the events they know, and the tree reads schedules from `schedules`.
+   */
+  private applySchedule(e: ScheduleEvent, session: SessionInfo, seen: ReturnType<SessionRegistry["seqsOf"]>, changes: ChangeSet): void {
+    if (seen && !seen.add(e.seq)) {
+      this.duplicateCount++;
+      return;
+    }
+    let entry = this.store.activate(session.worker, e.object);
+    if (entry === undefined) {
+      entry = this.store.touch(session.worker, e.object, LIVE).entry;
+      changes.structural = true;
+    }
+    entry.seenLive = true;
+    if (entry.lastActivity === null || e.at > entry.lastActivity) entry.lastActivity = e.at;
+    this.schedules.apply(entry.key, e);
+    changes.add(entry);
   }
 
   /** Updates the connection state shown to the user. */

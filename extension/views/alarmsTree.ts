@@ -9,7 +9,11 @@ import type { AlarmModel } from "../model/alarmModel";
 import { objectLabel } from "../model/objectLabel";
 import { formatAbsolute, formatRelative } from "../model/timeInput";
 import type { AlarmStatus, Attempt, ClassView, EventRecord, ObjectKey, ObjectView, Run, StatusInfo, StorageEvent, WorkerView } from "../model/types";
-import { attemptText, runText, statusText, storageText } from "./describe";
+import { attemptText, runText, scheduleRunText, scheduleText, statusText, storageText } from "./describe";
+import { isSchedulerBookkeeping } from "../model/schedules";
+import { scheduleProblems } from "../model/scheduleProblems";
+import type { ScheduleProblem } from "../model/scheduleProblems";
+import type { ScheduleRun, ScheduleView } from "../model/schedules";
 
 /** Tree nodes are plain data; the provider turns them into items from the model's current state. */
 export type AlarmsNode =
@@ -20,7 +24,12 @@ export type AlarmsNode =
   | { kind: "run"; key: ObjectKey; runId: string }
   | { kind: "attempt"; key: ObjectKey; runId: string; number: number; startSeq: number }
   | { kind: "storageGroup"; key: ObjectKey }
-  | { kind: "storage"; key: ObjectKey; session: string; seq: number };
+  | { kind: "storage"; key: ObjectKey; session: string; seq: number }
+  | ScheduleNode
+  | { kind: "scheduleRun"; key: ObjectKey; scheduleId: string; index: number };
+
+/** A logical schedule behind the object's alarm (Agents SDK, or the docs' pattern). */
+export type ScheduleNode = { kind: "schedule"; key: ObjectKey; scheduleId: string };
 
 export type ObjectNode = Extract<AlarmsNode, { kind: "object" }>;
 
@@ -42,6 +51,9 @@ const TICKING: ReadonlySet<AlarmStatus> = new Set(["scheduled", "overdue", "runn
 
 /** Most storage changes listed under an object. */
 const STORAGE_ROWS = 20;
+
+/** Finished (done, cancelled) schedules listed under an object after its pending ones. */
+const FINISHED_SCHEDULE_ROWS = 5;
 
 function themeIcon(id: string, color?: string): vscode.ThemeIcon {
   return new vscode.ThemeIcon(id, color ? new vscode.ThemeColor(color) : undefined);
@@ -112,6 +124,21 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
       if (!TICKING.has(status.status) && this.shown.get(key) === undefined) continue;
       if (this.shown.get(key) !== this.describeObject(obj, status, now)) this.changeEmitter.fire(node);
     }
+    // Schedule countdowns: only rows of pending schedules move with the clock.
+    for (const node of this.scheduleNodes.values()) {
+      const s = this.model.schedules.get(node.key, node.scheduleId);
+      if (s && s.status === "pending") this.changeEmitter.fire(node);
+    }
+  }
+
+  /** Stable schedule nodes, so the clock can repaint exactly those rows. */
+  private readonly scheduleNodes = new Map<string, ScheduleNode>();
+
+  private scheduleNode(key: ObjectKey, scheduleId: string): ScheduleNode {
+    const id = `${key}\u0000${scheduleId}`;
+    let node = this.scheduleNodes.get(id);
+    if (!node) this.scheduleNodes.set(id, (node = { kind: "schedule", key, scheduleId }));
+    return node;
   }
 
   /** The description a row shows, remembered so the clock repaints it only when it would read differently. */
@@ -192,6 +219,10 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
         return { kind: "run", key: node.key, runId: node.runId };
       case "storage":
         return { kind: "storageGroup", key: node.key };
+      case "schedule":
+        return this.objectNode(node.key);
+      case "scheduleRun":
+        return this.scheduleNode(node.key, node.scheduleId);
     }
   }
 
@@ -213,18 +244,26 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
         const obj = this.model.getObject(node.key);
         if (!obj) return [];
         const children: AlarmsNode[] = [{ kind: "alarm", key: obj.key }];
+        // Schedules behind the alarm: pending ones in time order (the order they will run in), then a few finished.
+        const schedules = this.model.schedules.schedulesOf(obj.key);
+        const live = schedules.filter((x) => x.status === "pending" || x.status === "running");
+        const over = schedules.filter((x) => x.status === "done" || x.status === "cancelled").slice(0, FINISHED_SCHEDULE_ROWS);
+        for (const x of [...live, ...over]) children.push(this.scheduleNode(obj.key, x.id));
         const run = obj.runs.at(-1);
         if (run) children.push({ kind: "run", key: obj.key, runId: run.id });
-        if (obj.recentStorage.length > 0) children.push({ kind: "storageGroup", key: obj.key });
+        if (this.userStorage(obj.key).length > 0) children.push({ kind: "storageGroup", key: obj.key });
         return children;
       }
       case "run": {
         const run = this.run(node.key, node.runId);
         return (run?.attempts ?? []).map((a) => ({ kind: "attempt", key: node.key, runId: node.runId, number: a.number, startSeq: a.startSeq }));
       }
+      case "schedule": {
+        const runs = this.model.schedules.get(node.key, node.scheduleId)?.runs ?? [];
+        return runs.map((_, index) => ({ kind: "scheduleRun" as const, key: node.key, scheduleId: node.scheduleId, index })).reverse();
+      }
       case "storageGroup": {
-        const obj = this.model.getObject(node.key);
-        return (obj?.recentStorage ?? [])
+        return this.userStorage(node.key)
           .slice(-STORAGE_ROWS)
           .reverse()
           .map((r) => ({ kind: "storage", key: node.key, session: r.session, seq: r.event.seq }));
@@ -253,7 +292,58 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
         return this.storageGroupItem(node.key);
       case "storage":
         return this.storageItem(node, now);
+      case "schedule":
+        return this.scheduleItem(node, now);
+      case "scheduleRun":
+        return this.scheduleRunItem(node, now);
     }
+  }
+
+  /**
+   * The object's recent storage changes without the scheduler's own bookkeeping (the Agents SDK's SQL on its
+   * `cf_agents_*` tables and its `cf_agents:` keys) once the object shows schedules: those writes are how its
+   * schedules are kept, and the schedules above say what they meant.
+   */
+  private userStorage(key: ObjectKey): readonly EventRecord<StorageEvent>[] {
+    const all = this.model.getObject(key)?.recentStorage ?? [];
+    if (!this.model.schedules.has(key)) return all;
+    return all.filter((r) => !isSchedulerBookkeeping(r.event));
+  }
+
+  private scheduleItem(node: ScheduleNode, now: number): vscode.TreeItem {
+    const s = this.model.schedules.get(node.key, node.scheduleId);
+    const item = new vscode.TreeItem(s ? `${s.callback}()` : "(schedule gone)", s && s.runs.length > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    item.id = `schedule:${node.key}/${node.scheduleId}`;
+    if (!s) return item;
+    const alarm = this.model.getObject(node.key)?.currentAlarm.scheduledTime ?? null;
+    const armed = this.model.schedules.armedFor(node.key, alarm)?.id === s.id;
+    const problems = scheduleProblems(s, alarm, now);
+    item.description = scheduleText(s, now, armed) + (problems.length > 0 ? ` · ⚠ ${problems.map((p) => p.code).join(", ")}` : "");
+    item.iconPath = problems.some((p) => p.code !== "retries-exhausted") && s.status === "pending" ? themeIcon("warning", "list.warningForeground") : scheduleIcon(s, armed);
+    const flags: ItemFlag[] = [];
+    if (s.status === "pending" || s.status === "running") flags.push("pending");
+    if (s.source === "pattern") flags.push("pattern");
+    item.contextValue = contextValue(ItemKinds.schedule, flags);
+    item.tooltip = scheduleTooltip(s, armed, problems);
+    item.accessibilityInformation = { label: `schedule ${s.callback}: ${item.description}` };
+    return item;
+  }
+
+  private scheduleRunItem(node: Extract<AlarmsNode, { kind: "scheduleRun" }>, now: number): vscode.TreeItem {
+    const run = this.model.schedules.get(node.key, node.scheduleId)?.runs[node.index];
+    const item = new vscode.TreeItem(run ? formatAbsolute(run.startedAt, now) : "(run no longer kept)", vscode.TreeItemCollapsibleState.None);
+    item.id = `scheduleRun:${node.key}/${node.scheduleId}/${node.index}`;
+    item.contextValue = contextValue(ItemKinds.scheduleRun);
+    if (!run) return item;
+    item.description = scheduleRunText(run);
+    item.iconPath = runIcon(run);
+    const md = new vscode.MarkdownString();
+    for (const a of run.attempts) {
+      md.appendText(`Attempt ${a.attempt}${a.maxAttempts !== undefined ? ` of ${a.maxAttempts}` : ""}: ${a.outcome ?? "running"}${a.endedAt !== undefined ? ` after ${a.endedAt - a.startedAt} ms` : ""}\n`);
+      if (a.error) codeBlock(md, `${a.error.name}: ${a.error.message}${a.error.stack ? `\n${a.error.stack}` : ""}`);
+    }
+    item.tooltip = md;
+    return item;
   }
 
   private worker(name: string): WorkerView | undefined {
@@ -424,6 +514,40 @@ function storageIcon(rec: EventRecord<StorageEvent>): string {
     case "storage.sql":
       return "database";
   }
+}
+
+function runIcon(run: ScheduleRun): vscode.ThemeIcon {
+  switch (run.outcome) {
+    case "running":
+      return themeIcon("sync~spin", "charts.yellow");
+    case "ok":
+      return themeIcon("pass", "testing.iconPassed");
+    case "error":
+      return themeIcon("error", "list.errorForeground");
+    case "unknown":
+      return themeIcon("circle-outline");
+  }
+}
+
+/** A failed last run wins over the countdown: the failure is what the user is hunting. */
+function scheduleIcon(s: ScheduleView, armed: boolean): vscode.ThemeIcon {
+  const last = s.runs[s.runs.length - 1];
+  if (s.status === "running") return themeIcon("sync~spin", "charts.yellow");
+  if (last?.outcome === "error") return themeIcon("error", "list.errorForeground");
+  if (s.status === "cancelled") return themeIcon("circle-slash", "descriptionForeground");
+  if (s.status === "done") return themeIcon("pass", "testing.iconPassed");
+  return themeIcon(armed ? "bell" : "watch", armed ? "charts.blue" : undefined);
+}
+
+function scheduleTooltip(s: ScheduleView, armed: boolean, problems: readonly ScheduleProblem[]): vscode.MarkdownString {
+  const md = new vscode.MarkdownString();
+  const by = s.source === "pattern" ? "a stored event (the docs' many-events-one-alarm pattern)" : s.source === "agents-legacy" ? "the Agents SDK (0.2x table)" : "the Agents SDK";
+  md.appendText(`${s.callback}() · id ${s.id} · kept by ${by}\n`);
+  if (s.time !== null) md.appendText(`Next run ${new Date(s.time).toISOString()} (${formatAbsolute(s.time)})${armed ? " · the object's alarm is armed for it" : ""}\n`);
+  if (s.maxAttempts !== undefined) md.appendText(`The SDK tries each run up to ${s.maxAttempts} times, then gives up (the alarm attempt itself still ends ok)\n`);
+  for (const p of problems) md.appendText(`⚠ ${p.message}\n`);
+  if (s.payload) codeBlock(md, s.payload.text + (s.payload.truncated ? "…" : ""));
+  return md;
 }
 
 function attemptIcon(a: Attempt): vscode.ThemeIcon {

@@ -5,6 +5,7 @@
 import { MAX_ALARM_RETRIES } from "../../protocol/protocol";
 import { runState } from "../model/runs";
 import type { Attempt, EventRecord, Run, StatusInfo, StorageEvent } from "../model/types";
+import type { ScheduleRun, ScheduleView } from "../model/schedules";
 import { formatDuration, formatRelative } from "../model/timeInput";
 
 /** Attempts an alarm gets in all: the first and its retries. */
@@ -97,4 +98,61 @@ export function storageText(rec: EventRecord<StorageEvent>): string {
     case "storage.sql":
       return `sql ${e.query.replace(/\s+/g, " ").trim()}`;
   }
+}
+
+// ───────────────────────────── schedules behind the alarm ─────────────────────────────
+
+/** Words for a schedule's kind: "delayed", "at a date", "cron 0 9 * * 1", "every 30s". */
+export function scheduleKindText(s: ScheduleView): string {
+  switch (s.kind) {
+    case "cron":
+      return s.cron ? `cron ${s.cron}` : "cron";
+    case "interval":
+      return s.intervalSeconds !== undefined ? `every ${formatDuration(s.intervalSeconds * 1000)}` : "interval";
+    case "date":
+      return "at a date";
+    case "delayed":
+      return "delayed";
+  }
+}
+
+/** "attempt 2 of 3" when the SDK's policy is known. */
+function attemptOf(n: number, max: number | undefined): string {
+  return max !== undefined ? `attempt ${n} of ${max}` : `attempt ${n}`;
+}
+
+/** One run: "ok", "failed after 3 of 3 attempts: boom", "running: attempt 2 of 3". */
+export function scheduleRunText(run: ScheduleRun): string {
+  const last = run.attempts[run.attempts.length - 1];
+  const n = last?.attempt ?? 1;
+  const max = last?.maxAttempts;
+  switch (run.outcome) {
+    case "running":
+      return `running: ${attemptOf(n, max)}`;
+    case "ok":
+      return n > 1 ? `ok on ${attemptOf(n, max)}` : "ok";
+    case "unknown":
+      return "ran (outcome not reported: the SDK's signals were not available)";
+    case "error": {
+      const message = last?.error ? `: ${last.error.message}` : "";
+      return `failed after ${attemptOf(n, max)}${message}`;
+    }
+  }
+}
+
+/**
+ * One line for a schedule at `now`: its countdown (or state), its kind, and how its last run went. `armed` says the
+ * object's alarm is set for this schedule's time.
+ */
+export function scheduleText(s: ScheduleView, now: number, armed: boolean): string {
+  const parts: string[] = [];
+  if (s.status === "running") parts.push(scheduleRunText(s.runs[s.runs.length - 1] ?? { startedAt: now, attempts: [], outcome: "running" }));
+  else if (s.status === "cancelled") parts.push("cancelled");
+  else if (s.status === "done") parts.push("done");
+  else if (s.time !== null) parts.push(s.time >= now ? countdown(s.time - now) : formatRelative(s.time - now, { past: "overdue" }));
+  parts.push(scheduleKindText(s));
+  if (armed) parts.push("alarm armed for it");
+  const last = s.runs[s.runs.length - 1];
+  if (last && s.status !== "running") parts.push(`last run ${last.outcome === "error" ? "failed" : last.outcome}`);
+  return parts.join(" · ");
 }

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import type { AgentEvent } from "../../protocol/protocol";
+import type { WireEvent } from "../../protocol/protocol";
 import { InspectorClient } from "../../extension/connection/inspectorClient";
 import type { SessionInfo } from "../../launcher/session";
 
@@ -105,9 +105,12 @@ export interface Launched {
 }
 
 /** Starts the launcher on `dir` with a fresh (or given) persistence folder and waits for its ready line. */
-export async function launch(dir: string, opts: { persistDir?: string; extra?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<Launched> {
+export async function launch(dir: string, opts: { persistDir?: string; extra?: string[]; env?: NodeJS.ProcessEnv; port?: number } = {}): Promise<Launched> {
   const persistDir = opts.persistDir ?? tempDir("state");
-  const args = [CLI, "dev", "--cwd", dir, "--", "--persist-to", persistDir, ...(opts.extra ?? [])];
+  // `port`: the launcher's own --port, for a test that must not take the first free port from 8787 (on a shared
+  // machine another program may hold 8787 on one interface only).
+  const port = opts.port !== undefined ? ["--port", String(opts.port)] : [];
+  const args = [CLI, "dev", "--cwd", dir, ...port, "--", "--persist-to", persistDir, ...(opts.extra ?? [])];
   const child = spawn(process.execPath, args, { detached: true, env: { ...process.env, ...opts.env }, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
@@ -169,7 +172,7 @@ export async function plainWrangler(dir: string, persistDir = tempDir("plain")):
 
 /** A connected client that keeps every event it receives. */
 export class Recorder {
-  readonly events: AgentEvent[] = [];
+  readonly events: WireEvent[] = [];
   constructor(readonly client: InspectorClient) {
     client.onEvents((batch) => this.events.push(...batch));
   }
@@ -182,19 +185,19 @@ export class Recorder {
   }
 
   /** Events about one object (by name or id), optionally of some kinds. */
-  about(className: string, nameOrId: string, ...kinds: AgentEvent["kind"][]): AgentEvent[] {
+  about(className: string, nameOrId: string, ...kinds: WireEvent["kind"][]): WireEvent[] {
     return this.events.filter(
       (e) => e.object.className === className && (e.object.name === nameOrId || e.object.id === nameOrId) && (kinds.length === 0 || kinds.includes(e.kind)),
     );
   }
 
-  waitFor<K extends AgentEvent["kind"]>(
+  waitFor<K extends WireEvent["kind"]>(
     what: string,
     kind: K,
-    match: (e: Extract<AgentEvent, { kind: K }>) => boolean = () => true,
+    match: (e: Extract<WireEvent, { kind: K }>) => boolean = () => true,
     timeoutMs = 30_000,
-  ): Promise<Extract<AgentEvent, { kind: K }>> {
-    return waitFor(what, () => this.events.find((e): e is Extract<AgentEvent, { kind: K }> => e.kind === kind && match(e as Extract<AgentEvent, { kind: K }>)), timeoutMs);
+  ): Promise<Extract<WireEvent, { kind: K }>> {
+    return waitFor(what, () => this.events.find((e): e is Extract<WireEvent, { kind: K }> => e.kind === kind && match(e as Extract<WireEvent, { kind: K }>)), timeoutMs);
   }
 
   close(): void {

@@ -6,7 +6,6 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { AgentEvent } from "../../protocol/protocol";
 import { runtimeFindings, staticFindings } from "../../extension/diagnostics/analysis";
 import { outlineSource } from "../../extension/editor/outline";
 import { OutlineCache } from "../../extension/editor/outlineCache";
@@ -36,7 +35,7 @@ describe("source locations of a live session (sourcemap)", function () {
     model = new AlarmModel();
     model.applyHello(rec.client.hello!, Date.now());
     // The extension feeds the model from its connection; here the recorder's stream does.
-    rec.client.onEvents((batch: AgentEvent[]) => model.applyEvents(batch));
+    rec.client.onEvents((batch) => model.applyEvents(batch));
     store = new SourceMapStore({ allowed: (f) => f.startsWith(EXAMPLES) });
     locator = new SourceLocator(model, store, 0);
   });

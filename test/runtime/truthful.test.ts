@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import type { AgentEvent, AlarmEndEvent, ObjectHandlerEvent, SnapshotResult, StoragePutEvent } from "../../protocol/protocol";
+import type { AlarmEndEvent, ObjectHandlerEvent, SnapshotResult, StoragePutEvent, WireEvent } from "../../protocol/protocol";
 import { FIXTURES, json, launch, plainWrangler, Recorder, tempDir, cleanup, waitFor } from "./helpers";
 import type { Launched } from "./helpers";
 
@@ -40,7 +40,7 @@ describe("truthful: every shape of alarm handler, and the calls the runtime refu
   });
 
   /** Waits for a later event of the object, so that anything it did before has been delivered too. */
-  async function settle(className: string, name: string, binding: string): Promise<AgentEvent[]> {
+  async function settle(className: string, name: string, binding: string): Promise<WireEvent[]> {
     const before = rec.about(className, name, "storage.put").length;
     await act(base, binding, name, "stats");
     await waitFor(`a storage.put of ${className} ${name}`, () => rec.about(className, name, "storage.put").length > before);
