@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 /**
  * Process groups as the launcher sees them. A runtime (wrangler or partykit, and the workerd they start) runs in a
@@ -9,15 +9,41 @@ import { readFileSync } from "node:fs";
 /** The hidden CLI command that runs the lifeline; it also marks a lifeline in a process list. */
 export const LIFELINE_COMMAND = "__lifeline";
 
-/** True while any process of group `pgid` lives (EPERM: someone else's, which still means alive). */
+/**
+ * True while any process of group `pgid` runs (EPERM: someone else's, which still means alive). A dead process not
+ * yet reaped (a zombie) still answers a signal; one whose parent died waits for init to reap it, which some
+ * containers' init never does, so on Linux a group of zombies only counts as gone.
+ */
 export function groupExists(pgid: number): boolean {
   if (!Number.isInteger(pgid) || pgid <= 1) return false;
   try {
     process.kill(-pgid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === "EPERM";
   }
+  return process.platform !== "linux" || hasRunningMember(pgid);
+}
+
+/** Linux: true when a process of group `pgid` is not a zombie (or /proc cannot be read, to stay on the safe side). */
+function hasRunningMember(pgid: number): boolean {
+  let names: string[];
+  try {
+    names = readdirSync("/proc");
+  } catch {
+    return true;
+  }
+  for (const name of names) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      // "pid (comm) state ppid pgrp …": comm may hold spaces and parentheses.
+      const [state, , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(pgrp) === pgid && state !== "Z") return true;
+    } catch {
+      // exited while we read
+    }
+  }
+  return false;
 }
 
 /** True while process `pid` lives. */

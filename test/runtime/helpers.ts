@@ -105,9 +105,10 @@ export interface Launched {
 }
 
 /** Starts the launcher on `dir` with a fresh (or given) persistence folder and waits for its ready line. */
-export async function launch(dir: string, opts: { persistDir?: string; extra?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<Launched> {
+export async function launch(dir: string, opts: { persistDir?: string; extra?: string[]; env?: NodeJS.ProcessEnv; port?: number } = {}): Promise<Launched> {
   const persistDir = opts.persistDir ?? tempDir("state");
-  const args = [CLI, "dev", "--cwd", dir, "--", "--persist-to", persistDir, ...(opts.extra ?? [])];
+  const port = opts.port === undefined ? [] : ["--port", String(opts.port)];
+  const args = [CLI, "dev", "--cwd", dir, ...port, "--", "--persist-to", persistDir, ...(opts.extra ?? [])];
   const child = spawn(process.execPath, args, { detached: true, env: { ...process.env, ...opts.env }, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
