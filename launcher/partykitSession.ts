@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { PARTYKIT_HEALTH_PATH } from "../protocol/protocol";
 import type { DevOptions, RunningSession } from "./devSession";
@@ -8,6 +8,7 @@ import { generatedDir } from "./generate";
 import { findPartykitConfig, loadPartykitConfig, partykitProjectName } from "./partykitConfig";
 import { writePartykitGenerated } from "./partykitGenerate";
 import { choosePort } from "./ports";
+import { privateDir } from "./privateDir";
 import { superviseStart } from "./processGroup";
 import { refuseSecondSession, sessionInfo } from "./session";
 import { findNode, findPartykit } from "./toolchain";
@@ -46,7 +47,7 @@ export async function startPartykit(opts: DevOptions): Promise<RunningSession> {
   if (!hasFlag(opts.extraArgs, "--no-hotkeys")) args.push("--no-hotkeys");
   args.push(...opts.extraArgs);
 
-  mkdirSync(sessionDir, { recursive: true });
+  privateDir(sessionDir);
   // A PartyKit project's .gitignore rarely lists .wrangler/: the session file holds the token.
   writeFileSync(join(sessionDir, ".gitignore"), "*\n");
   const info = sessionInfo(port, token, worker, configPath, "partykit");

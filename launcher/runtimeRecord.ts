@@ -1,6 +1,7 @@
-import { readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { isRuntimeGroup, pidAlive } from "./lifeline";
+import { privateDir } from "./privateDir";
 
 /**
  * One runtime per project: `runtime.json` beside `session.json` records which launcher claimed the project's state
@@ -48,7 +49,7 @@ export function liveRecord(sessionDir: string): RuntimeRecord | undefined {
  * so of two launchers started at the same moment one sees the other's; a stale record is replaced.
  */
 export function claim(sessionDir: string, stateDir: string | undefined): RuntimeRecord | undefined {
-  mkdirSync(sessionDir, { recursive: true });
+  privateDir(sessionDir);
   const mine: RuntimeRecord = { launcherPid: process.pid, stateDir, startedAt: Date.now() };
   for (let attempt = 0; attempt < 3; attempt++) {
     try {

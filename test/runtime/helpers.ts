@@ -143,6 +143,14 @@ export async function launch(dir: string, opts: { persistDir?: string; extra?: s
   }
 }
 
+/**
+ * `launch` on ports of the system's choosing: the launcher's defaults (8787…, 9229…) are what every other session on
+ * a shared machine picks too, and one taken between the launcher's check and wrangler's bind fails the start.
+ */
+export async function launchOnFreePorts(dir: string, persistDir?: string): Promise<Launched> {
+  return launch(dir, { persistDir, port: await freePort(), extra: ["--inspector-port", String(await freePort())] });
+}
+
 /** Plain `wrangler dev` on the same project, for the with/without comparison. */
 export async function plainWrangler(dir: string, persistDir = tempDir("plain")): Promise<{ url: string; stop(): Promise<void> }> {
   const port = await freePort();

@@ -9,7 +9,7 @@ import { spawn } from "node:child_process";
 import { cpSync, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { SessionInfo } from "../../launcher/session";
-import { cleanup, FIXTURES, freePort, launch, REPO, runCli, stopGroup, tempDir, waitFor } from "./helpers";
+import { cleanup, FIXTURES, freePort, launchOnFreePorts, REPO, runCli, stopGroup, tempDir, waitFor } from "./helpers";
 import type { Launched } from "./helpers";
 import { launchPartykit } from "./partyHelpers";
 import { groupMembers, killGroup } from "./processes";
@@ -20,14 +20,6 @@ function projectFrom(fixture: string): string {
   const dir = tempDir("orphans");
   cpSync(join(FIXTURES, fixture), dir, { recursive: true, filter: (src) => !src.includes(".wrangler") && !src.includes(".partykit") });
   return dir;
-}
-
-/**
- * `launch` on ports of the system's choosing: the launcher's defaults (8787…, 9229…) are what every other session on
- * a shared machine picks too, and one taken between the launcher's check and wrangler's bind fails the start.
- */
-async function launchAlone(dir: string, persistDir?: string): Promise<Launched> {
-  return launch(dir, { persistDir, port: await freePort(), extra: ["--inspector-port", String(await freePort())] });
 }
 
 function sessionDir(dir: string): string {
@@ -57,7 +49,7 @@ describe("no orphans, one runtime per project", function () {
   it("kill -KILL of the launcher stops wrangler and workerd; the stale session left behind is ignored by the next start", async function () {
     const dir = projectFrom("conformance");
     const state = tempDir("orphans-state");
-    const first = await launchAlone(dir, state);
+    const first = await launchOnFreePorts(dir, state);
     const pgid = runtimeGroup(first.info, "wrangler");
     let second: Launched | undefined;
     try {
@@ -66,7 +58,7 @@ describe("no orphans, one runtime per project", function () {
       // The launcher had no chance to clean up: its files stay, naming a dead launcher and a dead group.
       assert.ok(existsSync(join(sessionDir(dir), "session.json")), "a killed launcher leaves session.json");
       assert.equal(JSON.parse(readFileSync(join(sessionDir(dir), "runtime.json"), "utf8")).pgid, pgid);
-      second = await launchAlone(dir, state);
+      second = await launchOnFreePorts(dir, state);
       const pgid2 = runtimeGroup(second.info, "wrangler");
       assert.notEqual(pgid2, pgid);
       assert.equal(JSON.parse(readFileSync(join(sessionDir(dir), "runtime.json"), "utf8")).pgid, pgid2);
@@ -82,7 +74,7 @@ describe("no orphans, one runtime per project", function () {
   for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
     it(`${signal} to the launcher alone stops the whole runtime group and the launcher exits 0`, async function () {
       const dir = projectFrom("conformance");
-      const session = await launchAlone(dir);
+      const session = await launchOnFreePorts(dir);
       const pgid = runtimeGroup(session.info, "wrangler");
       try {
         const exited = new Promise<number | null>((r) => session.child.once("exit", (code) => r(code)));
@@ -130,7 +122,7 @@ describe("no orphans, one runtime per project", function () {
 
   it("a second start over a live runtime is refused with one line (exit 3); `alarm-inspector stop` stops the first from elsewhere", async function () {
     const dir = projectFrom("conformance");
-    const first = await launchAlone(dir);
+    const first = await launchOnFreePorts(dir);
     const pgid = runtimeGroup(first.info, "wrangler");
     try {
       const second = await runCli(["dev", "--cwd", dir, "--", "--persist-to", first.persistDir]);
