@@ -21,6 +21,7 @@ const PROJECTS = [
   "test/fixtures/partykit-conformance",
   "test/fixtures/conformance",
   "test/fixtures/no-fetch",
+  "test/fixtures/alarm-edges",
 ];
 let failed = 0;
 for (const project of PROJECTS) {

@@ -1,0 +1,123 @@
+/**
+ * Edges of the documented alarm semantics, plain `wrangler dev` against `alarm-inspector dev` (each with fresh
+ * state): an alarm time in the past, `getAlarm()` during the handler, a failing attempt and its retry, `setAlarm` and
+ * `deleteAlarm()` inside a failing handler, `setAlarm` inside a handler that succeeds, and `setAlarm` on a class with
+ * no alarm handler. What each object saw (attempts, `alarmInfo`, pending alarm) must be the same in both runs, and
+ * what the agent reported about the instrumented run (attempts and their outcomes) must match what the objects saw.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import type { AgentEvent } from "../../protocol/protocol";
+import { cleanup, FIXTURES, json, launchOnFreePorts, plainWrangler, Recorder, tempDir, waitFor } from "./helpers";
+
+const DIR = join(FIXTURES, "alarm-edges");
+
+interface Attempt {
+  attempt: number;
+  retryCount: number | null;
+  isRetry: boolean | null;
+  alarmDuring: "set" | null;
+  alarmAfter?: "set" | null;
+}
+interface Report {
+  log: Attempt[];
+  pending: "set" | null;
+}
+
+/** Each edge: the object's name (also its mode), when its alarm is due, and how many attempts must at least run. */
+const EDGES: { mode: string; inMs: number; atLeast: number }[] = [
+  { mode: "past", inMs: -10_000, atLeast: 1 },
+  { mode: "throw-once", inMs: 200, atLeast: 2 },
+  { mode: "throw-then-set", inMs: 200, atLeast: 2 },
+  { mode: "throw-then-delete", inMs: 200, atLeast: 1 },
+  { mode: "set-in-handler", inMs: 200, atLeast: 2 },
+];
+/** Longer than the first retry's backoff (2 s in workerd): nothing changing for this long means the edge has settled. */
+const QUIET_MS = 7000;
+
+interface Outcome {
+  edges: Record<string, Report>;
+  noHandler: { arm: unknown; report: unknown };
+}
+
+async function runEdges(base: string): Promise<Outcome> {
+  for (const e of EDGES) await json(`${base}/arm/${e.mode}?mode=${e.mode}&inMs=${e.inMs}`);
+  const arm = await json(`${base}/arm-no-handler/nh?inMs=200`);
+  const reports = async () => {
+    const edges: Record<string, Report> = {};
+    for (const e of EDGES) edges[e.mode] = await json<Report>(`${base}/report/${e.mode}`);
+    return edges;
+  };
+  await waitFor("every edge's first attempts", async () => {
+    const r = await reports();
+    return EDGES.every((e) => r[e.mode]!.log.length >= e.atLeast);
+  }, 60_000);
+  // Then until nothing changes for a while: a retry that is due would have run by then.
+  let last = "";
+  let since = Date.now();
+  const edges = await waitFor("the edges to settle", async () => {
+    const r = await reports();
+    const text = JSON.stringify(r);
+    if (text !== last) [last, since] = [text, Date.now()];
+    return Date.now() - since >= QUIET_MS ? r : undefined;
+  }, 90_000);
+  return { edges, noHandler: { arm, report: await json(`${base}/report-no-handler/nh`) } };
+}
+
+describe("conformance: edges of the alarm semantics, with and without the agent", function () {
+  it("gives the same attempts, alarmInfo and pending alarms, and the agent reports exactly the attempts that ran", async function () {
+    this.timeout(400_000);
+    const plainState = tempDir("edges-plain");
+    const plain = await plainWrangler(DIR, plainState);
+    let a: Outcome;
+    try {
+      a = await runEdges(plain.url);
+    } finally {
+      await plain.stop();
+      cleanup(plainState);
+    }
+
+    // The documented semantics, on the plain run, so the comparison below compares something.
+    const past = a.edges.past!;
+    assert.deepEqual(past.log, [{ attempt: 1, retryCount: 0, isRetry: false, alarmDuring: null, alarmAfter: null }], "an alarm in the past runs once, at once; getAlarm() is null during the handler");
+    assert.equal(past.pending, null);
+    const once = a.edges["throw-once"]!;
+    assert.deepEqual(once.log.map((x) => [x.retryCount, x.isRetry]), [[0, false], [1, true]], "a failed attempt is retried, and the retry says so");
+    const setIn = a.edges["set-in-handler"]!;
+    assert.deepEqual([setIn.log[0]!.alarmDuring, setIn.log[0]!.alarmAfter], [null, "set"], "getAlarm() in the handler is null until the handler sets an alarm again");
+    assert.ok(setIn.log.length >= 2);
+    assert.match(String((a.noHandler.arm as { threw?: string }).threw), /must have an alarm\(\) handler/, "setAlarm on a class without a handler throws");
+
+    const session = await launchOnFreePorts(DIR);
+    let b: Outcome;
+    let events: AgentEvent[];
+    try {
+      const rec = await Recorder.connect(session.info);
+      try {
+        b = await runEdges(session.url);
+        events = [...rec.events];
+      } finally {
+        rec.close();
+      }
+    } finally {
+      await session.stop();
+      cleanup(session.persistDir);
+    }
+
+    assert.deepEqual(b, a, "the objects saw something else with the agent");
+    // What the agent said is what happened: one alarm.start per attempt the object logged, with its alarmInfo, and
+    // an alarm.end whose outcome is the attempt's (the first attempt of the throw-* edges fails, all others succeed).
+    for (const e of EDGES) {
+      const about = (kind: AgentEvent["kind"]) => events.filter((x) => x.kind === kind && x.object.className === "Edge" && x.object.name === e.mode);
+      const starts = about("alarm.start") as Extract<AgentEvent, { kind: "alarm.start" }>[];
+      const ends = about("alarm.end") as Extract<AgentEvent, { kind: "alarm.end" }>[];
+      const log = b.edges[e.mode]!.log;
+      assert.deepEqual(starts.map((s) => s.alarmInfo && [s.alarmInfo.retryCount, s.alarmInfo.isRetry]), log.map((x) => [x.retryCount, x.isRetry]), `${e.mode}: alarm.start events`);
+      const expected = log.map((x) => (x.attempt === 1 && e.mode.startsWith("throw") ? "error" : "ok"));
+      assert.deepEqual(ends.map((x) => x.outcome), expected, `${e.mode}: alarm.end outcomes`);
+    }
+    // A class without a handler: whatever setAlarm did without the agent, it did the same with it (compared above),
+    // and no attempt was reported on it.
+    assert.equal(events.filter((x) => x.kind === "alarm.start" && x.object.className === "NoHandler").length, 0);
+  });
+});
