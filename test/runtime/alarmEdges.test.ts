@@ -22,6 +22,7 @@ interface Attempt {
 interface Report {
   log: Attempt[];
   pending: "set" | null;
+  started: number;
 }
 
 /** Each edge: the object's name (also its mode), when its alarm is due, and how many attempts must at least run. */
@@ -115,9 +116,63 @@ describe("conformance: edges of the alarm semantics, with and without the agent"
       assert.deepEqual(starts.map((s) => s.alarmInfo && [s.alarmInfo.retryCount, s.alarmInfo.isRetry]), log.map((x) => [x.retryCount, x.isRetry]), `${e.mode}: alarm.start events`);
       const expected = log.map((x) => (x.attempt === 1 && e.mode.startsWith("throw") ? "error" : "ok"));
       assert.deepEqual(ends.map((x) => x.outcome), expected, `${e.mode}: alarm.end outcomes`);
+      // The trigger shown for each attempt is what the runtime said.
+      assert.deepEqual(starts.map((s) => s.trigger), log.map((x) => (x.isRetry ? "retry" : "scheduled")), `${e.mode}: triggers`);
     }
+    // What the agent predicted after each failure is what the runtime then did.
+    const failed = (mode: string) => events.find((x): x is Extract<AgentEvent, { kind: "alarm.end" }> => x.kind === "alarm.end" && x.object.name === mode && x.outcome === "error")!;
+    assert.deepEqual([failed("throw-once").retry?.willRetry, failed("throw-once").retry?.nextRetryCount], ["yes", 1]);
+    assert.equal(b.edges["throw-once"]!.log[1]!.retryCount, 1);
+    assert.equal(failed("throw-then-set").retry?.willRetry, "replaced");
+    assert.equal(b.edges["throw-then-set"]!.log[1]!.isRetry, false, "the alarm the failing attempt set ran instead of a retry");
+    assert.equal(failed("throw-then-delete").retry?.willRetry, "maybe", "deleteAlarm() in a failing handler stops retries only on a best-effort basis");
     // A class without a handler: whatever setAlarm did without the agent, it did the same with it (compared above),
     // and no attempt was reported on it.
     assert.equal(events.filter((x) => x.kind === "alarm.start" && x.object.className === "NoHandler").length, 0);
+  });
+
+  it("fire-now while an attempt runs, and two fire-now at once: the attempts shown are the attempts that ran", async function () {
+    this.timeout(300_000);
+    const session = await launchOnFreePorts(DIR);
+    const rec = await Recorder.connect(session.info);
+    try {
+      const base = session.url;
+      const report = (name: string) => json<Report>(`${base}/report/${name}`);
+      const fireNow = (name: string) => rec.client.send({ op: "fireNow", target: { className: "Edge", name } });
+      const attempts = (name: string) => rec.events.filter((x): x is Extract<AgentEvent, { kind: "alarm.start" }> => x.kind === "alarm.start" && x.object.name === name);
+
+      // While a slow attempt runs, fire-now sets a new alarm: it runs after the running one ends, as its own attempt.
+      await json(`${base}/arm/busy?mode=slow&inMs=100`);
+      await waitFor("the slow attempt to start", async () => (await report("busy")).started === 1, 30_000);
+      await fireNow("busy");
+      const busy = await waitFor("the fired attempt", async () => {
+        const r = await report("busy");
+        return r.log.length === 2 ? r : undefined;
+      }, 30_000);
+      assert.equal(busy.log[1]!.isRetry, false);
+      await waitFor("the agent's report of both attempts", () => rec.events.filter((x) => x.kind === "alarm.end" && x.object.name === "busy").length === 2);
+      assert.deepEqual(attempts("busy").map((x) => x.trigger), ["scheduled", "fireNow"]);
+
+      // Two fire-now at once on an object with no alarm: one alarm per object, so one attempt, or two when the first
+      // had already started when the second set the alarm again. Either way, every attempt shown ran, as fire-now.
+      await json(`${base}/arm/twice?mode=log&inMs=NaN`);
+      await Promise.all([fireNow("twice"), fireNow("twice")]);
+      await waitFor("a fired attempt", async () => (await report("twice")).log.length >= 1, 30_000);
+      let last = -1;
+      let since = Date.now();
+      const twice = await waitFor("no more attempts", async () => {
+        const r = await report("twice");
+        if (r.log.length !== last) [last, since] = [r.log.length, Date.now()];
+        return Date.now() - since >= QUIET_MS ? r : undefined;
+      }, 60_000);
+      assert.ok(twice.log.length >= 1 && twice.log.length <= 2, JSON.stringify(twice));
+      await waitFor("the agent's report", () => rec.events.filter((x) => x.kind === "alarm.end" && x.object.name === "twice").length === twice.log.length);
+      assert.deepEqual(attempts("twice").map((x) => x.trigger), twice.log.map(() => "fireNow"));
+      assert.equal(twice.pending, null);
+    } finally {
+      rec.close();
+      await session.stop();
+      cleanup(session.persistDir);
+    }
   });
 });
