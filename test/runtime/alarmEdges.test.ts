@@ -2,12 +2,15 @@
  * Edges of the documented alarm semantics, plain `wrangler dev` against `alarm-inspector dev` (each with fresh
  * state): an alarm time in the past, `getAlarm()` during the handler, a failing attempt and its retry, `setAlarm` and
  * `deleteAlarm()` inside a failing handler, `setAlarm` inside a handler that succeeds, and `setAlarm` on a class with
- * no alarm handler. What each object saw (attempts, `alarmInfo`, pending alarm) must be the same in both runs, and
- * what the agent reported about the instrumented run (attempts and their outcomes) must match what the objects saw.
+ * no alarm handler; then, instrumented only, fire-now while an attempt runs and two fire-now at once. What each
+ * object saw (attempts, `alarmInfo`, pending alarm) must be the same in both runs, and what the agent reported, and the
+ * extension's model made of it (the runs and states the tree and timeline show), must match what the objects saw.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import type { AgentEvent } from "../../protocol/protocol";
+import type { AgentEvent, HelloMessage } from "../../protocol/protocol";
+import { AlarmModel } from "../../extension/model/alarmModel";
+import { runState } from "../../extension/model/runs";
 import { cleanup, FIXTURES, json, launchOnFreePorts, plainWrangler, Recorder, tempDir, waitFor } from "./helpers";
 
 const DIR = join(FIXTURES, "alarm-edges");
@@ -92,9 +95,11 @@ describe("conformance: edges of the alarm semantics, with and without the agent"
     const session = await launchOnFreePorts(DIR);
     let b: Outcome;
     let events: AgentEvent[];
+    let hello: HelloMessage;
     try {
       const rec = await Recorder.connect(session.info);
       try {
+        hello = rec.client.hello!;
         b = await runEdges(session.url);
         events = [...rec.events];
       } finally {
@@ -126,6 +131,26 @@ describe("conformance: edges of the alarm semantics, with and without the agent"
     assert.equal(failed("throw-then-set").retry?.willRetry, "replaced");
     assert.equal(b.edges["throw-then-set"]!.log[1]!.isRetry, false, "the alarm the failing attempt set ran instead of a retry");
     assert.equal(failed("throw-then-delete").retry?.willRetry, "maybe", "deleteAlarm() in a failing handler stops retries only on a best-effort basis");
+    // What the extension's model makes of those events (the tree and the timeline show the model).
+    const model = new AlarmModel();
+    model.applyHello(hello, Date.now());
+    model.applyEvents(events);
+    const now = Date.now();
+    const shown: Record<string, unknown> = {};
+    for (const e of EDGES) {
+      const obj = model.findObject("Edge", e.mode)!;
+      shown[e.mode] = { runs: obj.runs.map((r) => [runState(r), r.attempts.length]), status: model.status(obj, now).status, pending: obj.currentAlarm.scheduledTime === null ? null : "set" };
+    }
+    assert.deepEqual(shown, {
+      past: { runs: [["succeeded", 1]], status: "succeeded", pending: null },
+      "throw-once": { runs: [["succeeded", 2]], status: "succeeded", pending: null },
+      "throw-then-set": { runs: [["replaced", 1], ["succeeded", 1]], status: "succeeded", pending: null },
+      // No retry ran after the deleteAlarm (the objects' logs say so): the model must not show one pending.
+      "throw-then-delete": { runs: [["failed", 1]], status: "failed", pending: null },
+      "set-in-handler": { runs: [["succeeded", 1], ["succeeded", 1]], status: "succeeded", pending: null },
+    }, "what the tree shows for each edge");
+    for (const e of EDGES) assert.equal(b.edges[e.mode]!.pending, null, `${e.mode}: no alarm is pending, as the model says`);
+    assert.equal(b.edges["throw-then-delete"]!.log.length, 1);
     // A class without a handler: whatever setAlarm did without the agent, it did the same with it (compared above),
     // and no attempt was reported on it.
     assert.equal(events.filter((x) => x.kind === "alarm.start" && x.object.className === "NoHandler").length, 0);
@@ -169,6 +194,14 @@ describe("conformance: edges of the alarm semantics, with and without the agent"
       await waitFor("the agent's report", () => rec.events.filter((x) => x.kind === "alarm.end" && x.object.name === "twice").length === twice.log.length);
       assert.deepEqual(attempts("twice").map((x) => x.trigger), twice.log.map(() => "fireNow"));
       assert.equal(twice.pending, null);
+
+      // And the model the tree and timeline show: one run per attempt, each with the trigger that started it.
+      const model = new AlarmModel();
+      model.applyHello(rec.client.hello!, Date.now());
+      model.applyEvents(rec.events);
+      const runsOf = (name: string) => model.findObject("Edge", name)!.runs.map((r) => [r.trigger, runState(r), r.attempts.length]);
+      assert.deepEqual(runsOf("busy"), [["scheduled", "succeeded", 1], ["fireNow", "succeeded", 1]]);
+      assert.deepEqual(runsOf("twice"), twice.log.map(() => ["fireNow", "succeeded", 1]));
     } finally {
       rec.close();
       await session.stop();
