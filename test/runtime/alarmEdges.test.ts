@@ -208,4 +208,51 @@ describe("conformance: edges of the alarm semantics, with and without the agent"
       cleanup(session.persistDir);
     }
   });
+
+  it("abandons an alarm after six failed retries, and shows it so (slow: about two minutes of backoff a run)", async function () {
+    this.timeout(900_000);
+    const run = async (base: string, rec?: Recorder) => {
+      await json(`${base}/arm/doomed?mode=always-throw&inMs=100`);
+      // 1 + 6 retries, backed off 2, 4, 8, 16, 32 and 64 s (with jitter).
+      const r = await waitFor("the seventh attempt", async () => {
+        const x = await report("doomed");
+        return x.log.length >= 7 && x.pending === null ? x : undefined;
+      }, 300_000);
+      if (rec) await waitFor("the agent's report of the last attempt", () => rec.events.filter((x) => x.kind === "alarm.end" && x.object.name === "doomed").length === 7);
+      return r;
+      async function report(name: string) {
+        return json<Report>(`${base}/report/${name}`);
+      }
+    };
+    const plainState = tempDir("edges-plain");
+    const plain = await plainWrangler(DIR, plainState);
+    let a: Report;
+    try {
+      a = await run(plain.url);
+    } finally {
+      await plain.stop();
+      cleanup(plainState);
+    }
+    assert.deepEqual(a.log.map((x) => x.retryCount), [0, 1, 2, 3, 4, 5, 6]);
+
+    const session = await launchOnFreePorts(DIR);
+    const rec = await Recorder.connect(session.info);
+    let b: Report;
+    try {
+      b = await run(session.url, rec);
+    } finally {
+      rec.close();
+      await session.stop();
+      cleanup(session.persistDir);
+    }
+    assert.deepEqual(b, a, "the attempts differ with the agent");
+    const ends = rec.events.filter((x): x is Extract<AgentEvent, { kind: "alarm.end" }> => x.kind === "alarm.end" && x.object.name === "doomed");
+    assert.deepEqual(ends.map((x) => x.retry?.willRetry), ["yes", "yes", "yes", "yes", "yes", "yes", "no"], "the last failure is reported as abandoned");
+    const model = new AlarmModel();
+    model.applyHello(rec.client.hello!, Date.now());
+    model.applyEvents(rec.events);
+    const obj = model.findObject("Edge", "doomed")!;
+    assert.deepEqual(obj.runs.map((r) => [runState(r), r.attempts.length]), [["abandoned", 7]]);
+    assert.equal(model.status(obj, Date.now()).status, "abandoned");
+  });
 });
