@@ -1,21 +1,26 @@
 import { dirname, resolve } from "node:path";
 import { startDev } from "./devSession";
-import { LauncherError } from "./errors";
+import { EXIT_ALREADY_RUNNING, LauncherError } from "./errors";
+import { LIFELINE_COMMAND, runLifeline, watchParent } from "./lifeline";
 import { startPartykit } from "./partykitSession";
+import { stopSession } from "./stopSession";
 import { startVite } from "./vite/viteSession";
 
 const USAGE = `usage: alarm-inspector dev      [--cwd DIR] [--config FILE] [--port N] [--buffer N] [-- …extra wrangler dev args]
        alarm-inspector partykit [--cwd DIR] [--config FILE] [--port N] [--buffer N] [-- …extra partykit dev args]
        alarm-inspector vite     [--cwd DIR] [--config FILE] [--port N] [--buffer N] [-- …extra vite dev args]
+       alarm-inspector stop     [--cwd DIR]
 
 dev:      runs your Worker under \`wrangler dev\` with every Durable Object (partyserver rooms included)
           instrumented for the Alarm Inspector.
 partykit: runs a classic PartyKit project (partykit.json) under \`partykit dev\` with every party instrumented.
 vite:     runs your project's own \`vite dev\` (with @cloudflare/vite-plugin) with every Durable Object of the entry
           Worker instrumented; --config names your Vite config (default: vite.config.* in --cwd).
+stop:     stops the session running for the project in DIR (started from another terminal or editor window).
 Your code is not changed. Prints one JSON line to stdout when ready ({"event":"ready","url",…,"inspector",…,"token",…})
 and writes the same object to .wrangler/alarm-inspector/session.json. The runtime's own output goes to stderr.
-Ctrl-C stops everything.`;
+Ctrl-C stops everything, and so does the end of the terminal or editor that started it. One session runs per
+project: a second start is refused (exit code ${EXIT_ALREADY_RUNNING}) with the first one's address.`;
 
 /** The runtime each command runs, for messages. */
 const RUNTIMES: Record<string, string> = { dev: "wrangler", partykit: "partykit", vite: "vite" };
@@ -74,6 +79,10 @@ function parseArgs(argv: string[]): ParsedArgs {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  if (args.command === "stop") {
+    process.stdout.write(`${await stopSession(args.cwd)}\n`);
+    return;
+  }
   const runtime = RUNTIMES[args.command];
   if (!runtime) throw new LauncherError("usage", `unknown command "${args.command}"\n${USAGE}`, undefined, 2);
   // dist/cli.js → the package root holds dist/agent.mjs and, in development, node_modules.
@@ -90,15 +99,18 @@ async function main(): Promise<void> {
   });
   process.stdout.write(`${JSON.stringify(session.info)}\n`);
   let stopping = false;
-  const shutdown = (signal: NodeJS.Signals) => {
+  const shutdown = (why: string) => {
     if (stopping) return;
     stopping = true;
-    process.stderr.write(`alarm-inspector: ${signal}, stopping ${runtime}…\n`);
+    process.stderr.write(`alarm-inspector: ${why}, stopping ${runtime}…\n`);
     void session.stop().then(() => process.exit(0));
   };
   process.on("SIGINT", shutdown);
   process.on("SIGTERM", shutdown);
   process.on("SIGHUP", shutdown);
+  // The editor or terminal that started the launcher may die without a signal reaching it (an extension host that
+  // crashed or was killed): the launcher then stops its runtime as if told to.
+  watchParent(() => shutdown("the process that started alarm-inspector is gone"));
   const code = await session.exited;
   if (!stopping) {
     process.stderr.write(`alarm-inspector: ${runtime} exited with code ${code}\n`);
@@ -106,7 +118,13 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e: unknown) => {
+// Whoever reads the launcher's output may be gone (a killed editor): a write there must not end the launcher before
+// it has stopped its runtime.
+process.stdout.on("error", () => undefined);
+process.stderr.on("error", () => undefined);
+
+if (process.argv[2] === LIFELINE_COMMAND) runLifeline(process.argv.slice(3));
+else main().catch((e: unknown) => {
   if (e instanceof LauncherError) {
     const stream = e.exitCode === 0 ? process.stdout : process.stderr;
     stream.write(e.code === "usage" ? `${e.message}\n` : `alarm-inspector: ${e.message}\n`);

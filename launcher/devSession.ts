@@ -36,6 +36,16 @@ export function hasFlag(args: string[], flag: string): boolean {
   return args.some((a) => a === flag || a.startsWith(`${flag}=`));
 }
 
+/** The value given to `flag` in `args` (`--flag value` or `--flag=value`), if any. */
+export function flagValue(args: string[], flag: string): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === flag) return args[i + 1]?.startsWith("-") ? undefined : args[i + 1];
+    if (a.startsWith(`${flag}=`)) return a.slice(flag.length + 1);
+  }
+  return undefined;
+}
+
 /** Runs the user's Worker under `wrangler dev` with the agent injected, and resolves once it answers. */
 export async function startDev(opts: DevOptions): Promise<RunningSession> {
   const configPath = findConfig(opts.cwd, opts.config);
@@ -50,7 +60,8 @@ export async function startDev(opts: DevOptions): Promise<RunningSession> {
       `${configPath} binds no Durable Object classes of this Worker${where}: add one under durable_objects.bindings (alarms live on Durable Objects)`,
     );
   }
-  refuseSecondSession(generatedDir(loaded.dir));
+  const stateDir = resolve(loaded.dir, flagValue(opts.extraArgs, "--persist-to") ?? join(".wrangler", "state"));
+  refuseSecondSession(generatedDir(loaded.dir), stateDir);
   const node = findNode(loaded.dir, opts.packageDir);
   const wrangler = findWrangler(loaded.dir, opts.packageDir);
   const warning = wranglerWarning(wranglerVersion(wrangler), wrangler);
@@ -75,7 +86,7 @@ export async function startDev(opts: DevOptions): Promise<RunningSession> {
   if (!hasFlag(opts.extraArgs, "--ip")) args.push("--ip", "127.0.0.1");
   if (!hasFlag(opts.extraArgs, "--inspector-port")) args.push("--inspector-port", String(inspectorPort));
   // The generated config sits in .wrangler/alarm-inspector/; keep the state where plain `wrangler dev` keeps it.
-  if (!hasFlag(opts.extraArgs, "--persist-to")) args.push("--persist-to", resolve(loaded.dir, ".wrangler", "state"));
+  if (!hasFlag(opts.extraArgs, "--persist-to")) args.push("--persist-to", stateDir);
   args.push("--show-interactive-dev-session=false", ...opts.extraArgs);
 
   const info = sessionInfo(port, token, worker, configPath, "wrangler");
@@ -90,6 +101,7 @@ export async function startDev(opts: DevOptions): Promise<RunningSession> {
     healthUrl: `${info.url}${HEALTH_PATH}?session=${session}`,
     info,
     sessionDir: generated.dir,
+    stateDir,
     log: opts.log,
   });
 }

@@ -14,6 +14,12 @@ export class LauncherError extends Error {
   }
 }
 
+/**
+ * The exit code of a launcher that refused to start because a runtime already runs over the project's state: the
+ * editor offers to attach to it or stop it.
+ */
+export const EXIT_ALREADY_RUNNING = 3;
+
 export type LauncherErrorCode =
   | "usage"
   | "no-config"

@@ -1,7 +1,8 @@
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import type { ClassInfo, SchedulePattern } from "../protocol/protocol";
 import { LauncherError } from "./errors";
+import { privateDir } from "./privateDir";
 import { sections } from "./wranglerConfig";
 import type { LoadedConfig, WranglerConfig } from "./wranglerConfig";
 
@@ -138,7 +139,7 @@ export function userMainPath(loaded: LoadedConfig): string {
 export function writeGenerated(input: GenerateInput): Generated {
   const projectDir = input.loaded.dir;
   const dir = generatedDir(projectDir);
-  mkdirSync(dir, { recursive: true });
+  privateDir(dir);
   const userMain = userMainPath(input.loaded);
   const entryPath = join(dir, "entry.mjs");
   const configPath = join(dir, "wrangler.json");

@@ -1,7 +1,8 @@
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PARTYKIT_HUB_PARTY } from "../protocol/protocol";
 import { importSpecifier } from "./generate";
+import { privateDir } from "./privateDir";
 import type { LoadedPartykitConfig, PartySource } from "./partykitConfig";
 
 /**
@@ -81,7 +82,7 @@ export function generatedPartykitConfig(loaded: LoadedPartykitConfig): Record<st
 
 export function writePartykitGenerated(input: PartykitGenerateInput): PartykitGenerated {
   const dir = partykitGeneratedDir(input.loaded.dir);
-  mkdirSync(dir, { recursive: true });
+  privateDir(dir);
   // Parties removed from partykit.json since the last start must not leave their wrappers behind.
   for (const name of readdirSync(dir)) if (/^party-.*\.mjs$/.test(name)) rmSync(join(dir, name), { force: true });
   // The folder holds the session token: keep it out of version control even where .partykit/ is not ignored.

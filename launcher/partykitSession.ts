@@ -1,13 +1,14 @@
 import { randomBytes } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { PARTYKIT_HEALTH_PATH } from "../protocol/protocol";
 import type { DevOptions, RunningSession } from "./devSession";
-import { hasFlag } from "./devSession";
+import { flagValue, hasFlag } from "./devSession";
 import { generatedDir } from "./generate";
 import { findPartykitConfig, loadPartykitConfig, partykitProjectName } from "./partykitConfig";
 import { writePartykitGenerated } from "./partykitGenerate";
 import { choosePort } from "./ports";
+import { privateDir } from "./privateDir";
 import { superviseStart } from "./processGroup";
 import { refuseSecondSession, sessionInfo } from "./session";
 import { findNode, findPartykit } from "./toolchain";
@@ -24,7 +25,8 @@ export async function startPartykit(opts: DevOptions): Promise<RunningSession> {
   const configPath = findPartykitConfig(opts.cwd, opts.config);
   const loaded = loadPartykitConfig(configPath);
   const sessionDir = generatedDir(loaded.dir);
-  refuseSecondSession(sessionDir);
+  const stateDir = resolve(loaded.dir, flagValue(opts.extraArgs, "--persist") ?? join(".partykit", "state"));
+  refuseSecondSession(sessionDir, stateDir);
   const node = findNode(loaded.dir, opts.packageDir);
   const partykit = findPartykit(loaded.dir, opts.packageDir);
   const port = await choosePort(opts.port, PARTYKIT_DEFAULT_PORT);
@@ -41,11 +43,11 @@ export async function startPartykit(opts: DevOptions): Promise<RunningSession> {
   const args = [partykit, "dev", "--config", generated.configPath, "--port", String(port)];
   // The generated config sits in .partykit/alarm-inspector/, and PartyKit keeps state beside its config: keep it
   // where plain `partykit dev` keeps it, so rooms have the storage they had.
-  if (!hasFlag(opts.extraArgs, "--persist")) args.push("--persist", resolve(loaded.dir, ".partykit", "state"));
+  if (!hasFlag(opts.extraArgs, "--persist")) args.push("--persist", stateDir);
   if (!hasFlag(opts.extraArgs, "--no-hotkeys")) args.push("--no-hotkeys");
   args.push(...opts.extraArgs);
 
-  mkdirSync(sessionDir, { recursive: true });
+  privateDir(sessionDir);
   // A PartyKit project's .gitignore rarely lists .wrangler/: the session file holds the token.
   writeFileSync(join(sessionDir, ".gitignore"), "*\n");
   const info = sessionInfo(port, token, worker, configPath, "partykit");
@@ -61,6 +63,7 @@ export async function startPartykit(opts: DevOptions): Promise<RunningSession> {
     healthUrl: `${info.url}${PARTYKIT_HEALTH_PATH}`,
     info,
     sessionDir,
+    stateDir,
     log: opts.log,
   });
 }

@@ -1,14 +1,16 @@
-import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { relative, resolve } from "node:path";
 import { LauncherError } from "./errors";
+import { signalGroup, spawnGuarded } from "./lifeline";
+import { recordRuntime, releaseRecord } from "./runtimeRecord";
 import { removeSession, writeSession } from "./session";
 import type { SessionInfo } from "./session";
 
 /**
  * What `wrangler dev` and `partykit dev` have in common for the launcher: a child in its own process group whose
  * output is kept to explain a failure, a health URL polled until the Worker answers, and a stop that ends the whole
- * group (the runtime's workerd included).
+ * group (the runtime's workerd included). The group's leader is a lifeline (lifeline/watchdog.ts) that ends the group
+ * when the launcher dies, SIGKILL included; the group is recorded in runtime.json so no second runtime starts over it.
  */
 
 /** How long the runtime gets to build and start before the launcher gives up. */
@@ -103,13 +105,7 @@ function exitOf(child: ChildProcess): Promise<number> {
 async function stopGroup(child: ChildProcess, exited: Promise<number>): Promise<number> {
   const pid = child.pid;
   if (pid === undefined || child.exitCode !== null || child.signalCode !== null) return exited;
-  const signal = (sig: NodeJS.Signals) => {
-    try {
-      process.kill(-pid, sig);
-    } catch {
-      // already gone
-    }
-  };
+  const signal = (sig: NodeJS.Signals) => void signalGroup(pid, sig);
   signal("SIGTERM");
   const timer = setTimeout(() => signal("SIGKILL"), 5000);
   const code = await exited;
@@ -154,6 +150,10 @@ export interface StartPlan {
   /** Where `session.json` goes once ready (and is removed from when the runtime stops). */
   sessionDir: string;
   log: (chunk: string) => void;
+  /** The state folder the runtime uses, recorded in runtime.json for the refusal message and `stop`. */
+  stateDir?: string;
+  /** The script that runs the lifeline (`<script> __lifeline …`): by default this bundle, `dist/cli.js`. */
+  lifelineScript?: string;
 }
 
 /**
@@ -162,7 +162,11 @@ export interface StartPlan {
  * with the runtime's last lines.
  */
 export async function superviseStart(plan: StartPlan): Promise<RunningSession> {
-  const child = spawn(plan.node, plan.args, { cwd: plan.cwd, detached: true, stdio: ["ignore", "pipe", "pipe"], env: plan.env });
+  const child = spawnGuarded({ script: plan.lifelineScript ?? __filename, node: plan.node, args: plan.args, cwd: plan.cwd, env: plan.env });
+  // The lifeline's stdin is held open for as long as the launcher lives; it is never written to.
+  child.stdin?.on("error", () => undefined);
+  const pgid = child.pid;
+  if (pgid !== undefined) recordRuntime(plan.sessionDir, { pgid, runtime: plan.runtimeName, url: plan.info.url, stateDir: plan.stateDir });
   const output = new OutputWatcher(plan.buildDir, plan.cwd);
   const onOutput = (chunk: Buffer) => {
     const text = chunk.toString("utf8");
@@ -172,6 +176,11 @@ export async function superviseStart(plan: StartPlan): Promise<RunningSession> {
   child.stdout?.on("data", onOutput);
   child.stderr?.on("data", onOutput);
   const exited = exitOf(child);
+  // workerd may outlive the runtime's own exit for a moment: once the lifeline is gone, nothing of the group stays.
+  void exited.then(() => {
+    if (pgid !== undefined) signalGroup(pgid, "SIGKILL");
+    releaseRecord(plan.sessionDir);
+  });
   const stop = () => stopGroup(child, exited);
   try {
     await waitReady(plan.healthUrl, exited, () => output.buildError(), plan.runtimeName);
@@ -180,10 +189,11 @@ export async function superviseStart(plan: StartPlan): Promise<RunningSession> {
     explainStartFailure(e, output);
   }
   output.ready = true;
-  writeSession(plan.sessionDir, plan.info);
+  const info: SessionInfo = { ...plan.info, pgid };
+  writeSession(plan.sessionDir, info);
   void exited.then(() => removeSession(plan.sessionDir));
   return {
-    info: plan.info,
+    info,
     exited,
     stop: async () => {
       const code = await stop();

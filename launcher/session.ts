@@ -1,7 +1,8 @@
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { INSPECTOR_PATH, PARTYKIT_INSPECTOR_PATH } from "../protocol/protocol";
-import { LauncherError } from "./errors";
+import { EXIT_ALREADY_RUNNING, LauncherError } from "./errors";
+import { claim } from "./runtimeRecord";
 
 /** The ready line printed to stdout and written to `session.json`: everything a client needs to attach. */
 export interface SessionInfo {
@@ -20,6 +21,8 @@ export interface SessionInfo {
   startedAt: number;
   /** `wrangler`, `partykit` or `vite` (`vite dev` with @cloudflare/vite-plugin). */
   runtime: "wrangler" | "partykit" | "vite";
+  /** The runtime's process group (wrangler and workerd); absent from launchers before 0.2. */
+  pgid?: number;
 }
 
 export function sessionInfo(port: number, token: string, worker: string, config: string, runtime: SessionInfo["runtime"]): SessionInfo {
@@ -69,15 +72,35 @@ export function readLiveSession(generatedDir: string): SessionInfo | undefined {
 }
 
 /**
- * Two sessions in one project would overwrite each other's generated entry (and token) under the same watcher:
- * refuse the second with the first one's address instead.
+ * Two runtimes over one project would share its Durable Objects' storage and alarms, and overwrite each other's
+ * generated entry (and token) under the same watcher: refuse the second with the first one's address and how to stop
+ * it. Otherwise the folder is claimed for this launcher (see runtimeRecord.ts) before anything is written there.
  */
-export function refuseSecondSession(dir: string): void {
-  const live = readLiveSession(dir);
+export function refuseSecondSession(dir: string, stateDir?: string): void {
+  const live = claim(dir, stateDir);
   if (live) {
+    const where = live.pgid !== undefined ? `process group ${live.pgid}${live.url ? `, ${live.url}` : ""}` : `starting, launcher pid ${live.launcherPid}`;
+    const over = live.stateDir ? ` over ${live.stateDir}` : "";
     throw new LauncherError(
       "already-running",
-      `an inspector session is already running for this project (pid ${live.pid}, ${live.url}): stop it first, or attach to it`,
+      `${live.runtime ?? "a runtime"} is already running for this project${over} (${where}): attach to it (Alarm Inspector: Attach), or stop it with \`alarm-inspector stop --cwd ${projectOf(dir)}\``,
+      undefined,
+      EXIT_ALREADY_RUNNING,
     );
   }
+  // A session of a launcher from before runtime.json: its launcher's pid is all there is.
+  const legacy = readLiveSession(dir);
+  if (legacy) {
+    throw new LauncherError(
+      "already-running",
+      `an inspector session is already running for this project (pid ${legacy.pid}, ${legacy.url}): stop it first (kill ${legacy.pid}), or attach to it`,
+      undefined,
+      EXIT_ALREADY_RUNNING,
+    );
+  }
+}
+
+/** `<project>/.wrangler/alarm-inspector` → `<project>`. */
+function projectOf(sessionDir: string): string {
+  return dirname(dirname(sessionDir));
 }

@@ -28,6 +28,7 @@ const PROJECTS = [
   "test/fixtures/agents-schedules",
   "test/fixtures/agents-legacy",
   "examples/agents",
+  "test/fixtures/alarm-edges",
 ];
 let failed = 0;
 for (const project of PROJECTS) {

@@ -63,6 +63,10 @@ export function healthResponse(runtime: AgentRuntime, request: Request): Respons
  */
 export function refuseHandshake(request: Request, runtime: AgentRuntime): Response | null {
   if (request.headers.has("Origin")) return refuse(403, "alarm-inspector: connections from browsers are refused");
+  const host = request.headers.get("Host") ?? new URL(request.url).host;
+  if (!localHost(host)) {
+    return refuse(403, `alarm-inspector: Host "${host.slice(0, 100)}" refused; connect to the inspector through 127.0.0.1 or localhost`);
+  }
   const token = presentedToken(request);
   if (!token || !sameSecret(token, runtime.options.token)) {
     // Both launchers write the session file to the same place, PartyKit projects included.
@@ -72,6 +76,18 @@ export function refuseHandshake(request: Request, runtime: AgentRuntime): Respon
     return refuse(426, "alarm-inspector: this endpoint speaks WebSocket only");
   }
   return null;
+}
+
+/**
+ * DNS rebinding: a web page whose name the attacker points at 127.0.0.1 reaches a local server with its own name in
+ * the Host header. Only names that cannot be rebound are accepted: an IP address (what the launcher prints, or a
+ * LAN address when the user binds one), `localhost` and its subdomains (which resolve to loopback, RFC 6761).
+ */
+export function localHost(host: string): boolean {
+  const name = host.toLowerCase().replace(/:\d+$/, "");
+  if (/^\[[0-9a-f:.]+\]$/.test(name)) return true;
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(name)) return true;
+  return name === "localhost" || name.endsWith(".localhost");
 }
 
 /** The answer to a path under the agent's prefix that is neither the socket nor the health probe. */

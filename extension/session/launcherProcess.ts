@@ -1,6 +1,7 @@
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { Emitter } from "../model/events";
+import { EXIT_ALREADY_RUNNING } from "../../launcher/errors";
 import { parseSession } from "./sessionInfo";
 import type { LauncherSession } from "./sessionInfo";
 
@@ -26,6 +27,32 @@ export function launcherArgs(r: LaunchRequest): string[] {
   if (r.bufferSize) args.push("--buffer", String(r.bufferSize));
   if (r.extraArgs.length) args.push("--", ...r.extraArgs);
   return args;
+}
+
+/** The launcher exited before its ready line; `code` says why (see launcher/errors.ts). */
+export class LauncherExited extends Error {
+  constructor(
+    message: string,
+    readonly code: number | null,
+  ) {
+    super(message);
+    this.name = "LauncherExited";
+  }
+
+  /** It refused to start because a session already runs over the project's state: attach to it, or stop it. */
+  get alreadyRunning(): boolean {
+    return this.code === EXIT_ALREADY_RUNNING;
+  }
+}
+
+/** `alarm-inspector stop --cwd DIR`: stops the session of the project in DIR, wherever it was started. */
+export function stopProjectSession(node: string, cli: string, cwd: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(node, [cli, "stop", "--cwd", cwd], { timeout: 30_000 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(stderr.trim() || error.message));
+      else resolve(stdout.trim());
+    });
+  });
 }
 
 /**
@@ -73,7 +100,7 @@ export class LauncherProcess {
       });
       void this.exited.then((code) => {
         const why = this.errorLines[0] ?? `the launcher exited with code ${code} before the Worker was ready`;
-        reject(new Error(why));
+        reject(new LauncherExited(why, code));
       });
     });
     // Nobody may be waiting for `ready` when it fails after a stop; that is not an error worth reporting.

@@ -33,6 +33,7 @@ export function parseSession(text: string): { ok: true; session: LauncherSession
       pid: typeof s.pid === "number" ? s.pid : 0,
       startedAt: typeof s.startedAt === "number" ? s.startedAt : 0,
       runtime: s.runtime === "partykit" || s.runtime === "vite" ? s.runtime : "wrangler",
+      ...(typeof s.pgid === "number" ? { pgid: s.pgid } : {}),
     },
   };
 }
@@ -47,10 +48,13 @@ export async function readSessionFile(path: string): Promise<LauncherSession | u
   }
   const parsed = parseSession(text);
   if (!parsed.ok) return undefined;
-  if (parsed.session.pid > 0 && !processAlive(parsed.session.pid)) return undefined;
+  // The runtime's group outlives its launcher for a moment (or, with a launcher from before the lifeline, for good).
+  const { pid, pgid } = parsed.session;
+  if (pid > 0 && !processAlive(pid) && !(pgid !== undefined && pgid > 1 && processAlive(-pgid))) return undefined;
   return parsed.session;
 }
 
+/** True while process `pid` lives, or (negative `pid`) any process of group `-pid`. */
 function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);

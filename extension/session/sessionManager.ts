@@ -10,7 +10,7 @@ import type { EndpointSource } from "../connection/connection";
 import type { AlarmModel } from "../model/alarmModel";
 import { readPersistedAlarms } from "../persisted/persistedAlarms";
 import type { HelloMessage } from "../../protocol/protocol";
-import { LauncherProcess } from "./launcherProcess";
+import { LauncherExited, LauncherProcess, stopProjectSession } from "./launcherProcess";
 import { launcherTerminal } from "./launcherTerminal";
 import { parseSession, readSessionFile, SESSION_RELATIVE } from "./sessionInfo";
 import { planStart } from "./startPlan";
@@ -187,6 +187,7 @@ export class SessionManager extends Disposable {
       if (!configUri) return;
     }
     const settings = readSettings();
+    const chosen = configUri;
     const cwd = dirname(configUri.fsPath);
     const plan = planFor(configUri);
     this.log.info(`start: ${plan.runtime} (${plan.reason})`);
@@ -229,6 +230,10 @@ export class SessionManager extends Disposable {
           if (token.isCancellationRequested) return;
           const message = (e as Error).message;
           this.log.error(`start failed: ${message}`);
+          if (e instanceof LauncherExited && e.alreadyRunning) {
+            void this.offerRunning(message, launcher, chosen);
+            return;
+          }
           void vscode.window.showErrorMessage(`Alarm Inspector could not start: ${message}`, "Show Terminal", "Show Log").then((c) => {
             if (c === "Show Terminal") this.terminal?.show();
             if (c === "Show Log") this.log.show();
@@ -236,6 +241,24 @@ export class SessionManager extends Disposable {
         }
       },
     );
+  }
+
+  /**
+   * The launcher refused: a session of this project already runs (another window, a terminal, or a runtime left by
+   * a crash). Offer to attach to it, or to stop it and start here.
+   */
+  private async offerRunning(message: string, refused: LauncherProcess, configUri: vscode.Uri): Promise<void> {
+    const choice = await vscode.window.showWarningMessage(`Alarm Inspector: ${message}`, "Attach", "Stop It and Start Here");
+    if (choice === "Attach") return this.attach();
+    if (choice !== "Stop It and Start Here") return;
+    try {
+      const said = await stopProjectSession(refused.request.node, refused.request.cli, refused.request.cwd);
+      this.log.info(said);
+    } catch (e) {
+      void vscode.window.showErrorMessage(`Alarm Inspector could not stop the running session: ${(e as Error).message}`);
+      return;
+    }
+    await this.start(configUri);
   }
 
   private async pickConfig(): Promise<vscode.Uri | undefined> {

@@ -50,7 +50,9 @@ export async function startVite(opts: DevOptions): Promise<RunningSession> {
   }
   const tools = findViteTools(projectDir);
   const dir = generatedDir(projectDir);
-  refuseSecondSession(dir);
+  // The Cloudflare plugin keeps its local state where wrangler does: one runtime per state folder, whatever runs it.
+  const stateDir = join(projectDir, ".wrangler", "state");
+  refuseSecondSession(dir, stateDir);
   const node = findNode(projectDir, opts.packageDir);
   const port = await choosePort(opts.port, VITE_PORT);
   const token = randomBytes(24).toString("base64url");
@@ -81,6 +83,7 @@ export async function startVite(opts: DevOptions): Promise<RunningSession> {
       healthUrl: `${info.url}${HEALTH_PATH}`,
       info,
       sessionDir: dir,
+      stateDir,
       log: opts.log,
     });
   } catch (e) {

@@ -107,9 +107,7 @@ export interface Launched {
 /** Starts the launcher on `dir` with a fresh (or given) persistence folder and waits for its ready line. */
 export async function launch(dir: string, opts: { persistDir?: string; extra?: string[]; env?: NodeJS.ProcessEnv; port?: number } = {}): Promise<Launched> {
   const persistDir = opts.persistDir ?? tempDir("state");
-  // `port`: the launcher's own --port, for a test that must not take the first free port from 8787 (on a shared
-  // machine another program may hold 8787 on one interface only).
-  const port = opts.port !== undefined ? ["--port", String(opts.port)] : [];
+  const port = opts.port === undefined ? [] : ["--port", String(opts.port)];
   const args = [CLI, "dev", "--cwd", dir, ...port, "--", "--persist-to", persistDir, ...(opts.extra ?? [])];
   const child = spawn(process.execPath, args, { detached: true, env: { ...process.env, ...opts.env }, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
@@ -143,6 +141,14 @@ export async function launch(dir: string, opts: { persistDir?: string; extra?: s
     await stopGroup(child, "SIGKILL");
     throw e;
   }
+}
+
+/**
+ * `launch` on ports of the system's choosing: the launcher's defaults (8787…, 9229…) are what every other session on
+ * a shared machine picks too, and one taken between the launcher's check and wrangler's bind fails the start.
+ */
+export async function launchOnFreePorts(dir: string, persistDir?: string): Promise<Launched> {
+  return launch(dir, { persistDir, port: await freePort(), extra: ["--inspector-port", String(await freePort())] });
 }
 
 /** Plain `wrangler dev` on the same project, for the with/without comparison. */

@@ -37,8 +37,8 @@ describe("alarm-inspector dev (launcher)", function () {
       assert.ok(!session.stderr().includes(info.token), "the token appears in wrangler's output");
       // A second session in the same project is refused with the first one's address (they would share files).
       const second = await runCli(["dev", "--cwd", dir]);
-      assert.notEqual(second.code, 0);
-      assert.match(errorLine(second.stderr), new RegExp(`already running for this project \\(pid ${info.pid}, ${info.url.replace(/\./g, "\\.")}\\)`));
+      assert.equal(second.code, 3);
+      assert.match(errorLine(second.stderr), new RegExp(`already running for this project over .* \\(process group ${info.pgid}, ${info.url.replace(/\./g, "\\.")}\\)`));
       // The user's files are untouched: only .wrangler/ gains files.
       assert.equal(readFileSync(join(dir, "src", "index.ts"), "utf8"), readFileSync(join(FIXTURES, "conformance", "src", "index.ts"), "utf8"));
       const code = await session.stop();

@@ -3,6 +3,7 @@
  * process group with its own state folder, stopped by signalling the group.
  */
 import { spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import type { SessionInfo } from "../../launcher/session";
 import { cleanup, freePort, REPO, stopGroup, tempDir, waitFor } from "./helpers";
@@ -19,6 +20,7 @@ export interface PartykitSession {
   persistDir: string;
   stderr(): string;
   stop(): Promise<void>;
+  child: ChildProcess;
 }
 
 /** Starts the launcher's `partykit` command on `dir` with a fresh (or given) state folder; waits for its ready line. */
@@ -41,6 +43,7 @@ export async function launchPartykit(dir: string, opts: { persistDir?: string; e
       info,
       url: info.url,
       persistDir,
+      child,
       stderr: () => stderr,
       stop: async () => {
         await stopGroup(child);
