@@ -5,25 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { cleanup, FIXTURES, launch, plainWrangler, tempDir, waitFor } from "./helpers";
-
-interface Observed {
-  status: number;
-  headers: Record<string, string | null>;
-  body: unknown;
-}
-
-async function observe(url: string, init?: RequestInit): Promise<Observed> {
-  const r = await fetch(url, init);
-  const text = await r.text();
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // plain text body
-  }
-  return { status: r.status, headers: { "content-type": r.headers.get("content-type"), "x-echo": r.headers.get("x-echo"), "x-probe": r.headers.get("x-probe") }, body };
-}
+import { cleanup, FIXTURES, launch, observe, plainWrangler, tempDir, waitFor } from "./helpers";
+import type { Observed } from "./helpers";
 
 /** Requests whose answers must be identical; each runs against a fresh object name. */
 const SCENARIOS: [string, RequestInit?][] = [

@@ -108,8 +108,20 @@ export interface Launched {
 export async function launch(dir: string, opts: { persistDir?: string; extra?: string[]; env?: NodeJS.ProcessEnv; port?: number } = {}): Promise<Launched> {
   const persistDir = opts.persistDir ?? tempDir("state");
   const port = opts.port === undefined ? [] : ["--port", String(opts.port)];
-  const args = [CLI, "dev", "--cwd", dir, ...port, "--", "--persist-to", persistDir, ...(opts.extra ?? [])];
-  const child = spawn(process.execPath, args, { detached: true, env: { ...process.env, ...opts.env }, stdio: ["ignore", "pipe", "pipe"] });
+  // A state folder the helper made is the helper's to remove; one the test passed in is the test's.
+  return startLauncher(["dev", "--cwd", dir, ...port, "--", "--persist-to", persistDir, ...(opts.extra ?? [])], {
+    env: opts.env,
+    persistDir,
+    removePersistDir: !opts.persistDir,
+  });
+}
+
+/**
+ * Runs the launcher CLI with `args` in its own process group and resolves once its ready line is printed; stops the
+ * group (and removes `persistDir` when asked) when the start fails or the session is stopped.
+ */
+export async function startLauncher(args: string[], opts: { env?: NodeJS.ProcessEnv; persistDir: string; removePersistDir: boolean }): Promise<Launched> {
+  const child = spawn(process.execPath, [CLI, ...args], { detached: true, env: { ...process.env, ...opts.env }, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout!.on("data", (c: Buffer) => (stdout += c));
@@ -117,6 +129,7 @@ export async function launch(dir: string, opts: { persistDir?: string; extra?: s
   const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
   let exitCode: number | null | undefined;
   void exited.then((c) => (exitCode = c));
+  const { persistDir } = opts;
   try {
     const line = await waitFor("the launcher's ready line", () => {
       if (exitCode !== undefined) throw new Error(`launcher exited (${exitCode}) before ready:\n${stderr.slice(-3000)}`);
@@ -132,15 +145,34 @@ export async function launch(dir: string, opts: { persistDir?: string; extra?: s
       stop: async () => {
         await stopGroup(child);
         const code = await exited;
-        // A state folder the helper made is the helper's to remove; one the test passed in is the test's.
-        if (!opts.persistDir) cleanup(persistDir);
+        if (opts.removePersistDir) cleanup(persistDir);
         return code;
       },
     };
   } catch (e) {
     await stopGroup(child, "SIGKILL");
+    if (opts.removePersistDir) cleanup(persistDir);
     throw e;
   }
+}
+
+/** What a request got back, for comparing a Worker with and without the agent. */
+export interface Observed {
+  status: number;
+  headers: Record<string, string | null>;
+  body: unknown;
+}
+
+export async function observe(url: string, init?: RequestInit): Promise<Observed> {
+  const r = await fetch(url, init);
+  const text = await r.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // plain text body
+  }
+  return { status: r.status, headers: { "content-type": r.headers.get("content-type"), "x-echo": r.headers.get("x-echo"), "x-probe": r.headers.get("x-probe") }, body };
 }
 
 /**

@@ -8,8 +8,8 @@ import { createServer } from "node:net";
 import type { Server } from "node:net";
 import { join } from "node:path";
 import type { AlarmChangeResult, AlarmEndEvent, AlarmStartEvent } from "../../protocol/protocol";
-import { cleanup, FIXTURES, freePort, json, Recorder, runCli, tempDir, waitFor } from "./helpers";
-import type { Launched } from "./helpers";
+import { cleanup, FIXTURES, freePort, json, observe, Recorder, runCli, tempDir, waitFor } from "./helpers";
+import type { Launched, Observed } from "./helpers";
 import { launchVite, plainVite, scratchViteProject } from "./viteHelpers";
 
 /** The conformance fixture's requests (see conformance.test.ts); each must be answered the same with the inspector. */
@@ -25,24 +25,6 @@ const SCENARIOS: [string, RequestInit?][] = [
   ["/nothing-here"],
   ["/__alarm_inspector_lookalike/x"],
 ];
-
-interface Observed {
-  status: number;
-  headers: Record<string, string | null>;
-  body: unknown;
-}
-
-async function observe(url: string, init?: RequestInit): Promise<Observed> {
-  const r = await fetch(url, init);
-  const text = await r.text();
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // plain text body
-  }
-  return { status: r.status, headers: { "content-type": r.headers.get("content-type"), "x-echo": r.headers.get("x-echo"), "x-probe": r.headers.get("x-probe") }, body };
-}
 
 async function runAll(base: string): Promise<Record<string, Observed>> {
   const out: Record<string, Observed> = {};

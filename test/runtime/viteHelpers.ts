@@ -5,11 +5,9 @@
 import { spawn } from "node:child_process";
 import { cpSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
-import type { SessionInfo } from "../../launcher/session";
-import { cleanup, FIXTURES, freePort, REPO, stopGroup, tempDir, waitFor } from "./helpers";
+import { cleanup, FIXTURES, freePort, REPO, startLauncher, stopGroup, tempDir, waitFor } from "./helpers";
 import type { Launched } from "./helpers";
 
-const CLI = join(REPO, "dist", "cli.js");
 const VITE = join(REPO, "node_modules", "vite", "bin", "vite.js");
 
 /** A scratch project: the Vite fixture and the conformance sources it imports, with the repo's node_modules. */
@@ -24,42 +22,7 @@ export function scratchViteProject(): { root: string; dir: string } {
 /** `alarm-inspector vite` on `dir`, its state in a fresh folder; resolves with the ready line. */
 export async function launchVite(dir: string, extra: string[] = []): Promise<Launched> {
   const persistDir = tempDir("vite-state");
-  const child = spawn(process.execPath, [CLI, "vite", "--cwd", dir, ...extra], {
-    detached: true,
-    env: { ...process.env, FIXTURE_PERSIST_TO: persistDir },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout!.on("data", (c: Buffer) => (stdout += c));
-  child.stderr!.on("data", (c: Buffer) => (stderr += c));
-  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-  let exitCode: number | null | undefined;
-  void exited.then((c) => (exitCode = c));
-  try {
-    const line = await waitFor("the launcher's ready line", () => {
-      if (exitCode !== undefined) throw new Error(`launcher exited (${exitCode}) before ready:\n${stderr.slice(-3000)}`);
-      return stdout.split("\n").find((l) => l.startsWith("{"));
-    }, 150_000);
-    const info = JSON.parse(line) as SessionInfo;
-    return {
-      info,
-      url: info.url,
-      persistDir,
-      child,
-      stderr: () => stderr,
-      stop: async () => {
-        await stopGroup(child);
-        const code = await exited;
-        cleanup(persistDir);
-        return code;
-      },
-    };
-  } catch (e) {
-    await stopGroup(child, "SIGKILL");
-    cleanup(persistDir);
-    throw e;
-  }
+  return startLauncher(["vite", "--cwd", dir, ...extra], { env: { FIXTURE_PERSIST_TO: persistDir }, persistDir, removePersistDir: true });
 }
 
 /** Plain `vite dev` on the same project (no inspector), for the with/without comparison. */
