@@ -14,6 +14,8 @@ const PROJECTS = [
   "test/runtime",
   "test/editor",
   "test/bench",
+  "test/soak",
+  "test/fixtures/soak",
   "examples",
   "examples/partyserver",
   "examples/partykit",

@@ -1,0 +1,230 @@
+/**
+ * The soak (`npm run soak -- --minutes N`, and a two-minute run in the runtime tier): a seeded workload of requests,
+ * alarms and inspector commands on hundreds of objects, with hot reloads, a client disconnect and (in longer runs) a
+ * wrangler restart, driven at once against plain `wrangler dev` and `alarm-inspector dev` with the extension's real
+ * connection and model attached. The objects' own logs of the attempts they ran are the ground truth; the figures say
+ * how far the model strayed from it, what was lost, what the model's memory did, and whether the Worker answered
+ * anything differently with the inspector.
+ */
+import { setFlagsFromString } from "node:v8";
+import { getHeapStatistics } from "node:v8";
+import { runInNewContext } from "node:vm";
+import { waitFor } from "../runtime/helpers";
+import { drive } from "./drive";
+import type { Answer, DriveTally } from "./drive";
+import { Feed } from "./feed";
+import { startTarget } from "./targets";
+import type { Target } from "./targets";
+import { generate, objectName } from "./workload";
+import type { WorkloadOptions } from "./workload";
+
+export type SoakOptions = WorkloadOptions;
+
+export const DEFAULT_SOAK: SoakOptions = { seed: 15, minutes: 2, objects: 200, rate: 10 };
+
+/** One attempt as the object logged it. */
+interface TruthAttempt {
+  retryCount: number | null;
+  isRetry: boolean | null;
+}
+interface Truth {
+  attempts: TruthAttempt[];
+  pending: boolean;
+}
+
+export interface SoakFigures {
+  options: SoakOptions;
+  steps: number;
+  inspected: DriveTally;
+  plain: DriveTally;
+  objectsTouched: number;
+  /** Attempts the objects logged (the ground truth). */
+  truthAttempts: number;
+  /** Attempts of the user's handler the model shows (injected failures, which never reach it, apart). */
+  modelAttempts: number;
+  injectedFailures: number;
+  /** Attempts logged by an object and absent from the model. Goal 0. */
+  missing: number;
+  /** Attempts the model shows more often than the object logged them. Goal 0. */
+  doubled: number;
+  /** Objects whose attempts the model lists in another order than the object logged them. */
+  reordered: number;
+  eventsReceived: number;
+  /** Events the agent announced lost (`dropped` markers). */
+  droppedAnnounced: number;
+  /** Seqs that never arrived and no marker announced. */
+  droppedSilently: number;
+  duplicatesIgnored: number;
+  agentSessions: number;
+  connects: number;
+  bufferSize: number;
+  modelEvents: number;
+  heapStartBytes: number;
+  heapEndBytes: number;
+  /** Requests whose answer differed between the plain and the inspected Worker. Goal 0. */
+  answersDiffering: number;
+  answersCompared: number;
+  firstDifferences: { step: number; plain: Answer; inspected: Answer }[];
+  /** Objects still holding an alarm when the soak stopped waiting (their attempts may be incomplete in both). */
+  stillPending: number;
+  wallSeconds: number;
+}
+
+/** Heap in use after a full collection: `gc` is exposed for this process only when it is not already. */
+function heapUsed(): number {
+  setFlagsFromString("--expose-gc");
+  const gc = runInNewContext("gc") as () => void;
+  gc();
+  gc();
+  return getHeapStatistics().used_heap_size;
+}
+
+async function truths(target: Target, names: readonly string[]): Promise<Map<string, Truth>> {
+  const out = new Map<string, Truth>();
+  // A few at a time: hundreds of objects, each a wake-up of a Durable Object.
+  for (let i = 0; i < names.length; i += 20) {
+    const batch = names.slice(i, i + 20);
+    const got = await Promise.all(batch.map(async (n) => {
+      const r = await fetch(`${target.url()}/truth/${n}`, { signal: AbortSignal.timeout(30_000) });
+      return (await r.json()) as Truth;
+    }));
+    batch.forEach((n, j) => out.set(n, got[j]!));
+  }
+  return out;
+}
+
+/** Waits until no object has an alarm pending and nothing changed between two reads, or two minutes passed. */
+async function settle(target: Target, names: readonly string[]): Promise<Map<string, Truth>> {
+  let last = "";
+  let result = new Map<string, Truth>();
+  try {
+    await waitFor(`the ${target.label} objects' alarms to settle`, async () => {
+      result = await truths(target, names);
+      const text = JSON.stringify([...result]);
+      const quiet = text === last && [...result.values()].every((t) => !t.pending);
+      last = text;
+      if (!quiet) await new Promise((r) => setTimeout(r, 3000));
+      return quiet;
+    }, 120_000);
+  } catch {
+    // Reported as stillPending: a retry chain longer than the wait, counted rather than thrown.
+  }
+  return result;
+}
+
+function key(a: { retryCount: number | null; isRetry: boolean | null }): string {
+  return `${a.retryCount}/${a.isRetry}`;
+}
+
+export async function runSoak(options: Partial<SoakOptions> = {}, log: (line: string) => void = () => {}): Promise<SoakFigures> {
+  const o: SoakOptions = { ...DEFAULT_SOAK, ...options };
+  const began = Date.now();
+  const steps = generate(o);
+  const names = [...new Set(steps.flatMap((s) => ("name" in s ? [s.name] : [])))].sort();
+  log(`soak: seed ${o.seed}, ${o.minutes} min, ${names.length} objects, ${steps.length} steps`);
+  const heapStartBytes = heapUsed();
+  const [plain, inspected] = await Promise.all([startTarget("plain"), startTarget("inspected")]);
+  const feed = new Feed(inspected);
+  try {
+    await feed.attach();
+    const bufferSize = feed.connection.hello?.bufferSize ?? 0;
+    log("soak: both Workers up, the model attached; driving");
+    // The plain run skips the inspector's commands, reloads and restarts the same way, and answers the same requests.
+    const plainSteps = steps.filter((s) => s.kind !== "fireNow" && s.kind !== "failNext" && s.kind !== "disconnect");
+    const [p, i] = await Promise.all([drive(plain, plainSteps), drive(inspected, steps, feed)]);
+    log(`soak: workload done (${i.tally.requests} requests, ${i.tally.commandsOk} commands); waiting for the alarms to settle`);
+    const truth = await settle(inspected, names);
+    // The last events of the last attempts: give the pump a moment, and the connection its reconnect.
+    await waitFor("the connection to be up at the end", () => feed.connection.state.kind === "connected", 30_000);
+    await new Promise((r) => setTimeout(r, 2000));
+
+    let truthAttempts = 0;
+    let modelAttempts = 0;
+    let injectedFailures = 0;
+    let missing = 0;
+    let doubled = 0;
+    let reordered = 0;
+    let stillPending = 0;
+    for (const name of names) {
+      const t = truth.get(name) ?? { attempts: [], pending: false };
+      if (t.pending) stillPending++;
+      const shown = feed.model.findObject("Soak", name)?.runs.flatMap((r) => r.attempts) ?? [];
+      const user = shown.filter((a) => !a.injectedFailure);
+      injectedFailures += shown.length - user.length;
+      truthAttempts += t.attempts.length;
+      modelAttempts += user.length;
+      const counts = new Map<string, number>();
+      for (const a of t.attempts) counts.set(key(a), (counts.get(key(a)) ?? 0) + 1);
+      for (const a of user) {
+        const k = key({ retryCount: a.alarmInfo?.retryCount ?? null, isRetry: a.alarmInfo?.isRetry ?? null });
+        counts.set(k, (counts.get(k) ?? 0) - 1);
+      }
+      for (const c of counts.values()) {
+        if (c > 0) missing += c;
+        else doubled -= c;
+      }
+      const order = (xs: string[]) => xs.join(",");
+      const shownKeys = user.map((a) => key({ retryCount: a.alarmInfo?.retryCount ?? null, isRetry: a.alarmInfo?.isRetry ?? null }));
+      if ([...counts.values()].every((c) => c === 0) && order(shownKeys) !== order(t.attempts.map(key))) reordered++;
+    }
+
+    const firstDifferences: SoakFigures["firstDifferences"] = [];
+    let answersDiffering = 0;
+    const compared = Math.min(p.answers.length, i.answers.length);
+    for (let k = 0; k < compared; k++) {
+      const [a, b] = [p.answers[k]!, i.answers[k]!];
+      if (a.status === b.status && a.body === b.body) continue;
+      answersDiffering++;
+      if (firstDifferences.length < 5) firstDifferences.push({ step: k, plain: a, inspected: b });
+    }
+    const stats = feed.model.stats;
+    const figures: SoakFigures = {
+      options: o,
+      steps: steps.length,
+      inspected: i.tally,
+      plain: p.tally,
+      objectsTouched: names.length,
+      truthAttempts,
+      modelAttempts,
+      injectedFailures,
+      missing,
+      doubled,
+      reordered,
+      eventsReceived: feed.received,
+      droppedAnnounced: stats.droppedByAgent,
+      droppedSilently: feed.silentGaps(),
+      duplicatesIgnored: stats.duplicates,
+      agentSessions: feed.agentSessions,
+      connects: feed.connects,
+      bufferSize,
+      modelEvents: feed.model.totalEvents,
+      heapStartBytes,
+      heapEndBytes: heapUsed(),
+      answersDiffering: answersDiffering + Math.abs(p.answers.length - i.answers.length),
+      answersCompared: compared,
+      firstDifferences,
+      stillPending,
+      wallSeconds: Math.round((Date.now() - began) / 1000),
+    };
+    return figures;
+  } finally {
+    feed.dispose();
+    await Promise.all([plain.dispose(), inspected.dispose()]);
+  }
+}
+
+/** The figures as lines a person reads (what `npm run soak` prints). */
+export function describeFigures(f: SoakFigures): string[] {
+  const mb = (b: number) => `${(b / 1048576).toFixed(1)} MB`;
+  return [
+    `seed ${f.options.seed}, ${f.options.minutes} min, ${f.objectsTouched} objects, ${f.options.rate} steps/s: ${f.steps} steps (${f.wallSeconds} s wall)`,
+    `inspected: ${f.inspected.requests} requests (${f.inspected.resent} resent during reloads), commands ${f.inspected.commandsOk} ok / ${f.inspected.commandsRefused} refused / ${f.inspected.commandsSkipped} skipped while disconnected, ${f.inspected.reloads} hot reloads, ${f.inspected.restarts} restarts, ${f.inspected.disconnects} disconnects; most behind schedule ${f.inspected.maxLagMs} ms`,
+    `ground truth: ${f.truthAttempts} attempts logged by the objects; model: ${f.modelAttempts} (+${f.injectedFailures} injected failures)`,
+    `attempts missing from the model: ${f.missing}; doubled: ${f.doubled}; objects reordered: ${f.reordered}; objects still pending at the end: ${f.stillPending}`,
+    `events: ${f.eventsReceived} received over ${f.connects} connections and ${f.agentSessions} agent sessions; dropped: ${f.droppedAnnounced} announced, ${f.droppedSilently} silent (buffer ${f.bufferSize}); ${f.duplicatesIgnored} replayed duplicates ignored`,
+    `model: ${f.modelEvents} events held; heap ${mb(f.heapStartBytes)} at start, ${mb(f.heapEndBytes)} at end`,
+    `answers: ${f.answersDiffering} of ${f.answersCompared} differ between plain and inspected${f.firstDifferences.length ? `: ${JSON.stringify(f.firstDifferences)}` : ""}`,
+  ];
+}
+
+export { objectName };
