@@ -17,7 +17,17 @@ const EVENTS_PER_FRAME = 500;
 /** The one thing the hub does with a socket: send text. Both a workerd `WebSocket` and a PartyKit connection fit. */
 export interface ClientSocket {
   send(message: string): void;
+  /** Bytes given to `send` and not yet written to the network, where the socket says (workerd's `WebSocket` does). */
+  readonly bufferedAmount?: number;
+  close?(code?: number, reason?: string): void;
 }
+
+/**
+ * A client with more than this waiting unsent has stopped reading (found by test/runtime/fuzz.test.ts: a client that
+ * never reads while it asks for snapshots grew workerd by 400 MB). It is closed, and the extension reconnects, rather
+ * than let it fill the Worker's memory.
+ */
+export const MAX_UNSENT_BYTES = 16 * 1024 * 1024;
 
 interface Client {
   socket: ClientSocket;
@@ -140,36 +150,37 @@ export class HubClients {
     }
   }
 
-  /** Handles one frame from a client: a command gets its result, anything else an `error`. */
+  /**
+   * Handles one frame from a client: a command gets its result, anything else an `error`, always exactly one answer,
+   * and every refusal one readable line (see `readableRefusal`).
+   */
   async onFrame(client: Client, data: string | ArrayBuffer | ArrayBufferView): Promise<void> {
-    if (typeof data !== "string") {
-      this.send(client, { type: "error", error: "binary frames are not accepted; send JSON text" });
-      return;
-    }
+    this.send(client, readableRefusal(await this.answer(data)));
+  }
+
+  private async answer(data: string | ArrayBuffer | ArrayBufferView): Promise<ServerMessage> {
+    if (typeof data !== "string") return { type: "error", error: "binary frames are not accepted; send JSON text" };
     // Worst case 3 bytes a UTF-16 unit: only count exactly when the cheap bound is not enough.
     const bytes = data.length * 3 <= MAX_CLIENT_FRAME_BYTES ? data.length : new TextEncoder().encode(data).byteLength;
-    if (bytes > MAX_CLIENT_FRAME_BYTES) {
-      this.send(client, { type: "error", error: `frame of ${bytes} bytes refused; the limit is ${MAX_CLIENT_FRAME_BYTES} bytes` });
-      return;
-    }
+    if (bytes > MAX_CLIENT_FRAME_BYTES) return { type: "error", error: `frame of ${bytes} bytes refused; the limit is ${MAX_CLIENT_FRAME_BYTES} bytes` };
     let parsed: unknown;
     try {
       parsed = JSON.parse(data);
     } catch (e) {
-      this.send(client, { type: "error", error: `malformed frame, not JSON: ${(e as Error).message}` });
-      return;
+      return { type: "error", error: `malformed frame, not JSON: ${(e as Error).message}` };
     }
-    const check = checkCommand(parsed);
-    if (!check.ok) {
-      if (check.id !== undefined) this.send(client, { type: "result", id: check.id, ok: false, error: check.error });
-      else this.send(client, { type: "error", error: check.error });
-      return;
+    let check: ReturnType<typeof checkCommand>;
+    try {
+      check = checkCommand(parsed);
+    } catch (e) {
+      // Quoting a field nested tens of thousands deep overflows the stack (found by test/runtime/fuzz.test.ts).
+      return { type: "error", error: `frame refused: a field nests too deeply to read (${errorText(e)}); send a flat command` };
     }
-    const reply = await this.run(check.command).then(
+    if (!check.ok) return check.id !== undefined ? { type: "result", id: check.id, ok: false, error: check.error } : { type: "error", error: check.error };
+    return this.run(check.command).then(
       (value) => ({ type: "result" as const, id: check.command.id, ok: true as const, value }),
       (e: unknown) => ({ type: "result" as const, id: check.command.id, ok: false as const, error: errorText(e) }),
     );
-    this.send(client, reply);
   }
 
   private hello(): HelloMessage {
@@ -233,8 +244,22 @@ export class HubClients {
     }
   }
 
+  /** Lets go of a client that stopped reading (see `MAX_UNSENT_BYTES`); true when it did. */
+  private letGoIfStalled(client: Client): boolean {
+    if (!stalled(client.socket)) return false;
+    this.remove(client);
+    try {
+      // 1008 (policy): the reason travels to the client, which may log it and reconnect.
+      client.socket.close?.(1008, `not reading: over ${MAX_UNSENT_BYTES / 1048576} MB unsent; reconnect to resume`);
+    } catch {
+      // already closing
+    }
+    return true;
+  }
+
   /** Sends one message; a socket that fails is dropped, except when the failure only says "not from this request". */
   private send(client: Client, message: ServerMessage): true | false | "elsewhere" {
+    if (this.letGoIfStalled(client)) return false;
     try {
       client.socket.send(JSON.stringify(message));
       return true;
@@ -247,6 +272,33 @@ export class HubClients {
       return false;
     }
   }
+}
+
+/** Longest refusal sent, in characters: a refusal quotes what it refused, and that may be 64 KB of anything. */
+export const MAX_REFUSAL_CHARS = 500;
+
+/**
+ * A refusal as one line a person can read: control characters (which could break the line or colour a terminal)
+ * shown escaped, and anything past `MAX_REFUSAL_CHARS` cut, saying how much was cut. Other messages pass unchanged.
+ */
+export function readableRefusal(message: ServerMessage): ServerMessage {
+  if (message.type === "error") return { ...message, error: readableLine(message.error) };
+  if (message.type === "result" && !message.ok) return { ...message, error: readableLine(message.error) };
+  return message;
+}
+
+function readableLine(text: string): string {
+  const line = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  if (line.length <= MAX_REFUSAL_CHARS) return line;
+  // Cut before a lone high surrogate, so the line stays valid text.
+  const cut = /[\ud800-\udbff]$/.test(line.slice(0, MAX_REFUSAL_CHARS)) ? MAX_REFUSAL_CHARS - 1 : MAX_REFUSAL_CHARS;
+  return `${line.slice(0, cut)}… (${line.length - cut} more characters)`;
+}
+
+/** True when a socket holds more than `MAX_UNSENT_BYTES` it could not write. */
+function stalled(socket: ClientSocket): boolean {
+  const unsent = socket.bufferedAmount;
+  return typeof unsent === "number" && unsent > MAX_UNSENT_BYTES;
 }
 
 /** An error's message, for a result meant for a person. */
