@@ -22,6 +22,8 @@ export interface DriveTally {
   commandsSkipped: number;
   reloads: number;
   restarts: number;
+  /** How long each restart took to stop and to start again, ms. */
+  restartTimes: { stopMs: number; startMs: number }[];
   disconnects: number;
   /** Most behind schedule a step started, ms. */
   maxLagMs: number;
@@ -63,7 +65,7 @@ async function request(target: Target, p: string, tally: DriveTally): Promise<An
 }
 
 export async function drive(target: Target, steps: readonly Step[], feed?: Feed): Promise<{ answers: Answer[]; tally: DriveTally }> {
-  const tally: DriveTally = { requests: 0, resent: 0, commandsOk: 0, commandsRefused: 0, commandsSkipped: 0, reloads: 0, restarts: 0, disconnects: 0, maxLagMs: 0 };
+  const tally: DriveTally = { requests: 0, resent: 0, commandsOk: 0, commandsRefused: 0, commandsSkipped: 0, reloads: 0, restarts: 0, restartTimes: [], disconnects: 0, maxLagMs: 0 };
   const answers: Answer[] = [];
   const background: Promise<unknown>[] = [];
   const t0 = Date.now();
@@ -99,7 +101,7 @@ export async function drive(target: Target, steps: readonly Step[], feed?: Feed)
         break;
       case "restart":
         tally.restarts++;
-        await target.restart();
+        tally.restartTimes.push(await target.restart());
         break;
       case "disconnect":
         if (!feed) break;

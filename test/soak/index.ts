@@ -49,6 +49,8 @@ export interface SoakFigures {
   doubled: number;
   /** Objects whose attempts the model lists in another order than the object logged them. */
   reordered: number;
+  /** The first objects where the model and the object disagree: what each says (retryCount/isRetry per attempt). */
+  disagreements: { name: string; truth: string[]; model: string[] }[];
   eventsReceived: number;
   /** Events the agent announced lost (`dropped` markers). */
   droppedAnnounced: number;
@@ -145,6 +147,7 @@ export async function runSoak(options: Partial<SoakOptions> = {}, log: (line: st
     let doubled = 0;
     let reordered = 0;
     let stillPending = 0;
+    const disagreements: SoakFigures["disagreements"] = [];
     for (const name of names) {
       const t = truth.get(name) ?? { attempts: [], pending: false };
       if (t.pending) stillPending++;
@@ -165,7 +168,9 @@ export async function runSoak(options: Partial<SoakOptions> = {}, log: (line: st
       }
       const order = (xs: string[]) => xs.join(",");
       const shownKeys = user.map((a) => key({ retryCount: a.alarmInfo?.retryCount ?? null, isRetry: a.alarmInfo?.isRetry ?? null }));
-      if ([...counts.values()].every((c) => c === 0) && order(shownKeys) !== order(t.attempts.map(key))) reordered++;
+      const agree = [...counts.values()].every((c) => c === 0);
+      if (agree && order(shownKeys) !== order(t.attempts.map(key))) reordered++;
+      if (!agree && disagreements.length < 10) disagreements.push({ name, truth: t.attempts.map(key), model: shownKeys });
     }
 
     const firstDifferences: SoakFigures["firstDifferences"] = [];
@@ -190,6 +195,7 @@ export async function runSoak(options: Partial<SoakOptions> = {}, log: (line: st
       missing,
       doubled,
       reordered,
+      disagreements,
       eventsReceived: feed.received,
       droppedAnnounced: stats.droppedByAgent,
       droppedSilently: feed.silentGaps(),
@@ -220,7 +226,8 @@ export function describeFigures(f: SoakFigures): string[] {
     `seed ${f.options.seed}, ${f.options.minutes} min, ${f.objectsTouched} objects, ${f.options.rate} steps/s: ${f.steps} steps (${f.wallSeconds} s wall)`,
     `inspected: ${f.inspected.requests} requests (${f.inspected.resent} resent during reloads), commands ${f.inspected.commandsOk} ok / ${f.inspected.commandsRefused} refused / ${f.inspected.commandsSkipped} skipped while disconnected, ${f.inspected.reloads} hot reloads, ${f.inspected.restarts} restarts, ${f.inspected.disconnects} disconnects; most behind schedule ${f.inspected.maxLagMs} ms`,
     `ground truth: ${f.truthAttempts} attempts logged by the objects; model: ${f.modelAttempts} (+${f.injectedFailures} injected failures)`,
-    `attempts missing from the model: ${f.missing}; doubled: ${f.doubled}; objects reordered: ${f.reordered}; objects still pending at the end: ${f.stillPending}`,
+    `attempts missing from the model: ${f.missing}; doubled: ${f.doubled}; objects reordered: ${f.reordered}; objects still pending at the end: ${f.stillPending}${f.disagreements.length ? `; where: ${JSON.stringify(f.disagreements)}` : ""}`,
+    ...(f.inspected.restartTimes.length ? [`restarts (stop + start): ${f.inspected.restartTimes.map((r) => `${(r.stopMs / 1000).toFixed(1)} s + ${(r.startMs / 1000).toFixed(1)} s`).join(", ")}`] : []),
     `events: ${f.eventsReceived} received over ${f.connects} connections and ${f.agentSessions} agent sessions; dropped: ${f.droppedAnnounced} announced, ${f.droppedSilently} silent (buffer ${f.bufferSize}); ${f.duplicatesIgnored} replayed duplicates ignored`,
     `model: ${f.modelEvents} events held; heap ${mb(f.heapStartBytes)} at start, ${mb(f.heapEndBytes)} at end`,
     `answers: ${f.answersDiffering} of ${f.answersCompared} differ between plain and inspected${f.firstDifferences.length ? `: ${JSON.stringify(f.firstDifferences)}` : ""}`,

@@ -18,7 +18,8 @@ export interface Target {
   session(): SessionInfo | undefined;
   /** Edits the Worker's source, so wrangler rebuilds and reloads it. */
   reload(note: string): void;
-  restart(): Promise<void>;
+  /** Stops the Worker and starts it again on the same state; resolves with how long each half took (ms). */
+  restart(): Promise<{ stopMs: number; startMs: number }>;
   /** Stops the Worker and removes its copy and state. */
   dispose(): Promise<void>;
 }
@@ -47,8 +48,11 @@ export async function startTarget(label: Target["label"]): Promise<Target> {
     async restart() {
       const old = running;
       running = undefined;
+      const t0 = Date.now();
       await old?.stop();
+      const t1 = Date.now();
       running = await start();
+      return { stopMs: t1 - t0, startMs: Date.now() - t1 };
     },
     async dispose() {
       const old = running;
