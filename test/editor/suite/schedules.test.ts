@@ -135,4 +135,19 @@ describe("Schedules behind the alarm in the Alarms view (real VS Code, real wran
     assert.deepEqual(left, ["digest"], "the SDK's own getSchedules() no longer has the reminder (the failing one is done)");
     await ui.screenshot("schedules-03-cancelled");
   });
+
+  it("shows the failing schedule's run inside the alarm attempt that ran it in the timeline, and steps by that schedule", async function () {
+    const obj = api.model.findObject("Assistant", agent)!;
+    await vscode.commands.executeCommand("alarmInspector.openTimeline", obj.key);
+    // The newest alarm run is the one Run now fired: its attempt ended ok, and it ran syncInvoices(), which failed.
+    await ui.frameWaitFor("#detail .schedule-step", { text: "syncInvoices()", timeoutMs: 30_000 });
+    await ui.frameWaitFor("#detail .schedule-step.schedule-error", { text: "failed after attempt 3 of 3: billing API refused account acme" });
+    await ui.frameWaitFor(`#detail [data-fact="outcome"] dd`, { text: "succeeded" });
+    await ui.frameClick("#detail .schedule-step", { text: "syncInvoices()" });
+    await ui.frameWaitFor("#detail .step-position", { text: "syncInvoices() · run 1 of 1" });
+    await ui.screenshot("schedules-04-timeline");
+    await ui.frameClick("#detail .schedule-stepper .link-button");
+    await ui.frameWaitFor("#detail .step-position", { text: "Attempt 1 · 1 of 1" });
+    await vscode.commands.executeCommand("workbench.action.closeAllEditors");
+  });
 });
