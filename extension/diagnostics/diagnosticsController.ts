@@ -127,6 +127,8 @@ export class DiagnosticsController extends Disposable {
       locateStack: (stack) => this.locator.mapStack(stack).site,
       handlerOf: (className) => this.outlines.handlerOf(className),
       now: Date.now(),
+      schedulesOf: (key) => this.model.schedules.schedulesOf(key),
+      classOf: (className) => this.outlines.classOf(className),
     };
     const next = runtimeFindings(context);
     const files = new Set([...this.runtimeByFile.keys(), ...next.keys()]);

@@ -4,6 +4,7 @@
  */
 import type { ClassOutline, Span } from "../editor/outline";
 import type { ObjectView } from "../model/types";
+import type { ScheduleView } from "../model/schedules";
 import type { SourceLocation } from "../sourcemap/mapFrame";
 import type { EventRecord } from "../model/types";
 
@@ -60,6 +61,10 @@ export interface RuntimeContext {
    */
   isCurrentSession?(session: string): boolean;
   readonly now: number;
+  /** An object's schedules behind its alarm (Agents SDK, the docs' pattern); absent: none are known. */
+  schedulesOf?(objectKey: string): readonly ScheduleView[];
+  /** Where a class is declared (its name), when its source is known. */
+  classOf?(className: string): SourceLocation | undefined;
 }
 
 /** Whether a rule may take evidence from `session` (see `RuntimeContext.isCurrentSession`). */

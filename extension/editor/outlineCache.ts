@@ -71,4 +71,14 @@ export class OutlineCache {
     }
     return undefined;
   }
+
+  /** Where a class is declared (its name), from the outlines held; open documents first. */
+  classOf(className: string): SourceLocation | undefined {
+    const entries = [...this.cache.entries()].sort(([, a], [, b]) => Number(b.fromDocument) - Number(a.fromDocument));
+    for (const [file, { outline }] of entries) {
+      const c: ClassOutline | undefined = outline.classes.find((k) => k.name === className);
+      if (c) return { file, line: c.nameSpan.start.line + 1, column: c.nameSpan.start.character + 1 };
+    }
+    return undefined;
+  }
 }

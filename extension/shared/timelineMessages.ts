@@ -327,6 +327,39 @@ export interface StepDetail {
   omittedWrites: number;
   /** The object's history was trimmed, so a "before" may be unknown only because it was forgotten. */
   historyTrimmed: boolean;
+  /** Schedule runs inside this attempt, by start; absent for objects without schedules. */
+  schedules?: ScheduleStep[];
+  /** Set while stepping goes through one schedule's runs (`selectSchedule`). */
+  scheduleFocus?: ScheduleFocus | null;
+}
+
+/**
+ * One run of a schedule behind the alarm (Agents SDK, the docs' pattern) that happened inside the shown alarm attempt:
+ * the SDK runs due schedules from its `alarm()`, so one alarm attempt may run several, each with its own retries.
+ */
+export interface ScheduleStep {
+  scheduleId: string;
+  callback: string;
+  kind: "delayed" | "date" | "cron" | "interval";
+  /** This run's index among the schedule's runs the extension holds (0-based), and how many it holds. */
+  runIndex: number;
+  runCount: number;
+  startedAt: number;
+  endedAt: number | null;
+  /** `error` when the SDK caught the callback's error on its last attempt: the alarm attempt still ended ok. */
+  outcome: "running" | "ok" | "error" | "unknown";
+  /** The SDK's attempts of this run, and its retry policy's maximum when it said. */
+  attempts: number;
+  maxAttempts: number | null;
+  error: { name: string; message: string } | null;
+}
+
+/** Stepping follows one schedule's runs (across alarm attempts) instead of the selected run's attempts. */
+export interface ScheduleFocus {
+  scheduleId: string;
+  callback: string;
+  runIndex: number;
+  runCount: number;
 }
 
 // ───────────────────────────── host → webview ─────────────────────────────
@@ -464,6 +497,15 @@ export type StepTarget = "first" | "previous" | "next" | "last";
 /** Every step target. */
 export const STEP_TARGETS: readonly StepTarget[] = ["first", "previous", "next", "last"];
 
+/**
+ * Step through one schedule's runs (`step` then goes from run to run of it, selecting the alarm attempt that ran
+ * each), or, with null, through the selected run's attempts again.
+ */
+export interface SelectScheduleMessage {
+  type: "selectSchedule";
+  scheduleId: string | null;
+}
+
 /** Drop the selection. */
 export interface ClearSelectionMessage {
   type: "clearSelection";
@@ -514,6 +556,7 @@ export type ToHostMessage =
   | SelectMessage
   | SelectAtMessage
   | StepMessage
+  | SelectScheduleMessage
   | ClearSelectionMessage
   | SetFilterMessage
   | SetFollowMessage
@@ -608,6 +651,7 @@ const TO_HOST_CHECKS = {
   select: (m) => typeof m.objectKey === "string" && typeof m.runId === "string" && (m.attemptIndex === undefined || (Number.isInteger(m.attemptIndex) && (m.attemptIndex as number) >= 0)),
   selectAt: (m) => typeof m.objectKey === "string" && (MARKER_KINDS as readonly unknown[]).includes(m.kind) && isFiniteNumber(m.t),
   step: (m) => (STEP_TARGETS as readonly unknown[]).includes(m.to),
+  selectSchedule: (m) => m.scheduleId === null || (typeof m.scheduleId === "string" && m.scheduleId !== ""),
   clearSelection: () => true,
   setFilter: (m) => isTimelineFilter(m.filter),
   setFollow: (m) => typeof m.follow === "boolean",
@@ -683,6 +727,7 @@ export const REPLIES = {
   select: ["detail"],
   selectAt: ["detail"],
   step: ["detail"],
+  selectSchedule: ["detail"],
   clearSelection: ["detail"],
   setFilter: ["state", "slice", "detail"],
   setFollow: [],

@@ -28,13 +28,15 @@ import type {
   ViewportRequest,
 } from "../shared/timelineMessages";
 import { packSlice } from "../shared/sliceCodec";
+import { attemptOfScheduleRun, focusTarget, stepIndex, withSchedules } from "./scheduleSteps";
+import type { ScheduleSelection } from "./scheduleSteps";
 import { findRun, stepDetail } from "./stepDetail";
 import { describeMarker } from "./eventText";
 import { attemptAt, TimelineIndex } from "./timelineData";
 import type { TimelineModel } from "./timelineData";
 
 /** What the host reads from the model. */
-export type TimelineHostModel = TimelineModel & Pick<AlarmModel, "onDidChange" | "connection" | "totalEvents" | "stats">;
+export type TimelineHostModel = TimelineModel & Pick<AlarmModel, "onDidChange" | "connection" | "totalEvents" | "stats"> & Partial<Pick<AlarmModel, "schedules">>;
 
 /** How a timeline host is set up. */
 export interface TimelineHostOptions {
@@ -68,6 +70,8 @@ export interface TimelineSelection {
   attemptIndex: number;
   /** The newest attempt is shown: when a retry arrives, show it. */
   atLast: boolean;
+  /** Stepping goes through this schedule's runs instead of the run's attempts (`selectSchedule`). */
+  schedule?: ScheduleSelection;
 }
 
 /** Runs listed in the side panel when nothing is selected. */
@@ -183,6 +187,7 @@ export class TimelineHost extends Disposable {
       if (ref) this.select(m.objectKey, ref.runId, ref.attemptIndex, reply);
     },
     step: (m, reply) => this.step(m.to, reply),
+    selectSchedule: (m, reply) => this.selectSchedule(m.scheduleId, reply),
     clearSelection: (_m, reply) => {
       this.selectionValue = undefined;
       void this.postDetail(reply);
@@ -269,11 +274,40 @@ export class TimelineHost extends Disposable {
     const sel = this.selectionValue;
     if (!sel) return;
     const object = this.options.model.getObject(sel.objectKey);
+    const focused = sel.schedule ? this.options.model.schedules?.get(sel.objectKey, sel.schedule.id) : undefined;
+    if (object && sel.schedule && focused && focused.runs.length > 0) {
+      // Per schedule: from one of its runs to another, showing the alarm attempt that ran each.
+      const runIndex = stepIndex(sel.schedule.runIndex, focused.runs.length, to);
+      const attempt = attemptOfScheduleRun(object, focused.runs[runIndex]!);
+      this.selectionValue = { ...sel, ...(attempt ?? {}), atLast: false, schedule: { id: focused.id, runIndex } };
+      void this.postDetail(send);
+      return;
+    }
     const run = object ? findRun(object, sel.runId) : undefined;
     if (!run) return;
     const last = run.attempts.length - 1;
     const index = to === "first" ? 0 : to === "last" ? last : to === "previous" ? Math.max(0, sel.attemptIndex - 1) : Math.min(last, sel.attemptIndex + 1);
     this.selectionValue = { ...sel, attemptIndex: index, atLast: index === last };
+    void this.postDetail(send);
+  }
+
+  /**
+   * Steps through one schedule's runs from now on, starting at its run inside the shown attempt (else its newest);
+   * null goes back to stepping through the run's attempts.
+   */
+  selectSchedule(scheduleId: string | null, send: (m: DetailMessage) => void = this.post): void {
+    const sel = this.selectionValue;
+    if (!sel) return;
+    const object = this.options.model.getObject(sel.objectKey);
+    const s = scheduleId !== null ? this.options.model.schedules?.get(sel.objectKey, scheduleId) : undefined;
+    const shown = object ? findRun(object, sel.runId)?.attempts[sel.attemptIndex] : undefined;
+    const target = object && s ? focusTarget(object, s, shown) : undefined;
+    if (!s || !target) {
+      const { schedule: _dropped, ...plain } = sel;
+      this.selectionValue = plain;
+    } else {
+      this.selectionValue = { ...sel, ...(target.attempt ?? {}), atLast: false, schedule: { id: s.id, runIndex: target.runIndex } };
+    }
     void this.postDetail(send);
   }
 
@@ -284,7 +318,8 @@ export class TimelineHost extends Disposable {
     const object = this.options.model.getObject(sel.objectKey);
     if (!object) return null;
     const row = this.index.layout(this.filterValue).rowOf.get(sel.objectKey) ?? -1;
-    return stepDetail(object, sel.runId, sel.attemptIndex, row) ?? null;
+    const detail = stepDetail(object, sel.runId, sel.attemptIndex, row);
+    return detail ? withSchedules(detail, this.options.model.schedules, sel.schedule) : null;
   }
 
   /** The state message as it would be sent now. */

@@ -93,6 +93,7 @@ export class TimelineApp {
         if (f.file !== undefined) postToHost({ type: "openFrame", file: f.file, ...(f.line !== undefined ? { line: f.line } : {}), ...(f.column !== undefined ? { column: f.column } : {}) });
       },
       clearSelection: () => postToHost({ type: "clearSelection" }),
+      selectSchedule: (scheduleId) => postToHost({ type: "selectSchedule", scheduleId }),
     });
     this.canvas = el("canvas", "timeline-canvas", { role: "img", "aria-label": "Alarm timeline" });
     this.tooltip = new ChartTooltip(

@@ -3,7 +3,7 @@
  * keys, values, error messages, stack lines, SQL) is set as text through `dom.ts`, never parsed as markup.
  */
 import { formatDuration, formatTime } from "../../extension/shared/format";
-import type { RunSummary, StackFrame, StepDetail, StepTarget, StorageChange, ValueState, ValuePreview, WindowVerdict } from "../../extension/shared/timelineMessages";
+import type { RunSummary, ScheduleStep, StackFrame, StepDetail, StepTarget, StorageChange, ValueState, ValuePreview, WindowVerdict } from "../../extension/shared/timelineMessages";
 import { append, el, iconButton, replaceChildren } from "./dom";
 import type { Child } from "./dom";
 import { KEYMAP } from "./keyboard";
@@ -20,6 +20,22 @@ export interface DetailActions {
   selectAttempt(index: number): void;
   openFrame(frame: StackFrame): void;
   clearSelection(): void;
+  /** Step through one schedule's runs (null: through the run's attempts again). */
+  selectSchedule(scheduleId: string | null): void;
+}
+
+const SCHEDULE_OUTCOME_TEXT: Record<ScheduleStep["outcome"], string> = {
+  running: "running",
+  ok: "ok",
+  error: "failed",
+  unknown: "ran (outcome not reported)",
+};
+
+/** "failed after attempt 3 of 3: billing API refused" */
+function scheduleStepText(s: ScheduleStep): string {
+  const of = `attempt ${s.attempts}${s.maxAttempts !== null ? ` of ${s.maxAttempts}` : ""}`;
+  const head = s.outcome === "error" ? `failed after ${of}` : s.outcome === "ok" && s.attempts > 1 ? `ok on ${of}` : SCHEDULE_OUTCOME_TEXT[s.outcome];
+  return `${head}${s.error ? `: ${s.error.message}` : ""}`;
 }
 
 const TRIGGER_TEXT: Record<StepDetail["attempt"]["trigger"], string> = {
@@ -146,6 +162,7 @@ export class DetailPanel {
     };
     const close = iconButton("close", "Clear the selection", () => this.actions.clearSelection());
     close.dataset.focusId = "close";
+    const focus = d.scheduleFocus ?? null;
     const dots = el("div", "attempt-dots", { role: "group", "aria-label": "Attempts of this run" });
     for (let k = 0; k < n; k++) {
       const dot = el("button", `attempt-dot${k === i ? " current" : ""}`, { type: "button", "aria-label": `Attempt ${k + 1} of ${n}`, title: `Attempt ${k + 1}`, "aria-current": k === i ? "step" : undefined }, String(k + 1));
@@ -166,7 +183,7 @@ export class DetailPanel {
         `Run ${d.run.scheduledTime !== null ? `for ${formatTime(d.run.scheduledTime)}` : "(scheduled time unknown)"} · ${RUN_STATE_TEXT[d.run.state]} · ${n} attempt${n === 1 ? "" : "s"}`,
         d.run.partial ? " · earlier attempts not seen" : "",
       ),
-      el(
+      focus ? this.scheduleStepper(focus, stepButton) : el(
         "div",
         "stepper",
         { role: "toolbar", "aria-label": "Step through attempts" },
@@ -202,6 +219,7 @@ export class DetailPanel {
     if (next) fact("Then", "next", next);
 
     const sections: Child[] = [header, facts];
+    if (d.schedules && d.schedules.length > 0) sections.push(this.schedulesSection(d.schedules, focus?.scheduleId));
     if (d.error) sections.push(this.errorSection(d));
     sections.push(this.storageSection(d));
     if (d.alarmCalls.length > 0) {
@@ -230,6 +248,46 @@ export class DetailPanel {
       );
     }
     return sections;
+  }
+
+  /** While stepping per schedule: its runs instead of the run's attempts, and a way back to attempts. */
+  private scheduleStepper(focus: NonNullable<StepDetail["scheduleFocus"]>, stepButton: (to: StepTarget, icon: string, label: string, disabled: boolean) => HTMLButtonElement): HTMLElement {
+    const k = focus.runIndex;
+    const last = focus.runCount - 1;
+    const back = el("button", "link-button", { type: "button", title: "Step through this run's attempts again" }, "by attempt");
+    back.dataset.focusId = "schedule-unfocus";
+    back.addEventListener("click", () => this.actions.selectSchedule(null));
+    return el(
+      "div",
+      "stepper schedule-stepper",
+      { role: "toolbar", "aria-label": `Step through the runs of ${focus.callback}()` },
+      stepButton("first", "debug-reverse-continue", `First run of ${focus.callback}() (Home)`, k === 0),
+      stepButton("previous", "chevron-left", `Previous run of ${focus.callback}() ([)`, k === 0),
+      el("span", "step-position", {}, `${focus.callback}()`, el("span", "step-count", {}, ` · run ${k + 1} of ${focus.runCount}`)),
+      stepButton("next", "chevron-right", `Next run of ${focus.callback}() (])`, k >= last),
+      stepButton("last", "debug-continue", `Last run of ${focus.callback}() (End)`, k >= last),
+      back,
+    );
+  }
+
+  /** The schedules this alarm attempt ran (the SDK runs every due one from one alarm() call); click one to step by it. */
+  private schedulesSection(steps: ScheduleStep[], focused: string | undefined): HTMLElement {
+    const list = el("ul", "schedule-steps", { "aria-label": "Schedules run in this attempt" });
+    for (const st of steps) {
+      const b = el(
+        "button",
+        `schedule-step schedule-${st.outcome}${st.scheduleId === focused ? " current" : ""}`,
+        { type: "button", title: `Step through the runs of ${st.callback}() (${st.runCount} held)`, "aria-current": st.scheduleId === focused ? "step" : undefined },
+        el("span", "schedule-callback", {}, `${st.callback}()`),
+        el("span", "muted", {}, ` · ${st.kind} · ${formatTime(st.startedAt)} · `),
+        el("span", `badge outcome-${st.outcome === "unknown" ? "running" : st.outcome}`, {}, scheduleStepText(st)),
+      );
+      b.dataset.focusId = `schedule-${st.scheduleId}`;
+      b.dataset.schedule = st.scheduleId;
+      b.addEventListener("click", () => this.actions.selectSchedule(st.scheduleId));
+      list.appendChild(el("li", undefined, {}, b));
+    }
+    return el("section", "schedules", {}, el("h3", undefined, {}, "Schedules run in this attempt"), list);
   }
 
   private nextText(d: StepDetail): string {

@@ -78,7 +78,7 @@ function staticOf(text: string, file = "/w/src/room.ts"): Finding[] {
 describe("diagnostic rules", function () {
   it("each has a unique code, a documentation link and a title", function () {
     const codes = ALL_RULES.map((r) => r.code);
-    assert.deepEqual(codes, ["DOA001", "DOA002", "DOA003", "DOA004", "DOA005", "DOA006", "DOA007", "DOA008", "DOA009", "DOA010"]);
+    assert.deepEqual(codes, ["DOA001", "DOA002", "DOA003", "DOA004", "DOA005", "DOA006", "DOA007", "DOA008", "DOA009", "DOA010", "DOA011"]);
     for (const r of ALL_RULES) {
       assert.match(r.docUrl, /^https:\/\/(developers\.cloudflare\.com|docs\.partykit\.io)\//, r.code);
       assert.ok(r.title.length > 10, r.code);

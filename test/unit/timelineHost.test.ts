@@ -194,6 +194,7 @@ describe("timeline host", () => {
       select: { type: "select", objectKey: key, runId: run.id, attemptIndex: 0 },
       selectAt: { type: "selectAt", objectKey: key, kind: "attemptStart", t },
       step: { type: "step", to: "next" },
+      selectSchedule: { type: "selectSchedule", scheduleId: null },
       clearSelection: { type: "clearSelection" },
       setFilter: { type: "setFilter", filter: { ...EMPTY_FILTER, hiddenKinds: ["storage"] } },
       setFollow: { type: "setFollow", follow: false },

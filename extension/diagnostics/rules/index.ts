@@ -10,12 +10,13 @@ import { lostWakeup } from "./lostWakeup";
 import { partykitAlarmRefusal } from "./partykitAlarmRefusal";
 import { PARTYKIT_CONTEXT_PARTIES } from "./partykitParties";
 import { partykitRoomId } from "./partykitRoomId";
+import { scheduleProblem } from "./scheduleProblems";
 
 /** Rules that read a file's source. */
 export const STATIC_RULES: readonly StaticRule[] = [constructorSetAlarm, deleteAlarmInHandler, partykitRoomId];
 
 /** Rules that read what happened in the session. */
-export const RUNTIME_RULES: readonly RuntimeRule[] = [lostWakeup, constructorMovedAlarm, alarmAbandoned, failedEveryAttempt, handlerWallTime, partykitAlarmRefusal];
+export const RUNTIME_RULES: readonly RuntimeRule[] = [lostWakeup, constructorMovedAlarm, alarmAbandoned, failedEveryAttempt, handlerWallTime, partykitAlarmRefusal, scheduleProblem];
 
 /** Rules that read a file's text rather than its outline (DOA009: `context.parties` in `onAlarm`). */
 export const TEXT_RULES: readonly RuleInfo[] = [PARTYKIT_CONTEXT_PARTIES];
