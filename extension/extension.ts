@@ -1,4 +1,5 @@
 import * as vscode from "vscode";
+import { registerFastForward } from "./commands/fastForward";
 import { HoldCommands } from "./commands/holdCommands";
 import { ObjectCommands } from "./commands/objectCommands";
 import { ScheduleCommands } from "./commands/scheduleCommands";
@@ -48,6 +49,7 @@ export function activate(context: vscode.ExtensionContext): AlarmInspectorApi {
     ...objectCommands.register(openTimeline),
     ...new ScheduleCommands(model, sessions.connection, log).register(),
     ...new HoldCommands(model, sessions.connection, objectCommands, log).register(),
+    registerFastForward(model, sessions.connection, log),
     vscode.commands.registerCommand(Commands.refresh, () => tree.refresh()),
     // Both take a Uri when called programmatically (a test, a link); from the palette they ask with a dialog.
     vscode.commands.registerCommand(Commands.exportSession, (uri?: unknown) => exportSession(model, uri instanceof vscode.Uri ? uri : undefined)),
