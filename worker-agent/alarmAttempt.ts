@@ -1,6 +1,6 @@
 import { MAX_ALARM_RETRIES, retryWindow } from "../protocol/protocol";
 import type { AlarmInfoCopy, AlarmTrigger, ErrorInfo, RetryInfo } from "../protocol/protocol";
-import { gateOf } from "./attemptGate";
+import { gateOf, pauseBeforeHandler } from "./attemptGate";
 import type { ObjectProbe } from "./objectProbe";
 import { nameFrames } from "./preview";
 
@@ -109,7 +109,7 @@ export async function runAlarmAttempt(probe: ObjectProbe, rawInfo: unknown, hand
       injectedErrors.add(gate.error);
       throw gate.error;
     }
-    const result = gate.pass === "skip" ? undefined : await call();
+    const result = gate.pass === "skip" ? undefined : gate.pass === "debug" ? await pauseBeforeHandler(gate.attempt, call) : await call();
     const endedAt = Date.now();
     probe.deliver({ kind: "alarm.end", ...probe.base(endedAt), outcome: "ok", durationMs: endedAt - startedAt, alarmInfo: info, ...inferredField });
     memory.lastAttemptFailed = false;

@@ -32,7 +32,16 @@ interface Held {
 }
 
 /** What the gate tells the attempt to do. */
-export type GateOutcome = { pass: "run" } | { pass: "skip" } | { pass: "fail"; error: Error };
+export type GateOutcome = { pass: "run" } | { pass: "skip" } | { pass: "fail"; error: Error } | { pass: "debug"; attempt: DebugAttempt };
+
+/** What the Variables view shows of a paused attempt (`attempt`). */
+export interface DebugAttempt {
+  object: ObjectProbe["ref"];
+  alarmInfo: AlarmInfoCopy | null;
+  trigger: AlarmTrigger;
+  retryCount: number;
+  retry: string;
+}
 
 class AttemptGate {
   private readonly armed = new Map<string, HoldMode>();
@@ -82,10 +91,7 @@ class AttemptGate {
     if (mode === undefined) return { pass: "run" };
     this.armed.delete(key);
     if (this.runtime.clients === 0) return { pass: "run" };
-    if (mode === "debug") {
-      pauseHere(probe, info, trigger, retryCount);
-      return { pass: "run" };
-    }
+    if (mode === "debug") return { pass: "debug", attempt: { object: probe.ref, alarmInfo: info, trigger, retryCount, retry: `${retryCount} of ${MAX_ALARM_RETRIES}` } };
     const held: Held = { mode, since: Date.now() };
     this.held.set(key, held);
     probe.deliver({ kind: "alarm.held", ...probe.base(held.since), mode, alarmInfo: info, trigger });
@@ -108,20 +114,18 @@ class AttemptGate {
 
 /**
  * Stops an attached JavaScript debugger (a no-op without one) with the attempt in a local, so the Variables view
- * shows it; stepping on leads into the user's handler.
+ * shows it, then calls the user's handler from the next line: Step Into reaches it. Synchronous up to the call, so
+ * no `await` lies between the pause and the handler.
  */
-function pauseHere(probe: ObjectProbe, alarmInfo: AlarmInfoCopy | null, trigger: AlarmTrigger, retryCount: number): void {
-  const attempt = {
-    object: probe.ref,
-    alarmInfo,
-    trigger,
-    retryCount,
-    retry: `${retryCount} of ${MAX_ALARM_RETRIES}`,
-  };
-  // Step Over twice, then Step Into, to reach your alarm() handler (the inspector's wrapper calls it next).
+export function pauseBeforeHandler(attempt: DebugAttempt, callHandler: () => unknown): unknown {
+  // Paused by Alarm Inspector (Debug Next Attempt): `attempt` is this alarm attempt. Step Into (F11) three times to enter
+  // your alarm() handler.
+  // Read once so the parameter is kept (and shown) rather than optimised away as unused; before the pause, so that
+  // nothing but the call lies between the pause and the handler.
+  void attempt;
   // eslint-disable-next-line no-debugger
   debugger;
-  void attempt;
+  return callHandler();
 }
 
 /** The error a held attempt failed from the editor throws instead of running the handler. */

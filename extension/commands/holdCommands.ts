@@ -45,7 +45,7 @@ export class HoldCommands {
 
   /** Arms a hold (or, with `mode: "debug"`, a debugger pause) on the object's next attempt. */
   async holdNext(arg: ObjectArg, mode: HoldMode = "hold"): Promise<HoldResult | undefined> {
-    const obj = await this.objects.resolve(arg ?? timelineObject(), "Hold the next attempt");
+    const obj = await this.objects.resolve(arg ?? timelineObject(), mode === "debug" ? "Debug the next attempt" : "Hold the next attempt");
     if (!obj) return undefined;
     const result = await this.send(obj, `Arming a hold on ${describe(obj)}…`, { op: "holdNext", target: targetOf(obj), mode });
     if (!result) return undefined;
@@ -103,7 +103,7 @@ export class HoldCommands {
 }
 
 /** The object selected in the live timeline, when the command came from its title bar. */
-function timelineObject(): ObjectKey | undefined {
+export function timelineObject(): ObjectKey | undefined {
   const panel = TimelinePanel.live;
   return panel?.panel.active ? panel.selectedObject : undefined;
 }

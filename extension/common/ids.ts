@@ -29,6 +29,7 @@ export const Commands = {
   holdFail: "alarmInspector.holdFail",
   holdSkip: "alarmInspector.holdSkip",
   fastForward: "alarmInspector.fastForward",
+  debugNext: "alarmInspector.debugNext",
 } as const;
 
 /**
