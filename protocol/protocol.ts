@@ -739,11 +739,13 @@ export type HoldDecision = "continue" | "fail" | "skip";
 export type ReleasedBy = "editor" | "disconnect" | "limit";
 
 /**
- * The longest the agent holds an attempt before letting it continue by itself. Under wrangler dev the runtime itself
- * set no limit in our measurement (an attempt awaiting a timer for 20 minutes ran to its end, see docs/protocol.md);
- * the agent's own limit keeps a forgotten hold from stalling the object's alarms for longer than this.
+ * The longest the agent holds an attempt before letting it continue by itself. Local workerd cancels an alarm handler
+ * after 15 minutes of wall time, as production does (measured under wrangler 4.164.0: "Alarm exceeded its allowed
+ * execution time" at 15 min 2 s, then the runtime's retry with retryCount 1; see docs/protocol.md), and counts it as
+ * a failed attempt: letting it continue a minute before leaves the user's handler time to run, and a forgotten hold
+ * never turns into a retry the user did not cause.
  */
-export const HOLD_LIMIT_MS = 30 * 60_000;
+export const HOLD_LIMIT_MS = 14 * 60_000;
 
 export type HoldCommandOp = "holdNext" | "holdRelease";
 
