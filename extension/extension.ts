@@ -1,4 +1,8 @@
 import * as vscode from "vscode";
+import { registerFastForward } from "./commands/fastForward";
+import { HoldCommands } from "./commands/holdCommands";
+import { registerDebugLens } from "./debug/debugLens";
+import { DebugNext } from "./debug/debugNext";
 import { ObjectCommands } from "./commands/objectCommands";
 import { ScheduleCommands } from "./commands/scheduleCommands";
 import { Commands, ContextKeys } from "./common/ids";
@@ -43,9 +47,16 @@ export function activate(context: vscode.ExtensionContext): AlarmInspectorApi {
   const openTimeline = (key?: ObjectKey) => TimelinePanel.show(context.extensionUri, model, key ? { focus: key } : {});
   context.subscriptions.push(registerTimelineSerializer(context, model));
   const objectCommands = new ObjectCommands(model, sessions.connection, log);
+  const holdCommands = new HoldCommands(model, sessions.connection, objectCommands, log);
+  context.subscriptions.push(
+    ...holdCommands.register(),
+    ...new DebugNext(model, sessions, objectCommands, holdCommands, log).register(),
+    ...registerDebugLens(model),
+  );
   context.subscriptions.push(
     ...objectCommands.register(openTimeline),
     ...new ScheduleCommands(model, sessions.connection, log).register(),
+    registerFastForward(model, sessions.connection, log),
     vscode.commands.registerCommand(Commands.refresh, () => tree.refresh()),
     // Both take a Uri when called programmatically (a test, a link); from the palette they ask with a dialog.
     vscode.commands.registerCommand(Commands.exportSession, (uri?: unknown) => exportSession(model, uri instanceof vscode.Uri ? uri : undefined)),

@@ -89,7 +89,8 @@ export async function startDev(opts: DevOptions): Promise<RunningSession> {
   if (!hasFlag(opts.extraArgs, "--persist-to")) args.push("--persist-to", stateDir);
   args.push("--show-interactive-dev-session=false", ...opts.extraArgs);
 
-  const info = sessionInfo(port, token, worker, configPath, "wrangler");
+  const debugPort = Number(flagValue(opts.extraArgs, "--inspector-port") ?? inspectorPort);
+  const info = { ...sessionInfo(port, token, worker, configPath, "wrangler"), ...(Number.isInteger(debugPort) ? { debugPort } : {}) };
   return superviseStart({
     node,
     args,

@@ -21,6 +21,11 @@ export interface SessionInfo {
   startedAt: number;
   /** `wrangler`, `partykit` or `vite` (`vite dev` with @cloudflare/vite-plugin). */
   runtime: "wrangler" | "partykit" | "vite";
+  /**
+   * wrangler's inspector port (Chrome DevTools protocol): what a JavaScript debugger attaches to. Set by
+   * `alarm-inspector dev` only; absent from the other launchers and from launchers before Debug Next Attempt.
+   */
+  debugPort?: number;
   /** The runtime's process group (wrangler and workerd); absent from launchers before 0.2. */
   pgid?: number;
 }

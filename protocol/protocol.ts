@@ -345,7 +345,7 @@ export const SCHEDULE_EVENT_KINDS: readonly ScheduleEvent["kind"][] = ["schedule
  * alarm events (the timeline, session files) keeps its exhaustive switches, and reads schedule events only where it
  * asks for them with `isScheduleEvent`.
  */
-export type WireEvent = AgentEvent | ScheduleEvent;
+export type WireEvent = AgentEvent | ScheduleEvent | HoldEvent;
 
 /** True for a well-formed schedule event off the wire. */
 export function isScheduleEvent(v: unknown): v is ScheduleEvent {
@@ -662,7 +662,7 @@ export function isErrorMessage(v: unknown): v is ErrorMessage {
 }
 
 /** The outcome of checking a client frame: a command, or a sentence saying what is wrong with it. */
-export type CommandCheck = { ok: true; command: Command | ScheduleCommand } | { ok: false; id?: CommandId; error: string };
+export type CommandCheck = { ok: true; command: Command | ScheduleCommand | HoldCommand } | { ok: false; id?: CommandId; error: string };
 
 /**
  * Validates a parsed client frame as a command. Every refusal says what to change, because it is shown to a person.
@@ -672,8 +672,8 @@ export function checkCommand(v: unknown): CommandCheck {
   const id = typeof v.id === "string" || typeof v.id === "number" ? v.id : undefined;
   if (v.type !== "command") return { ok: false, id, error: `unknown message type ${JSON.stringify(v.type)}; expected "command"` };
   if (id === undefined) return { ok: false, error: "a command needs an \"id\" (string or number)" };
-  if (typeof v.op !== "string" || !([...COMMAND_OPS, ...SCHEDULE_COMMAND_OPS] as readonly string[]).includes(v.op)) {
-    return { ok: false, id, error: `unknown op ${JSON.stringify(v.op)}; expected one of ${[...COMMAND_OPS, ...SCHEDULE_COMMAND_OPS].join(", ")}` };
+  if (typeof v.op !== "string" || !([...COMMAND_OPS, ...SCHEDULE_COMMAND_OPS, ...HOLD_COMMAND_OPS] as readonly string[]).includes(v.op)) {
+    return { ok: false, id, error: `unknown op ${JSON.stringify(v.op)}; expected one of ${[...COMMAND_OPS, ...SCHEDULE_COMMAND_OPS, ...HOLD_COMMAND_OPS].join(", ")}` };
   }
   const t = v.target;
   if (!isRecord(t) || typeof t.className !== "string" || t.className === "") {
@@ -684,6 +684,7 @@ export function checkCommand(v: unknown): CommandCheck {
   if (hasId === hasName) return { ok: false, id, error: "\"target\" needs exactly one of \"id\" or \"name\"" };
   const target: CommandTarget = hasId ? { className: t.className, id: t.id as string } : { className: t.className, name: t.name as string };
   if (isScheduleCommand({ op: v.op })) return checkScheduleCommand(v, id, target);
+  if (isHoldCommand({ op: v.op })) return checkHoldCommand(v, id, target);
   switch (v.op) {
     case "setAlarm": {
       const time = v.scheduledTime;
@@ -710,6 +711,150 @@ export function checkCommand(v: unknown): CommandCheck {
     default:
       return { ok: false, id, error: `unknown op ${JSON.stringify(v.op)}` };
   }
+}
+
+
+// ───────────────────────────── holding an attempt ─────────────────────────────
+
+/**
+ * Holding an alarm attempt before the user's handler runs: the commands that arm and release a hold, and the events
+ * that say an attempt is held and how it was let go. Kept apart from the alarm events (like the schedule events), so
+ * older clients, which check kinds against `EVENT_KINDS`, skip them, and code written against `AgentEvent` keeps its
+ * exhaustive switches. Added in round 2; see docs/protocol.md, "Holding an attempt".
+ */
+
+/**
+ * `hold`: the attempt waits for the editor. `debug`: the same wait, with a `debugger` statement beside the attempt
+ * first, so an attached JavaScript debugger stops there with the attempt in scope.
+ */
+export type HoldMode = "hold" | "debug";
+
+/** What the editor decided for a held attempt. */
+export type HoldDecision = "continue" | "fail" | "skip";
+
+/**
+ * Who let a held attempt go: the editor's command, the agent because no editor was left connected, or the agent's
+ * own limit on how long it holds (`HOLD_LIMIT_MS`).
+ */
+export type ReleasedBy = "editor" | "disconnect" | "limit";
+
+/**
+ * The longest the agent holds an attempt before letting it continue by itself. Local workerd cancels an alarm handler
+ * after 15 minutes of wall time, as production does (measured under wrangler 4.164.0: "Alarm exceeded its allowed
+ * execution time" at 15 min 2 s, then the runtime's retry with retryCount 1; see docs/protocol.md), and counts it as
+ * a failed attempt: letting it continue a minute before leaves the user's handler time to run, and a forgotten hold
+ * never turns into a retry the user did not cause.
+ */
+export const HOLD_LIMIT_MS = 14 * 60_000;
+
+export type HoldCommandOp = "holdNext" | "holdRelease";
+
+export const HOLD_COMMAND_OPS: readonly HoldCommandOp[] = ["holdNext", "holdRelease"];
+
+/**
+ * Arms (or, with `armed: false`, disarms) a hold on the object's next attempt. The next attempt is the next one that
+ * runs the user's handler: attempts failed on purpose by `failNext` pass the gate, so *Fail Next k* and a hold stop
+ * at retry k.
+ */
+export interface HoldNextCommand {
+  type: "command";
+  id: CommandId;
+  op: "holdNext";
+  target: CommandTarget;
+  /** Default `hold`. */
+  mode?: HoldMode;
+  /** Default true. */
+  armed?: boolean;
+}
+
+/** Lets the held attempt of the object go, as decided. */
+export interface HoldReleaseCommand {
+  type: "command";
+  id: CommandId;
+  op: "holdRelease";
+  target: CommandTarget;
+  decision: HoldDecision;
+  /** With `fail`: added to the thrown error's message. */
+  message?: string;
+}
+
+export type HoldCommand = HoldNextCommand | HoldReleaseCommand;
+
+/** `value` of a successful hold command: the object's gate after it. */
+export interface HoldResult {
+  /** A hold waits for the object's next attempt. */
+  armed: boolean;
+  /** An attempt of the object is held now (still true right after `holdRelease`: it is let go at its next look). */
+  held: boolean;
+  mode?: HoldMode;
+}
+
+/** An attempt stopped before the user's handler, after its `alarm.start`, and waits for the editor. */
+export interface AlarmHeldEvent {
+  kind: "alarm.held";
+  seq: number;
+  at: number;
+  object: ObjectRef;
+  mode: HoldMode;
+  alarmInfo: AlarmInfoCopy | null;
+  trigger: AlarmTrigger;
+}
+
+/** A held attempt was let go; its `alarm.end` follows. */
+export interface AlarmReleasedEvent {
+  kind: "alarm.released";
+  seq: number;
+  at: number;
+  object: ObjectRef;
+  decision: HoldDecision;
+  by: ReleasedBy;
+  heldMs: number;
+}
+
+export type HoldEvent = AlarmHeldEvent | AlarmReleasedEvent;
+
+export const HOLD_EVENT_KINDS: readonly HoldEvent["kind"][] = ["alarm.held", "alarm.released"];
+
+export function isHoldCommand(c: { op: string }): c is HoldCommand {
+  return (HOLD_COMMAND_OPS as readonly string[]).includes(c.op);
+}
+
+/** True for a well-formed hold event off the wire. */
+export function isHoldEvent(v: unknown): v is HoldEvent {
+  if (typeof v !== "object" || v === null) return false;
+  const e = v as Record<string, unknown>;
+  const object = e.object as Record<string, unknown> | null | undefined;
+  return (
+    typeof e.kind === "string" &&
+    (HOLD_EVENT_KINDS as readonly string[]).includes(e.kind) &&
+    typeof e.seq === "number" &&
+    typeof e.at === "number" &&
+    typeof object === "object" &&
+    object !== null &&
+    typeof object.className === "string" &&
+    typeof object.id === "string"
+  );
+}
+
+type HoldCheck = { ok: true; command: HoldCommand } | { ok: false; id?: CommandId; error: string };
+
+/** Checks the fields a hold command adds; the common ones are checked by `checkCommand`. */
+export function checkHoldCommand(v: Record<string, unknown>, id: CommandId, target: CommandTarget): HoldCheck {
+  if (v.op === "holdNext") {
+    if (v.mode !== undefined && v.mode !== "hold" && v.mode !== "debug") return { ok: false, id, error: "\"mode\" must be \"hold\" or \"debug\"" };
+    if (v.armed !== undefined && typeof v.armed !== "boolean") return { ok: false, id, error: "\"armed\" must be true or false" };
+    const mode: HoldMode = v.mode === "debug" ? "debug" : "hold";
+    return { ok: true, command: { type: "command", id, op: "holdNext", target, mode, armed: v.armed !== false } };
+  }
+  if (v.op === "holdRelease") {
+    if (v.decision !== "continue" && v.decision !== "fail" && v.decision !== "skip") {
+      return { ok: false, id, error: "\"decision\" must be \"continue\", \"fail\" or \"skip\"" };
+    }
+    if (v.message !== undefined && typeof v.message !== "string") return { ok: false, id, error: "\"message\" must be a string" };
+    const message = typeof v.message === "string" ? v.message.slice(0, 500) : undefined;
+    return { ok: true, command: { type: "command", id, op: "holdRelease", target, decision: v.decision, ...(message !== undefined ? { message } : {}) } };
+  }
+  return { ok: false, id, error: `unknown op ${JSON.stringify(v.op)}` };
 }
 
 /**

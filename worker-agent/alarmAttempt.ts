@@ -1,5 +1,6 @@
 import { MAX_ALARM_RETRIES, retryWindow } from "../protocol/protocol";
 import type { AlarmInfoCopy, AlarmTrigger, ErrorInfo, RetryInfo } from "../protocol/protocol";
+import { gateOf, pauseBeforeHandler } from "./attemptGate";
 import type { ObjectProbe } from "./objectProbe";
 import { nameFrames } from "./preview";
 
@@ -100,7 +101,15 @@ export async function runAlarmAttempt(probe: ObjectProbe, rawInfo: unknown, hand
   probe.deliver({ kind: "alarm.start", ...probe.base(startedAt), alarmInfo: info, trigger, injectedFailure: inject, ...inferredField });
   try {
     if (inject) throw injectedFailure(probe, handler);
-    const result = await call();
+    // An attempt failed on purpose passes no gate, so Fail Next k and a hold stop at retry k.
+    // Without an armed hold nothing is awaited: the handler starts in the same turn as it would without the agent.
+    const gates = gateOf(probe.runtime);
+    const gate = gates.armedFor(probe) ? await gates.pass(probe, info, trigger, estimate.retryCount) : ({ pass: "run" } as const);
+    if (gate.pass === "fail") {
+      injectedErrors.add(gate.error);
+      throw gate.error;
+    }
+    const result = gate.pass === "skip" ? undefined : gate.pass === "debug" ? await pauseBeforeHandler(gate.attempt, call) : await call();
     const endedAt = Date.now();
     probe.deliver({ kind: "alarm.end", ...probe.base(endedAt), outcome: "ok", durationMs: endedAt - startedAt, alarmInfo: info, ...inferredField });
     memory.lastAttemptFailed = false;

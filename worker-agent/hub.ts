@@ -1,5 +1,5 @@
 import { INSPECTOR_PATH } from "../protocol/protocol";
-import type { Command, ScheduleCommand } from "../protocol/protocol";
+import type { Command, HoldCommand, ScheduleCommand } from "../protocol/protocol";
 import { errorText, HubClients, refuseHandshake, unknownEndpoint, withTimeout } from "./hubClients";
 import { CONTROL_METHOD } from "./instrument";
 import type { AgentRuntime } from "./runtime";
@@ -54,7 +54,7 @@ export function createHubClass(runtime: AgentRuntime) {
       return new Response(null, { status: 101, webSocket: clientEnd });
     }
 
-    private async run(command: Command | ScheduleCommand): Promise<unknown> {
+    private async run(command: Command | ScheduleCommand | HoldCommand): Promise<unknown> {
       const { target } = command;
       const binding = runtime.bindingFor(target.className);
       const known = runtime.options.classes.map((c) => c.className).join(", ");
@@ -67,7 +67,7 @@ export function createHubClass(runtime: AgentRuntime) {
       } catch (e) {
         throw new Error(`"${target.id}" is not an id of a ${target.className} object (${errorText(e)})`);
       }
-      const stub = ns.get(id) as unknown as Record<string, (c: Command | ScheduleCommand) => Promise<unknown>>;
+      const stub = ns.get(id) as unknown as Record<string, (c: Command | ScheduleCommand | HoldCommand) => Promise<unknown>>;
       return withTimeout(stub[CONTROL_METHOD]!(command), CONTROL_TIMEOUT_MS, () => {
         return `${command.op} on ${target.className} timed out after ${CONTROL_TIMEOUT_MS / 1000} s: is the object blocked?`;
       }).catch((e: unknown) => {

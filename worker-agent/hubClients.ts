@@ -1,5 +1,6 @@
 import { checkCommand, HEALTH_PATH, INSPECTOR_PATH, MAX_CLIENT_FRAME_BYTES, PROTOCOL_VERSION } from "../protocol/protocol";
-import type { Command, HelloMessage, ScheduleCommand, ServerMessage } from "../protocol/protocol";
+import type { Command, HelloMessage, HoldCommand, ScheduleCommand, ServerMessage } from "../protocol/protocol";
+import { gateOf } from "./attemptGate";
 import type { AgentRuntime } from "./runtime";
 
 declare const __AGENT_VERSION__: string;
@@ -125,7 +126,7 @@ export class HubClients {
 
   constructor(
     private readonly runtime: AgentRuntime,
-    private readonly run: (command: Command | ScheduleCommand) => Promise<unknown>,
+    private readonly run: (command: Command | ScheduleCommand | HoldCommand) => Promise<unknown>,
   ) {}
 
   /** Takes a new, accepted socket: greets it, sends what the buffer holds, and keeps it pumped. */
@@ -144,6 +145,8 @@ export class HubClients {
   remove(client: Client): void {
     if (!this.clients.delete(client)) return;
     this.runtime.clients--;
+    // Nobody is left to let a held attempt go: it continues now, and no hold stays armed.
+    if (this.runtime.clients === 0) gateOf(this.runtime).releaseAll();
     if (this.clients.size === 0 && this.pump !== undefined) {
       clearInterval(this.pump);
       this.pump = undefined;

@@ -8,8 +8,9 @@ import type { WrapHandler } from "./alarmHandler";
 import { describePartyClass, isPartyServer, learnStoredRoomName, usesOnAlarm } from "./partyserver";
 import type { AgentRuntime } from "./runtime";
 import { instrumentStorage } from "./storage";
-import { isScheduleCommand } from "../protocol/protocol";
-import type { ScheduleCommand } from "../protocol/protocol";
+import { isHoldCommand, isScheduleCommand } from "../protocol/protocol";
+import type { HoldCommand, ScheduleCommand } from "../protocol/protocol";
+import { gateOf } from "./attemptGate";
 import { registerScheduledClass, runScheduleCommand } from "./schedules";
 
 /** The shape every Durable Object constructor has; the wrapper only relies on this. */
@@ -79,10 +80,11 @@ export function instrumentClass<T>(UserClass: T, className: string, runtime: Age
     });
   }
   Object.defineProperty(Instrumented.prototype, CONTROL_METHOD, {
-    value: function control(this: object, command: Command | ScheduleCommand) {
+    value: function control(this: object, command: Command | ScheduleCommand | HoldCommand) {
       const probe = probes.get(this);
       if (!probe) throw new Error("alarm-inspector: this object was not constructed by the agent");
       if (isScheduleCommand(command)) return runScheduleCommand(probe, ctxStorage(this), this, command);
+      if (isHoldCommand(command)) return gateOf(runtime).command(probe, command);
       return runControl(probe, ctxStorage(this), command);
     },
     writable: false,

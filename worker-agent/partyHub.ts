@@ -1,4 +1,4 @@
-import { isScheduleCommand, PARTYKIT_HEALTH_PATH, PARTYKIT_INSPECTOR_PATH } from "../protocol/protocol";
+import { isHoldCommand, isScheduleCommand, PARTYKIT_HEALTH_PATH, PARTYKIT_INSPECTOR_PATH } from "../protocol/protocol";
 import type { Command } from "../protocol/protocol";
 import { CONTROL_TIMEOUT_MS } from "./hub";
 import { errorText, healthResponse, HubClients, refuse, refuseHandshake, unknownEndpoint, withTimeout } from "./hubClients";
@@ -40,7 +40,9 @@ export function createPartyHubClass(runtime: AgentRuntime) {
     private readonly clients = new HubClients(runtime, (command) =>
       isScheduleCommand(command)
         ? Promise.reject(new Error("schedule commands need wrangler dev (classic PartyKit rooms keep no schedules the inspector knows)"))
-        : this.run(command),
+        : isHoldCommand(command)
+          ? Promise.reject(new Error("holding an attempt needs wrangler dev or the Vite plugin; classic partykit dev is not supported"))
+          : this.run(command),
     );
     private readonly byConnection = new WeakMap<Connection, ReturnType<HubClients["add"]>>();
 

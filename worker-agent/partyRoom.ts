@@ -1,4 +1,4 @@
-import { checkCommand, isScheduleCommand, PARTYKIT_HUB_PARTY } from "../protocol/protocol";
+import { checkCommand, isHoldCommand, isScheduleCommand, PARTYKIT_HUB_PARTY } from "../protocol/protocol";
 import type { ClassInfo, ObjectRef } from "../protocol/protocol";
 import { runAlarmAttempt } from "./alarmAttempt";
 import { runControl } from "./control";
@@ -235,6 +235,7 @@ async function answerControl(request: Request, probe: ObjectProbe, storage: Dura
     const check = checkCommand(await request.json());
     if (!check.ok) return Response.json({ ok: false, error: check.error });
     if (isScheduleCommand(check.command)) return Response.json({ ok: false, error: "schedule commands need wrangler dev (classic PartyKit rooms keep no schedules the inspector knows)" });
+    if (isHoldCommand(check.command)) return Response.json({ ok: false, error: "holding an attempt needs wrangler dev or the Vite plugin; classic partykit dev is not supported" });
     return Response.json({ ok: true, value: await runControl(probe, storage, check.command) });
   } catch (e) {
     return Response.json({ ok: false, error: errorText(e) });

@@ -24,6 +24,12 @@ export const Commands = {
   scheduleRunNow: "alarmInspector.scheduleRunNow",
   scheduleCancel: "alarmInspector.scheduleCancel",
   scheduleReschedule: "alarmInspector.scheduleReschedule",
+  holdNext: "alarmInspector.holdNext",
+  holdContinue: "alarmInspector.holdContinue",
+  holdFail: "alarmInspector.holdFail",
+  holdSkip: "alarmInspector.holdSkip",
+  fastForward: "alarmInspector.fastForward",
+  debugNext: "alarmInspector.debugNext",
 } as const;
 
 /**
@@ -53,6 +59,8 @@ export const ContextKeys = {
   state: "alarmInspector.state",
   hasObjects: "alarmInspector.hasObjects",
   launched: "alarmInspector.launched",
+  /** An attempt is held (the timeline's Continue/Fail/Skip buttons). */
+  held: "alarmInspector.held",
 } as const;
 
 /**
@@ -72,7 +80,7 @@ export const ItemKinds = {
   scheduleRun: "scheduleRun",
 } as const;
 
-export type ItemFlag = "alarm" | "overdue" | "running" | "retrying" | "abandoned" | "injected" | "notLive" | "offline" | "noHandler" | "pending" | "pattern";
+export type ItemFlag = "alarm" | "overdue" | "running" | "retrying" | "abandoned" | "injected" | "notLive" | "offline" | "noHandler" | "pending" | "pattern" | "held" | "holdArmed";
 
 export function contextValue(kind: (typeof ItemKinds)[keyof typeof ItemKinds], flags: readonly ItemFlag[] = []): string {
   return [kind, ...flags.map((f) => `+${f}`)].join("");

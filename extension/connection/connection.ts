@@ -1,4 +1,4 @@
-import type { HelloMessage } from "../../protocol/protocol";
+import type { HelloMessage, WireEvent } from "../../protocol/protocol";
 import type { AlarmModel } from "../model/alarmModel";
 import { Emitter } from "../model/events";
 import type { IDisposable } from "../common/lifecycle";
@@ -41,9 +41,12 @@ export class InspectorConnection implements IDisposable {
   private readonly stateEmitter = new Emitter<ConnectionState>();
   private readonly reconnectedEmitter = new Emitter<Reconnected>();
   private readonly logEmitter = new Emitter<string>();
+  private readonly eventsEmitter = new Emitter<readonly WireEvent[]>();
   readonly onDidChangeState = this.stateEmitter.event;
   readonly onDidReconnect = this.reconnectedEmitter.event;
   readonly onLog = this.logEmitter.event;
+  /** Every batch of events, after the model has taken it (Fast-Forward waits on attempts' ends). */
+  readonly onEvents = this.eventsEmitter.event;
 
   constructor(
     private readonly model: AlarmModel,
@@ -110,7 +113,10 @@ export class InspectorConnection implements IDisposable {
     client.onHello((hello) => {
       this.model.applyHello(hello, Date.now());
     });
-    client.onEvents((events) => this.model.applyEvents(events));
+    client.onEvents((events) => {
+      this.model.applyEvents(events);
+      this.eventsEmitter.fire(events);
+    });
     client.onProtocolError((e) => this.log(`agent: ${e}`));
     const hello = await client.connect();
     this.client = client;
@@ -174,5 +180,6 @@ export class InspectorConnection implements IDisposable {
     this.stateEmitter.dispose();
     this.reconnectedEmitter.dispose();
     this.logEmitter.dispose();
+    this.eventsEmitter.dispose();
   }
 }

@@ -10,7 +10,7 @@ function webSocket(): typeof WebSocket {
   return ws;
 }
 import { isErrorMessage, isEventsMessage, isHello, isResultMessage, PROTOCOL_VERSION } from "../../protocol/protocol";
-import type { Command, CommandId, HelloMessage, ScheduleCommand, WireEvent } from "../../protocol/protocol";
+import type { Command, CommandId, HelloMessage, HoldCommand, ScheduleCommand, WireEvent } from "../../protocol/protocol";
 import { Emitter } from "../model/events";
 
 /** Where to connect: the inspector URL and token from the launcher's ready line or `session.json`. */
@@ -20,7 +20,7 @@ export interface Endpoint {
 }
 
 /** Commands as the caller writes them; the client assigns the id. */
-export type CommandRequest = Command | ScheduleCommand extends infer C ? (C extends Command | ScheduleCommand ? Omit<C, "type" | "id"> : never) : never;
+export type CommandRequest = Command | ScheduleCommand | HoldCommand extends infer C ? (C extends Command | ScheduleCommand | HoldCommand ? Omit<C, "type" | "id"> : never) : never;
 
 /** A command the agent refused, with its own words. */
 export class CommandError extends Error {

@@ -2,9 +2,10 @@
  * The inspector's model: agent events in, state out. It imports nothing from `vscode`; views subscribe to
  * `onDidChange` and read the state back, holding none of their own.
  */
-import { isAgentEvent, isScheduleEvent, PROTOCOL_VERSION } from "../../protocol/protocol";
-import type { ScheduleEvent, WireEvent } from "../../protocol/protocol";
+import { isAgentEvent, isHoldEvent, isScheduleEvent, PROTOCOL_VERSION } from "../../protocol/protocol";
+import type { HoldEvent, HoldResult, ScheduleEvent, WireEvent } from "../../protocol/protocol";
 import { ScheduleBook } from "./schedules";
+import { HoldBook } from "./holds";
 import type {
   AgentEvent,
   AlarmDeleteEvent,
@@ -124,6 +125,8 @@ export class AlarmModel implements IDisposable {
   private readonly sharing = new EventSharing();
   /** Logical schedules per object (`schedule.*` events), read by the tree. */
   readonly schedules = new ScheduleBook();
+  /** Held and armed attempts (`alarm.held` / `alarm.released` events and hold command results), read by the tree. */
+  readonly holds = new HoldBook();
   private connectionState: ConnectionState = { kind: "disconnected" };
   private droppedByAgentCount = 0;
   private duplicateCount = 0;
@@ -182,6 +185,7 @@ export class AlarmModel implements IDisposable {
       // Events come off a socket: a newer agent may send kinds this build does not know.
       if (!isAgentEvent(event as unknown)) {
         if (isScheduleEvent(event as unknown)) this.applySchedule(event as unknown as ScheduleEvent, session, seen, changes);
+        else if (isHoldEvent(event as unknown)) this.applyHold(event as unknown as HoldEvent, session, seen, changes);
         else this.ignoredCount++;
         continue;
       }
@@ -240,8 +244,34 @@ export class AlarmModel implements IDisposable {
     changes.add(entry);
   }
 
+  /** A hold event updates the hold book; the object's history keeps the alarm events only. */
+  private applyHold(e: HoldEvent, session: SessionInfo, seen: ReturnType<SessionRegistry["seqsOf"]>, changes: ChangeSet): void {
+    if (seen && !seen.add(e.seq)) {
+      this.duplicateCount++;
+      return;
+    }
+    const entry = this.store.activate(session.worker, e.object);
+    if (entry === undefined) return;
+    this.holds.apply(entry.key, e);
+    changes.add(entry);
+  }
+
+  /** Records the gate of an object as a hold command's result reports it. Returns false when the object is unknown. */
+  noteHold(target: ObjectTarget, result: HoldResult): boolean {
+    const idOrName = target.id ?? target.name;
+    const entry = idOrName === undefined ? undefined : this.findEntry(target.className, idOrName, target.worker);
+    if (!entry) return false;
+    this.holds.noteResult(entry.key, result);
+    const changes = new ChangeSet();
+    changes.add(entry);
+    this.fire("hold", changes);
+    return true;
+  }
+
   /** Updates the connection state shown to the user. */
   setConnection(state: ConnectionState): void {
+    // The agent lets held attempts go and disarms holds when its editor leaves: so does the view.
+    if (state.kind !== "connected") this.holds.clear();
     this.connectionState = { ...state };
     const changes = new ChangeSet();
     changes.other = true;

@@ -254,7 +254,7 @@ export interface ModelStats {
 }
 
 /** Why the model changed. */
-export type ChangeReason = "hello" | "events" | "connection" | "persisted" | "failNext" | "clear";
+export type ChangeReason = "hello" | "events" | "connection" | "persisted" | "failNext" | "clear" | "hold";
 
 /** Payload of `AlarmModel.onDidChange`. */
 export interface ModelChange {

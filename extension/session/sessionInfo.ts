@@ -34,6 +34,7 @@ export function parseSession(text: string): { ok: true; session: LauncherSession
       startedAt: typeof s.startedAt === "number" ? s.startedAt : 0,
       runtime: s.runtime === "partykit" || s.runtime === "vite" ? s.runtime : "wrangler",
       ...(typeof s.pgid === "number" ? { pgid: s.pgid } : {}),
+      ...(typeof s.debugPort === "number" && Number.isInteger(s.debugPort) && s.debugPort > 0 && s.debugPort < 65536 ? { debugPort: s.debugPort } : {}),
     },
   };
 }

@@ -147,6 +147,11 @@ export class TimelinePanel extends Disposable {
     return this.options.offline === true;
   }
 
+  /** The object of the selected run, if any (the timeline's title-bar commands act on it). */
+  get selectedObject(): ObjectKey | undefined {
+    return this.host.selection?.objectKey;
+  }
+
   /** Brings an object into view and selects its newest run. */
   focus(key: ObjectKey): void {
     this.host.focus(key);

@@ -10,6 +10,7 @@ import { objectLabel } from "../model/objectLabel";
 import { formatAbsolute, formatRelative } from "../model/timeInput";
 import type { AlarmStatus, Attempt, ClassView, EventRecord, ObjectKey, ObjectView, Run, StatusInfo, StorageEvent, WorkerView } from "../model/types";
 import { attemptText, runText, scheduleRunText, scheduleText, statusText, storageText } from "./describe";
+import { holdFlags, holdText } from "./holdText";
 import { isSchedulerBookkeeping } from "../model/schedules";
 import { scheduleProblems } from "../model/scheduleProblems";
 import type { ScheduleProblem } from "../model/scheduleProblems";
@@ -145,7 +146,7 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
   private describeObject(obj: ObjectView, status: StatusInfo, now: number): string {
     if (this.alarmLostOnRestart(obj)) return "alarm lost: partykit dev restarted since it was set";
     const handler = handlerWords(this.handlerOf(obj));
-    return statusText(status, now) + (handler ? ` · ${handler}` : "") + (obj.seenLive ? "" : " · from disk, not seen live");
+    return holdText(this.model.holds.get(obj.key), now) + statusText(status, now) + (handler ? ` · ${handler}` : "") + (obj.seenLive ? "" : " · from disk, not seen live");
   }
 
   /** Whether the object's alarm runs can be seen (and set at all), from the class's hello entry and its own events. */
@@ -411,8 +412,10 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
     this.shown.set(key, item.description);
     const [icon, color] = obj.seenLive ? STATUS_ICONS[status.status] : (["history", "descriptionForeground"] as const);
     item.iconPath = status.failureInjected || (obj.pendingFailNext ?? 0) > 0 ? themeIcon("beaker", "charts.purple") : themeIcon(icon, color);
+    const hold = this.model.holds.get(key);
+    if (hold?.held) item.iconPath = themeIcon("debug-pause", "charts.orange");
     const handler = this.handlerOf(obj);
-    item.contextValue = contextValue(ItemKinds.object, [...objectFlags(obj, status), ...(handler.kind === "none" ? (["noHandler"] as const) : [])]);
+    item.contextValue = contextValue(ItemKinds.object, [...objectFlags(obj, status), ...holdFlags(hold), ...(handler.kind === "none" ? (["noHandler"] as const) : [])]);
     item.tooltip = objectTreeTooltip(obj, status, now, handlerSentence(handler, obj.ref.className));
     item.accessibilityInformation = { label: `${objectLabel(obj.ref)}, ${obj.ref.className}: ${item.description}` };
     return item;
