@@ -82,7 +82,8 @@ export class ObjectCommands {
     } catch (e) {
       const message = (e as Error).message;
       this.log.error(`${title} ${describe(obj)}: ${message}`);
-      void vscode.window.showErrorMessage(`${title.replace(/…$/, "")} failed for ${describe(obj)}: ${message}`);
+      // The title names the object already ("Firing Room a now…"): named once, not twice.
+      void vscode.window.showErrorMessage(`${title.replace(/…$/, "")} failed: ${message}`);
       return undefined;
     }
   }
@@ -95,7 +96,8 @@ export class ObjectCommands {
       | undefined;
     if (result) {
       const replaced = result.previous !== null ? ` (it replaced the alarm for ${formatAbsolute(result.previous)})` : "";
-      vscode.window.setStatusBarMessage(`$(zap) ${describe(obj)}: alarm set for now; the runtime runs it with real retries${replaced}`, 5000);
+      // Short: the status bar cuts a long message mid-word; the details go to the log.
+      vscode.window.setStatusBarMessage(`$(zap) ${describe(obj)}: fires now`, 5000);
       this.log.info(`fire now ${describe(obj)}${replaced}`);
     }
     return result;
@@ -122,7 +124,7 @@ export class ObjectCommands {
     const result = (await this.run(`Rescheduling ${describe(obj)}…`, obj, () =>
       this.connection.send({ op: "setAlarm", target: targetOf(obj), scheduledTime: parsed.time }),
     )) as AlarmChangeResult | undefined;
-    if (result) vscode.window.setStatusBarMessage(`$(clock) ${describe(obj)}: alarm set for ${formatAbsolute(parsed.time)}`, 5000);
+    if (result) vscode.window.setStatusBarMessage(`$(clock) ${describe(obj)}: alarm set for ${formatAbsolute(parsed.time, Date.now())}`, 5000);
     return result;
   }
 

@@ -6,6 +6,7 @@ export const VIEW_ID = "alarmInspector.alarms";
 export const VIEW_CONTAINER_ID = "alarmInspector";
 
 export const Commands = {
+  copyCliCommand: "alarmInspector.copyCliCommand",
   start: "alarmInspector.start",
   attach: "alarmInspector.attach",
   stop: "alarmInspector.stop",
@@ -53,6 +54,11 @@ export const ContextKeys = {
   state: "alarmInspector.state",
   hasObjects: "alarmInspector.hasObjects",
   launched: "alarmInspector.launched",
+  /**
+   * Set once the workspace has been searched for a wrangler config: until then the view says it is looking, rather
+   * than "no wrangler config" in a folder that has one (every other welcome content waits for it).
+   */
+  ready: "alarmInspector.ready",
 } as const;
 
 /**
@@ -72,7 +78,7 @@ export const ItemKinds = {
   scheduleRun: "scheduleRun",
 } as const;
 
-export type ItemFlag = "alarm" | "overdue" | "running" | "retrying" | "abandoned" | "injected" | "notLive" | "offline" | "noHandler" | "pending" | "pattern";
+export type ItemFlag = "alarm" | "overdue" | "running" | "retrying" | "abandoned" | "injected" | "notLive" | "offline" | "noHandler" | "noRpc" | "pending" | "pattern";
 
 export function contextValue(kind: (typeof ItemKinds)[keyof typeof ItemKinds], flags: readonly ItemFlag[] = []): string {
   return [kind, ...flags.map((f) => `+${f}`)].join("");

@@ -9,7 +9,7 @@
  */
 import * as vscode from "vscode";
 import type { AlarmSetEvent } from "../../protocol/protocol";
-import { Disposable, disposableInterval } from "../common/lifecycle";
+import { Disposable, disposableInterval, Timeout } from "../common/lifecycle";
 import type { AlarmModel } from "../model/alarmModel";
 import type { EventRecord } from "../model/types";
 import type { SourceLocator } from "../sourcemap/sourceLocator";
@@ -22,6 +22,11 @@ import { isWorkspaceSource } from "./workspaceSources";
 
 /** Least time between two refreshes the provider asks for. */
 const REFRESH_MS = 1000;
+/**
+ * How long after a model change the lenses are looked at: long enough for an action's events to arrive together,
+ * short against VS Code's own delay before it asks a provider again.
+ */
+const CHANGE_DELAY_MS = 30;
 
 /** One lens before it becomes a `vscode.CodeLens`: where, what it says, what it does. */
 interface LensSpec {
@@ -53,6 +58,7 @@ export class AlarmCodeLensProvider extends Disposable implements vscode.CodeLens
    * `vscode.executeCodeLensProvider` command) may run without the editor seeing the result.
    */
   private readonly announced = new Map<string, string>();
+  private readonly soon = this._register(new Timeout());
 
   constructor(
     private readonly model: AlarmModel,
@@ -61,8 +67,10 @@ export class AlarmCodeLensProvider extends Disposable implements vscode.CodeLens
     private readonly clock: () => number = Date.now,
   ) {
     super();
-    // One clock drives every refresh: model changes, located events and countdowns all show up on its next tick.
+    // A clock drives the countdowns; a model change is looked at a moment later (the events of one action arrive
+    // together), so a fire shows on the lens at once rather than on the next tick, up to a second later.
     this._register(disposableInterval(() => this.tick(), REFRESH_MS));
+    this._register(model.onDidChange(() => this.soon.arm(() => this.tick(), CHANGE_DELAY_MS)));
     this._register(vscode.workspace.onDidCloseTextDocument((d) => this.announced.delete(d.uri.toString())));
   }
 

@@ -24,7 +24,8 @@ export function statusText(s: StatusInfo, now: number): string {
     case "retrying": {
       const next = (s.attempt ?? 1) + 1;
       const w = s.window;
-      const when = w ? `${formatRelative(Math.max(0, w.earliest - now))}–${formatDuration(Math.max(0, w.latest - now))}` : "soon";
+      // Inside the runtime's window the retry is due: "due now", not "now–617ms".
+      const when = !w ? "soon" : w.earliest - now >= 500 ? `${formatRelative(w.earliest - now)}–${formatRelative(Math.max(w.latest, w.earliest) - now).replace(/^in /, "")}` : "due now";
       return `retrying: attempt ${next} of ${MAX_ATTEMPTS} ${when}${injected}`;
     }
     case "abandoned":
