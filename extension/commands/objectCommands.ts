@@ -1,3 +1,4 @@
+import { reachable, unreachableSentence } from "../model/handlerState";
 import * as vscode from "vscode";
 import type { AlarmChangeResult, CommandTarget, FailNextResult, SnapshotResult } from "../../protocol/protocol";
 import { Commands } from "../common/ids";
@@ -77,6 +78,12 @@ export class ObjectCommands {
 
   /** Runs a command with progress and turns a refusal into a clear message. */
   private async run<T>(title: string, obj: ObjectView, fn: () => Promise<T>): Promise<T | undefined> {
+    const info = this.model.workers().find((w) => w.name === obj.worker)?.classes.find((c) => c.className === obj.ref.className)?.info;
+    if (!reachable(info ?? undefined)) {
+      // Refused here, in one line, rather than sent to fail in the hub.
+      void vscode.window.showErrorMessage(unreachableSentence(obj.ref.className));
+      return undefined;
+    }
     try {
       return await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title }, fn);
     } catch (e) {

@@ -10,6 +10,7 @@
 import * as vscode from "vscode";
 import type { AlarmSetEvent } from "../../protocol/protocol";
 import { Disposable, disposableInterval, Timeout } from "../common/lifecycle";
+import { reachable } from "../model/handlerState";
 import type { AlarmModel } from "../model/alarmModel";
 import type { EventRecord } from "../model/types";
 import type { SourceLocator } from "../sourcemap/sourceLocator";
@@ -42,10 +43,11 @@ function toRange(span: Span): vscode.Range {
 }
 
 /** The classes the connected Worker declares (its newest `hello`), and that Worker's name. */
-function declaredClasses(model: AlarmModel): { worker: string | undefined; names: Set<string> } {
+function declaredClasses(model: AlarmModel): { worker: string | undefined; names: Set<string>; unreachable: Set<string> } {
   const worker = model.currentSession?.worker;
   const view = model.workers().find((w) => w.name === worker);
-  return { worker, names: new Set(view?.classes.map((c) => c.className) ?? []) };
+  const classes = view?.classes ?? [];
+  return { worker, names: new Set(classes.map((c) => c.className)), unreachable: new Set(classes.filter((c) => !reachable(c.info ?? undefined)).map((c) => c.className)) };
 }
 
 /** Provides the alarm CodeLenses and decides when they need a refresh. */
@@ -89,7 +91,7 @@ export class AlarmCodeLensProvider extends Disposable implements vscode.CodeLens
     // and came back would flicker with each edit.
     const link = this.model.connection.kind;
     if ((link !== "connected" && link !== "reconnecting") || !isWorkspaceSource(document)) return [];
-    const { worker, names } = declaredClasses(this.model);
+    const { worker, names, unreachable } = declaredClasses(this.model);
     if (names.size === 0) return [];
     const outline = this.outlines.forText(document.uri.fsPath, document.version, document.getText());
     const now = this.clock();
@@ -98,7 +100,8 @@ export class AlarmCodeLensProvider extends Disposable implements vscode.CodeLens
     const out: LensSpec[] = [];
     for (const c of outline.classes) {
       if (!names.has(c.name)) continue;
-      if (c.handler) {
+      // A class the hub cannot call (it does not extend DurableObject) gets no Fire Now: it would only fail.
+      if (c.handler && !unreachable.has(c.name)) {
         const objects = objectsOfClass(this.model, c.name, worker);
         out.push({
           span: c.handler.span,

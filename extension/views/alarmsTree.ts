@@ -1,7 +1,7 @@
 import * as vscode from "vscode";
 import { contextValue, EditorCommands, ItemKinds, VIEW_ID } from "../common/ids";
 import type { ItemFlag } from "../common/ids";
-import { handlerSentence, handlerState, handlerWords } from "../model/handlerState";
+import { handlerSentence, handlerState, handlerWords, reachable, UNREACHABLE_WORDS, unreachableSentence } from "../model/handlerState";
 import type { HandlerState } from "../model/handlerState";
 import type { HelloMessage } from "../../protocol/protocol";
 import { Disposable, toDisposable } from "../common/lifecycle";
@@ -218,13 +218,18 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
   /** The description a row shows, remembered so the clock repaints it only when it would read differently. */
   private describeObject(obj: ObjectView, status: StatusInfo, now: number): string {
     if (this.alarmLostOnRestart(obj)) return "alarm lost: partykit dev restarted since it was set";
-    const handler = handlerWords(this.handlerOf(obj));
+    const handler = this.reachable(obj) ? handlerWords(this.handlerOf(obj)) : UNREACHABLE_WORDS;
     return statusText(status, now) + (handler ? ` · ${handler}` : "") + (obj.seenLive ? "" : " · from disk, not seen live");
   }
 
   /** Whether the object's alarm runs can be seen (and set at all), from the class's hello entry and its own events. */
   private handlerOf(obj: ObjectView): HandlerState {
     return handlerState(obj, this.classView(obj.worker, obj.ref.className)?.info ?? undefined);
+  }
+
+  /** False for an object of a class the hub cannot call (it does not extend DurableObject). */
+  private reachable(obj: ObjectView): boolean {
+    return reachable(this.classView(obj.worker, obj.ref.className)?.info ?? undefined);
   }
 
   /** True for a runtime that forgets pending alarms when it restarts (classic `partykit dev`). */
@@ -510,8 +515,10 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
     const [icon, color] = obj.seenLive ? STATUS_ICONS[status.status] : (["history", "descriptionForeground"] as const);
     item.iconPath = status.failureInjected || (obj.pendingFailNext ?? 0) > 0 ? themeIcon("beaker", "charts.purple") : themeIcon(icon, color);
     const handler = this.handlerOf(obj);
-    item.contextValue = contextValue(ItemKinds.object, [...objectFlags(obj, status), ...(handler.kind === "none" ? (["noHandler"] as const) : [])]);
-    item.tooltip = objectTreeTooltip(obj, status, now, handlerSentence(handler, obj.ref.className));
+    const rpc = this.reachable(obj);
+    const flags: ItemFlag[] = [...objectFlags(obj, status), ...(handler.kind === "none" ? (["noHandler"] as const) : []), ...(rpc ? [] : (["noRpc"] as const))];
+    item.contextValue = contextValue(ItemKinds.object, flags);
+    item.tooltip = objectTreeTooltip(obj, status, now, rpc ? handlerSentence(handler, obj.ref.className) : unreachableSentence(obj.ref.className));
     item.accessibilityInformation = { label: `${objectLabel(obj.ref)}, ${obj.ref.className}: ${item.description}` };
     return item;
   }
