@@ -571,7 +571,8 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
     // Clicking an attempt opens the line that threw (or the handler), through wrangler's source map.
     item.command = { command: EditorCommands.openSource, title: "Go to Source", arguments: [{ objectKey: node.key, session: a.session, seq: a.startSeq }] };
     item.iconPath = attemptIcon(a);
-    item.tooltip = attemptTooltip(a, undefined);
+    // VS Code asks resolveTreeItem only for a tooltip left undefined: one with a stack is built there, mapped.
+    if (!a.error?.stack) item.tooltip = attemptTooltip(a, undefined);
     return item;
   }
 
@@ -580,10 +581,10 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
    * the agent's wrappers and wrangler's bundle left out (mapping reads source maps, so it waits for the hover).
    */
   async resolveTreeItem(item: vscode.TreeItem, node: AlarmsNode): Promise<vscode.TreeItem> {
-    if (node.kind !== "attempt") return item;
+    if (node.kind !== "attempt" || item.tooltip !== undefined) return item;
     const a = this.run(node.key, node.runId)?.attempts.find((x) => x.startSeq === node.startSeq);
-    if (!a?.error?.stack) return item;
-    item.tooltip = attemptTooltip(a, await mappedFrames(a.error.stack));
+    if (!a) return item;
+    item.tooltip = attemptTooltip(a, a.error?.stack ? await mappedFrames(a.error.stack) : undefined);
     return item;
   }
 
