@@ -15,7 +15,7 @@ import { ViewClock } from "./viewClock";
 import { RepaintScheduler } from "./repaintScheduler";
 import type { Flush } from "./repaintScheduler";
 import type { AlarmStatus, Attempt, ClassView, EventRecord, ObjectKey, ObjectView, Run, StatusInfo, StorageEvent, WorkerView } from "../model/types";
-import { attemptText, runText, scheduleRunText, scheduleText, statusText, storageText } from "./describe";
+import { agoText, attemptText, runText, scheduleRunText, scheduleText, statusText, storageText } from "./describe";
 import { isSchedulerBookkeeping } from "../model/schedules";
 import { scheduleProblems } from "../model/scheduleProblems";
 import type { ScheduleProblem } from "../model/scheduleProblems";
@@ -179,15 +179,15 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
       }
       case "run": {
         const run = this.run(node.key, node.runId);
-        return run ? formatRelative(runStart(run) - now, { past: "ago" }) : undefined;
+        return run ? agoText(runStart(run) - now) : undefined;
       }
       case "attempt": {
         const a = this.run(node.key, node.runId)?.attempts.find((x) => x.startSeq === node.startSeq);
-        return a ? formatRelative(a.startedAt - now, { past: "ago" }) : undefined;
+        return a ? agoText(a.startedAt - now) : undefined;
       }
       case "storage": {
         const rec = this.storageRecord(node);
-        return rec ? formatRelative(rec.event.at - now, { past: "ago" }) : undefined;
+        return rec ? agoText(rec.event.at - now) : undefined;
       }
       case "schedule": {
         const s = this.model.schedules.get(node.key, node.scheduleId);
@@ -555,7 +555,7 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
     item.id = `run:${key}/${runId}`;
     item.contextValue = contextValue(ItemKinds.run);
     if (!run) return item;
-    item.description = `${runText(run)} · ${formatRelative(runStart(run) - now, { past: "ago" })}`;
+    item.description = `${runText(run)} · ${agoText(runStart(run) - now)}`;
     const last = run.attempts.at(-1);
     item.iconPath = last ? attemptIcon(last) : themeIcon("circle-outline");
     return item;
@@ -567,7 +567,7 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
     item.id = `attempt:${node.key}/${node.runId}/${node.startSeq}`;
     item.contextValue = contextValue(ItemKinds.attempt);
     if (!a) return item;
-    item.description = `${attemptText(a).replace(/^attempt \d+ of \d+ · /, "")} · ${formatRelative(a.startedAt - now, { past: "ago" })}`;
+    item.description = `${attemptText(a).replace(/^attempt \d+ of \d+ · /, "")} · ${agoText(a.startedAt - now)}`;
     // Clicking an attempt opens the line that threw (or the handler), through wrangler's source map.
     item.command = { command: EditorCommands.openSource, title: "Go to Source", arguments: [{ objectKey: node.key, session: a.session, seq: a.startSeq }] };
     item.iconPath = attemptIcon(a);
@@ -609,7 +609,7 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
     item.id = `storage:${node.key}/${node.session}/${node.seq}`;
     item.contextValue = contextValue(ItemKinds.storage);
     if (!rec) return item;
-    item.description = `${formatRelative(rec.event.at - now, { past: "ago" })}${rec.event.inHandler ? " · in alarm()" : ""}`;
+    item.description = `${agoText(rec.event.at - now)}${rec.event.inHandler ? " · in alarm()" : ""}`;
     item.command = { command: EditorCommands.openSource, title: "Go to Source", arguments: [{ objectKey: node.key, session: rec.session, seq: rec.event.seq }] };
     item.iconPath = themeIcon(storageIcon(rec));
     const md = new vscode.MarkdownString();
@@ -751,7 +751,7 @@ function objectTreeTooltip(obj: ObjectView, status: StatusInfo, now: number, han
   md.appendText(`Worker ${obj.worker}\n`);
   md.appendText(`State: ${statusText(status, now)}\n`);
   if (obj.currentAlarm.scheduledTime !== null) md.appendText(`Alarm at ${formatAbsolute(obj.currentAlarm.scheduledTime, now)}\n`);
-  if (obj.lastWake) md.appendText(`Last woke ${formatRelative(obj.lastWake - now, { past: "ago" })}\n`);
+  if (obj.lastWake) md.appendText(`Last woke ${agoText(obj.lastWake - now)}\n`);
   if ((obj.pendingFailNext ?? 0) > 0) md.appendText(`${obj.pendingFailNext} injected failure(s) pending\n`);
   const c = obj.counts;
   md.appendText(`${c.sets} sets (${c.overwrites} overwrites), ${c.deletes} deletes, ${c.attempts} attempts (${c.failures} failed), ${c.storageWrites} storage writes`);

@@ -48,6 +48,21 @@ export function countdown(deltaMs: number): string {
   return formatRelative(deltaMs);
 }
 
+/**
+ * How long ago something happened, in steps that change rarely: "just now", "10s ago" … "50s ago", "3m ago",
+ * "2h 5m ago". A row whose words change repaints, and a row repainted under the pointer loses its hover (and can
+ * swallow a click), so past times move every ten seconds at most, then every minute; every row uses these same words,
+ * so rows of the same moment always agree.
+ */
+export function agoText(deltaMs: number): string {
+  const s = Math.max(0, Math.floor(-deltaMs / 1000));
+  if (s < 10) return "just now";
+  if (s < 60) return `${Math.floor(s / 10) * 10}s ago`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ago`;
+  return `${Math.floor(m / 60)}h ${m % 60}m ago`;
+}
+
 /** "attempt 2 of 7 · error: boom (injected)" */
 export function attemptText(a: Attempt): string {
   const head = `attempt ${a.number} of ${MAX_ATTEMPTS}`;

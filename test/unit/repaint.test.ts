@@ -3,6 +3,7 @@ import { COALESCE_MS, HOST_WINDOW_MS, RepaintScheduler } from "../../extension/v
 import type { Flush, SchedulerTimers } from "../../extension/views/repaintScheduler";
 import { presentFrames } from "../../extension/common/stackTrace";
 import { pendingDue } from "../../extension/model/status";
+import { agoText } from "../../extension/views/describe";
 
 /** A hand-driven clock: `advance` runs the timers that fall due, in order. */
 class FakeTimers implements SchedulerTimers {
@@ -106,5 +107,20 @@ describe("pending: one rule for the status bar and the class rows", function () 
     assert.deepEqual(pendingDue(obj(5), { ...base, status: "scheduled", dueAt: 5 }), { dueAt: 5, kind: "alarm" });
     assert.deepEqual(pendingDue(obj(null), { ...base, status: "retrying", dueAt: 9 }), { dueAt: 9, kind: "retry" });
     assert.equal(pendingDue(obj(null), { ...base, status: "succeeded", dueAt: null }), null);
+  });
+});
+
+describe("past times in steps that rarely repaint a row", function () {
+  it("says just now, then tens of seconds, minutes, hours", function () {
+    assert.deepEqual([-3_000, -9_999, -10_000, -59_000, -60_000, -61_000 * 5, -3_600_000 - 5 * 60_000, 2_000].map(agoText), [
+      "just now",
+      "just now",
+      "10s ago",
+      "50s ago",
+      "1m ago",
+      "5m ago",
+      "1h 5m ago",
+      "just now",
+    ]);
   });
 });

@@ -65,8 +65,12 @@ describe("The view tells the truth (real VS Code, real wrangler, read from the s
 
   it("shows the right first screen: no 'No wrangler config' in a folder with one, never Start and Stop together", async function () {
     await vscode.commands.executeCommand("workbench.view.extension.alarmInspector");
-    await ui.waitFor(".welcome-view-content", { text: "Not connected", timeoutMs: 30_000 });
-    assert.deepEqual(await titleButtons(), { start: 1, stop: 0 });
+    // Alone, the view shows its welcome; after other suites it shows their history instead. Either way: Start alone.
+    if (api.model.objects().length === 0) await ui.waitFor(".welcome-view-content", { text: "Not connected", timeoutMs: 30_000 });
+    await until("Start alone in the title bar", async () => {
+      const b = await titleButtons();
+      return b.start === 1 && b.stop === 0;
+    }, 15_000);
     const notes = await ui.firstScreen();
     log(`first screen: ${JSON.stringify(notes.welcome)} (${notes.checks} checks since the first paint)`);
     assert.ok(notes.checks > 0, "the watcher ran in the page");
@@ -74,13 +78,23 @@ describe("The view tells the truth (real VS Code, real wrangler, read from the s
     assert.deepEqual(notes.startAndStop, [], "the title bar showed Start and Stop together");
     await ui.screenshot("truth-01-first-screen");
 
-    await ui.click(".welcome-view-content .monaco-button", { text: START });
     const item = `${sel.quickInput} .monaco-list-row[aria-label^="wrangler.jsonc"]`;
-    await ui.waitFor(item, { timeoutMs: 15_000 });
+    // A title-bar button repainted under the pointer can miss a click: a person clicks again, and so does the test.
+    for (let attempt = 1; ; attempt++) {
+      await ui.click(`.part.sidebar .action-label[aria-label="${START}"]`);
+      try {
+        await ui.waitFor(item, { timeoutMs: 5_000 });
+        break;
+      } catch (err) {
+        if (attempt >= 3) throw err;
+      }
+    }
     await ui.click(item);
     await until("the inspector to connect", () => api.model.connection.kind === "connected", 90_000);
-    await ui.waitFor(".welcome-view-content", { text: "No Durable Object has done anything yet", timeoutMs: 15_000 });
-    assert.deepEqual(await titleButtons(), { start: 0, stop: 1 });
+    await until("Stop alone in the title bar", async () => {
+      const b = await titleButtons();
+      return b.start === 0 && b.stop === 1;
+    }, 15_000);
   });
 
   it("reads an error's frames as the user's code: the function and its .ts line first, no wrapper, the message once", async function () {
@@ -88,28 +102,53 @@ describe("The view tells the truth (real VS Code, real wrangler, read from the s
     await until("the failed first attempt", () => object("FlakyJob", "truth-flaky")?.runs.at(-1)?.attempts[0]?.outcome === "error", 30_000);
     const obj = object("FlakyJob", "truth-flaky")!;
     await api.tree.view.reveal(api.tree.objectNode(obj.key), { expand: 2 });
-    await ui.waitFor(sel.treeRowWith("Attempt 1"), { text: "flaky job failed on attempt 1", timeoutMs: 15_000 });
-    await ui.hover(sel.treeRowWith("Attempt 1"));
-    // The hover's frames are mapped when it opens: wait for the user's file to show.
-    await ui.waitFor(".monaco-hover", { text: "flaky-job.ts:", timeoutMs: 15_000 });
-    const hover = await ui.text(".monaco-hover", { text: "flaky-job.ts:" });
+    const attemptRow = sel.treeRowWith("flaky job failed on attempt 1");
+    await ui.waitFor(attemptRow, { text: "Attempt 1", timeoutMs: 15_000 });
+    // The hover's frames are mapped when it opens (resolveTreeItem). Rows still settling (the expansion above) can move
+    // the row from under the pointer: a person moves away and hovers again, and so does the test.
+    let hover = "";
+    for (let attempt = 1; !hover; attempt++) {
+      await ui.hover(sel.statusBarItem, { text: "Alarms:" });
+      await ui.hover(attemptRow, { text: "Attempt 1" });
+      try {
+        hover = await ui.text(".monaco-hover", { text: "flaky job failed on attempt 1", timeoutMs: 5_000 });
+      } catch (err) {
+        if (attempt >= 3) throw err;
+      }
+    }
     log(`attempt hover:\n${hover}`);
     assert.match(hover, /FlakyJob\.alarm \(src\/objects\/flaky-job\.ts:\d+\)/);
     assert.doesNotMatch(hover, /\.wrangler|entry\.js|agent\.mjs/, "no frame of the generated bundle");
     assert.equal(hover.split("flaky job failed on attempt 1").length - 1, 1, "the message once");
     await ui.screenshot("truth-02-frames");
     await ui.press("Escape");
+
+    // The timeline's detail, stepped to the failed attempt, reads the same frames.
+    await vscode.commands.executeCommand("alarmInspector.openTimeline", obj.key);
+    await ui.frameWaitFor("#detail .step-position", { timeoutMs: 20_000 });
+    await ui.frameClick('#detail [data-step="first"]');
+    await ui.frameWaitFor("#detail .step-position", { text: "Attempt 1" });
+    await ui.frameWaitFor("#detail .frame-link", { text: "flaky-job.ts:", timeoutMs: 15_000 });
+    const stack = await ui.frameText("#detail .stack");
+    log(`timeline stack:\n${stack}`);
+    assert.match(stack.split("\n")[0] ?? "", /^FlakyJob\.alarm \(src\/objects\/flaky-job\.ts:\d+\)$/);
+    assert.doesNotMatch(stack, /\.wrangler|entry\.js|agent\.mjs/);
+    await ui.screenshot("readme-timeline");
+    await vscode.commands.executeCommand("workbench.action.closeActiveEditor");
     await ui.waitFor(sel.treeRowWith("truth-flaky"), { text: "succeeded on attempt 2", timeoutMs: 30_000 });
   });
 
   it("keeps recent runs in the tree, and shows each fire on the row at once (repaint figures printed)", async function () {
     // From the model change that made the object running (or succeeded) to VS Code asking for its row with those words.
     const lags: number[] = [];
-    let waiting: { key: string; since: number; want: string } | undefined;
+    const toFlush: number[] = [];
+    let waiting: { key: string; since: number; want: string; flushed?: number } | undefined;
     let lastStatus = "";
     const trace = api.tree.onDidTrace((t) => {
+      if (t.kind === "flush" && waiting && waiting.flushed === undefined && (t.all || t.objects.includes(waiting.key))) waiting.flushed = t.at;
       if (t.kind === "row" && waiting && t.key === waiting.key && t.description.startsWith(waiting.want)) {
         lags.push(t.at - waiting.since);
+        toFlush.push((waiting.flushed ?? t.at) - waiting.since);
         waiting = undefined;
       }
     });
@@ -130,7 +169,7 @@ describe("The view tells the truth (real VS Code, real wrangler, read from the s
       trace.dispose();
       change.dispose();
     }
-    log(`model change → object row asked for by VS Code (ms, extension host): ${lags.map((x) => x.toFixed(1)).join(", ")}; median ${median(lags).toFixed(1)}`);
+    log(`model change → object row asked for by VS Code (ms, extension host): ${lags.map((x) => x.toFixed(1)).join(", ")}; median ${median(lags).toFixed(1)}; of which change → flush handed to VS Code: ${toFlush.map((x) => x.toFixed(1)).join(", ")}`);
     const obj = object("Reminder", "truth-runs")!;
     await api.tree.view.reveal(api.tree.objectNode(obj.key), { expand: true });
     await ui.waitFor(sel.treeRowWith("Latest run"), { text: "ago", timeoutMs: 10_000 });
@@ -144,11 +183,16 @@ describe("The view tells the truth (real VS Code, real wrangler, read from the s
     await post("/batcher/truth-batch/add?delayMs=900000");
     await until("two pending alarms", () => api.model.pendingAlarms(Date.now()).length >= 2, 15_000);
     const flaky = object("FlakyJob", "truth-flaky")!;
+    // Few rows, so every class row is on screen: everything collapsed, then only the failed object opened.
+    await vscode.commands.executeCommand("workbench.actions.treeView.alarmInspector.alarms.collapseAll");
+    await until("the tree collapsed to its Workers", async () => (await ui.count(sel.treeRow)) <= api.model.workers().length, 10_000);
     await api.tree.view.reveal(api.tree.objectNode(flaky.key), { expand: 2 });
+    await ui.waitFor(sel.treeRowWith("flaky job failed on attempt 1"), { timeoutMs: 10_000 });
     const attemptStart = flaky.runs.at(-1)!.attempts[0]!.startedAt;
-    const classes = api.model.workers().find((w) => w.name === api.model.currentSession?.worker)?.classes.map((c) => c.className) ?? [];
+    const classes = new Set(api.model.workers().flatMap((w) => w.classes.map((c) => c.className)));
 
     let mismatchesInARow = 0;
+    let compared = 0;
     let samples = 0;
     let moved = 0;
     let lastAgo: string | undefined;
@@ -159,40 +203,58 @@ describe("The view tells the truth (real VS Code, real wrangler, read from the s
       const now = Date.now();
       const status = (bar ?? []).map((t) => /Alarms: (\d+) pending/.exec(t)).find((m) => m);
       assert.ok(status, `the status bar shows the pending count: ${JSON.stringify(bar)}`);
-      const classRows = (rows ?? []).filter((t) => classes.some((c) => t.startsWith(`${c}\n`) || t.startsWith(c + " ")) && /\d+ objects?/.test(t));
-      const pendingInRows = classRows.reduce((n, t) => n + Number(/· (\d+) pending/.exec(t)?.[1] ?? 0), 0);
+      // The failed attempt's "… ago" keeps moving, and says what the clock says (within the second it rounds to).
+      const attemptRow = (rows ?? []).find((t) => t.startsWith("Attempt 1") && t.includes("flaky job failed"));
+      const ago = attemptRow ? /just now|(\d+)s ago|(\d+)m ago/.exec(attemptRow) : null;
+      if (ago) {
+        // Past times move in steps (ten seconds, then a minute): the row says the step the clock is in.
+        const [step, shownSeconds] = ago[1] ? [10, Number(ago[1])] : ago[2] ? [60, Number(ago[2]) * 60] : [10, 0];
+        const actual = (now - attemptStart) / 1000;
+        assert.ok(actual >= shownSeconds - 1.5 && actual < shownSeconds + step + 1.5, `"${ago[0]}" on the row, ${actual.toFixed(1)} s by the clock`);
+        if (lastAgo !== undefined && lastAgo !== ago[0]) moved++;
+        lastAgo = ago[0];
+      }
+      const classRows = (rows ?? []).flatMap((t) => {
+        const m = /^(\S+?)\s*(\d+) objects?(?: · (\d+) pending)?/.exec(t);
+        return m && classes.has(m[1]!) ? [{ className: m[1]!, pending: Number(m[3] ?? 0) }] : [];
+      });
+      const pendingInRows = classRows.reduce((n, r) => n + r.pending, 0);
       samples++;
+      // Compared when every class with something pending has its row on screen (another Worker's may be collapsed).
+      const pendingClasses = new Set(api.model.pendingAlarms(now).map((p) => p.object.ref.className));
+      if (![...pendingClasses].every((c) => classRows.some((r) => r.className === c))) continue;
+      compared++;
       // Rows and status bar repaint on the same tick; one sample may fall between the two paints, two may not.
-      if (classRows.length === classes.length && pendingInRows !== Number(status[1])) {
+      if (pendingInRows !== Number(status[1])) {
         mismatchesInARow++;
         log(`sample ${samples}: class rows say ${pendingInRows} pending, the status bar ${status[1]}`);
         assert.ok(mismatchesInARow < 2, `class rows ${pendingInRows} pending vs status bar ${status[1]} in two samples in a row`);
       } else mismatchesInARow = 0;
-      // The failed attempt's "… ago" keeps moving, and says what the clock says (within the second it rounds to).
-      const attemptRow = (rows ?? []).find((t) => t.startsWith("Attempt 1") && t.includes("flaky job failed"));
-      const ago = attemptRow ? /(\d+m )?(\d+)s ago/.exec(attemptRow) : null;
-      if (ago) {
-        const shownSeconds = Number(ago[1] ? Number.parseInt(ago[1], 10) * 60 : 0) + Number(ago[2]);
-        const actual = (now - attemptStart) / 1000;
-        assert.ok(Math.abs(shownSeconds - actual) <= 2.5, `"${ago[0]}" on the row, ${actual.toFixed(1)} s by the clock`);
-        if (lastAgo !== undefined && lastAgo !== ago[0]) moved++;
-        lastAgo = ago[0];
-      }
     }
-    log(`${samples} samples; the attempt's relative time moved in ${moved} of them`);
-    assert.ok(moved >= samples - 3, `the attempt row's "ago" moved in only ${moved} of ${samples} samples`);
+    log(`${samples} samples, ${compared} with every pending class on screen; the attempt's relative time moved in ${moved}`);
+    assert.ok(compared >= samples / 2, `the class rows were on screen in only ${compared} of ${samples} samples`);
+    assert.ok(moved >= Math.floor(samples / 10), `the attempt row's "ago" moved ${moved} times in ${samples} s`);
     await ui.screenshot("truth-04-live");
+    // The README's picture (docs/images/alarms-view.png is copied from it): the panel closed and the side bar wide
+    // enough for whole rows, then put back as it was.
+    await vscode.commands.executeCommand("workbench.action.closePanel");
+    for (let i = 0; i < 4; i++) await vscode.commands.executeCommand("workbench.action.increaseViewWidth");
+    await ui.hover(sel.statusBarItem, { text: "Alarms:" });
+    await ui.screenshot("readme-alarms-view");
+    for (let i = 0; i < 4; i++) await vscode.commands.executeCommand("workbench.action.decreaseViewWidth");
   });
 
   it("offers Undo after a delete, and Undo clicked on the notification puts the alarm back", async function () {
     const before = object("Reminder", "truth-later")!.currentAlarm.scheduledTime;
     assert.ok(before !== null);
+    await api.tree.view.reveal(api.tree.objectNode(object("Reminder", "truth-later")!.key));
     await ui.contextMenu("truth-later", "Delete Alarm");
     await until("the deleted alarm", () => object("Reminder", "truth-later")?.currentAlarm.scheduledTime === null, 15_000);
     await ui.click(sel.notificationsBell);
-    await ui.waitFor(sel.centerNotification("Deleted the alarm of"), { timeoutMs: 10_000 });
+    // Named by the object: the center may still hold another suite's "Deleted the alarm of …".
+    await ui.waitFor(sel.centerNotification("Deleted the alarm of Reminder truth-later"), { timeoutMs: 10_000 });
     await ui.screenshot("truth-05-undo-offered");
-    await ui.clickNotificationButton("Deleted the alarm of", "Undo");
+    await ui.clickNotificationButton("Deleted the alarm of Reminder truth-later", "Undo");
     await until("the alarm restored", () => object("Reminder", "truth-later")?.currentAlarm.scheduledTime === before, 15_000);
     await ui.waitFor(sel.treeRowWith("truth-later"), { text: "fires in", timeoutMs: 10_000 });
     await ui.press("Escape");
