@@ -111,11 +111,13 @@ export interface ResolvedFrame extends StackLine {
 
 /**
  * True for a frame in code the inspector or wrangler generated (the launcher's entry under `.wrangler/`, wrangler's
- * bundle and middleware, the agent bundle `dist/agent.mjs`) that did not map to the user's source: the agent's
+ * bundle and middleware, the agent bundle `dist/agent.mjs`), left where it was because it maps to no user source: the agent's
  * wrapper around the user's handler (`at Room.alarm (…/.wrangler/tmp/dev-…/entry.js:56:34)`) and wrangler's plumbing.
  */
 function isGeneratedFrame(f: ResolvedFrame): boolean {
-  if (f.openable || f.file === undefined) return false;
+  // Judged by the path, not by `openable`: the generated entry is a file in the workspace too (under .wrangler/), so
+  // the timeline can open it, but it is never the user's code.
+  if (f.file === undefined) return false;
   const parts = f.file.split(/[\\/]+/);
   const n = parts.length;
   return parts.includes(".wrangler") || (n >= 2 && parts[n - 1] === "agent.mjs" && parts[n - 2] === "dist");

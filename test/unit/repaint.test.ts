@@ -88,6 +88,8 @@ describe("stack frames for a person: the user's frame first, the agent's wrapper
         { text: `at Room.alarm (${entry}:56:34)`, file: "/p/src/worker.ts", line: 48, column: 11, openable: true },
         { text: `at Room.alarm (${entry}:900:12)`, file: `${entry}`, line: 900, column: 12 },
         { text: "at async Promise.all (index 0)" },
+        // The timeline marks the generated entry openable (it is a file in the workspace): still not the user's code.
+        { text: `at async runAlarmAttempt (${entry}:1429:5)`, file: entry, line: 1429, column: 5, openable: true },
       ],
       (f) => f.replace("/p/", ""),
     );
