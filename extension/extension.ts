@@ -16,6 +16,8 @@ import { exportSession, openSessionFile } from "./timeline/sessionFile";
 import { registerTimelineSerializer, TimelinePanel } from "./timeline/timelinePanel";
 import { AlarmsTreeProvider } from "./views/alarmsTree";
 import { AlarmsStatusBar } from "./views/statusBar";
+import { ViewClock } from "./views/viewClock";
+import { registerWelcomeCommands } from "./views/welcome";
 
 /** What the extension hands its own tests (and nothing else): the live model and the session manager. */
 export interface AlarmInspectorApi {
@@ -39,8 +41,10 @@ export function activate(context: vscode.ExtensionContext): AlarmInspectorApi {
 
   context.subscriptions.push(...registerEditorFeatures(context, model, sessions));
 
-  const tree = new AlarmsTreeProvider(model, () => sessions.connection.hello);
-  context.subscriptions.push(tree, new AlarmsStatusBar(model));
+  // One clock for the tree and the status bar: their relative times and pending counts never disagree.
+  const clock = new ViewClock();
+  const tree = new AlarmsTreeProvider(model, () => sessions.connection.hello, clock);
+  context.subscriptions.push(clock, tree, new AlarmsStatusBar(model, clock));
   const hasObjects = model.onDidChange(() => void vscode.commands.executeCommand("setContext", ContextKeys.hasObjects, model.objects().length > 0));
   context.subscriptions.push(hasObjects);
 
@@ -62,6 +66,7 @@ export function activate(context: vscode.ExtensionContext): AlarmInspectorApi {
     vscode.commands.registerCommand(Commands.exportSession, (uri?: unknown) => exportSession(model, uri instanceof vscode.Uri ? uri : undefined)),
     vscode.commands.registerCommand(Commands.openSessionFile, (uri?: unknown) => openSessionFile(context.extensionUri, uri instanceof vscode.Uri ? uri : undefined)),
     vscode.commands.registerCommand(Commands.showLog, () => log.show()),
+    registerWelcomeCommands(context),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration(SECTION)) log.info("settings changed; they apply to the next start");
     }),

@@ -474,6 +474,12 @@ export interface ClassInfo {
    * its own handler, which an `object.handler` event then says). Absent from agents before this field.
    */
   alarmHandler?: AlarmHandlerShape;
+  /**
+   * False when the class does not extend `DurableObject` from `cloudflare:workers` (an old-style class): its objects
+   * cannot be reached by RPC, which every command needs. Absent from older agents and for classic PartyKit: assume
+   * reachable.
+   */
+  rpc?: boolean;
 }
 
 /** Where a class's alarm handler is found on its prototype chain. */

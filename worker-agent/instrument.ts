@@ -71,6 +71,7 @@ export function instrumentClass<T>(UserClass: T, className: string, runtime: Age
   // `"alarm" in this` says, which is how the Agents SDK decides to install its own.
   const shape = wrapPrototypeHandler(Base.prototype as object, Instrumented.prototype, wrapHandler);
   if (info) info.alarmHandler = shape;
+  if (info && !party) info.rpc = extendsDurableObject(Base);
   if (party) {
     // partyserver's Server always has onStart (a no-op by default), so the override changes nothing it calls.
     Object.defineProperty(Instrumented.prototype, "onStart", {
@@ -91,6 +92,17 @@ export function instrumentClass<T>(UserClass: T, className: string, runtime: Age
     configurable: false,
   });
   return Instrumented as unknown as T;
+}
+
+/**
+ * Whether the class extends `DurableObject` from `cloudflare:workers`, which is what lets the hub call its objects
+ * by RPC. Found by name on the constructor chain, so the agent needs no import of `cloudflare:workers` for it.
+ */
+function extendsDurableObject(Base: DurableObjectConstructor): boolean {
+  for (let c: unknown = Object.getPrototypeOf(Base); typeof c === "function" && c !== Function.prototype; c = Object.getPrototypeOf(c)) {
+    if ((c as { name?: string }).name === "DurableObject") return true;
+  }
+  return false;
 }
 
 /** The real storage behind an instance (control calls must not be reported as the user's own calls). */

@@ -1,3 +1,4 @@
+import { reachable, unreachableSentence } from "../model/handlerState";
 import * as vscode from "vscode";
 import type { AlarmChangeResult, CommandTarget, FailNextResult, SnapshotResult } from "../../protocol/protocol";
 import { Commands } from "../common/ids";
@@ -77,12 +78,19 @@ export class ObjectCommands {
 
   /** Runs a command with progress and turns a refusal into a clear message. */
   private async run<T>(title: string, obj: ObjectView, fn: () => Promise<T>): Promise<T | undefined> {
+    const info = this.model.workers().find((w) => w.name === obj.worker)?.classes.find((c) => c.className === obj.ref.className)?.info;
+    if (!reachable(info ?? undefined)) {
+      // Refused here, in one line, rather than sent to fail in the hub.
+      void vscode.window.showErrorMessage(unreachableSentence(obj.ref.className));
+      return undefined;
+    }
     try {
       return await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title }, fn);
     } catch (e) {
       const message = (e as Error).message;
       this.log.error(`${title} ${describe(obj)}: ${message}`);
-      void vscode.window.showErrorMessage(`${title.replace(/…$/, "")} failed for ${describe(obj)}: ${message}`);
+      // The title names the object already ("Firing Room a now…"): named once, not twice.
+      void vscode.window.showErrorMessage(`${title.replace(/…$/, "")} failed: ${message}`);
       return undefined;
     }
   }
@@ -95,7 +103,8 @@ export class ObjectCommands {
       | undefined;
     if (result) {
       const replaced = result.previous !== null ? ` (it replaced the alarm for ${formatAbsolute(result.previous)})` : "";
-      vscode.window.setStatusBarMessage(`$(zap) ${describe(obj)}: alarm set for now; the runtime runs it with real retries${replaced}`, 5000);
+      // Short: the status bar cuts a long message mid-word; the details go to the log.
+      vscode.window.setStatusBarMessage(`$(zap) ${describe(obj)}: fires now`, 5000);
       this.log.info(`fire now ${describe(obj)}${replaced}`);
     }
     return result;
@@ -122,7 +131,7 @@ export class ObjectCommands {
     const result = (await this.run(`Rescheduling ${describe(obj)}…`, obj, () =>
       this.connection.send({ op: "setAlarm", target: targetOf(obj), scheduledTime: parsed.time }),
     )) as AlarmChangeResult | undefined;
-    if (result) vscode.window.setStatusBarMessage(`$(clock) ${describe(obj)}: alarm set for ${formatAbsolute(parsed.time)}`, 5000);
+    if (result) vscode.window.setStatusBarMessage(`$(clock) ${describe(obj)}: alarm set for ${formatAbsolute(parsed.time, Date.now())}`, 5000);
     return result;
   }
 

@@ -6,6 +6,7 @@ export const VIEW_ID = "alarmInspector.alarms";
 export const VIEW_CONTAINER_ID = "alarmInspector";
 
 export const Commands = {
+  copyCliCommand: "alarmInspector.copyCliCommand",
   start: "alarmInspector.start",
   attach: "alarmInspector.attach",
   stop: "alarmInspector.stop",
@@ -61,6 +62,11 @@ export const ContextKeys = {
   launched: "alarmInspector.launched",
   /** An attempt is held (the timeline's Continue/Fail/Skip buttons). */
   held: "alarmInspector.held",
+  /**
+   * Set once the workspace has been searched for a wrangler config: until then the view says it is looking, rather
+   * than "no wrangler config" in a folder that has one (every other welcome content waits for it).
+   */
+  ready: "alarmInspector.ready",
 } as const;
 
 /**
@@ -80,7 +86,7 @@ export const ItemKinds = {
   scheduleRun: "scheduleRun",
 } as const;
 
-export type ItemFlag = "alarm" | "overdue" | "running" | "retrying" | "abandoned" | "injected" | "notLive" | "offline" | "noHandler" | "pending" | "pattern" | "held" | "holdArmed";
+export type ItemFlag = "alarm" | "overdue" | "running" | "retrying" | "abandoned" | "injected" | "notLive" | "offline" | "noHandler" | "noRpc" | "pending" | "pattern" | "held" | "holdArmed";
 
 export function contextValue(kind: (typeof ItemKinds)[keyof typeof ItemKinds], flags: readonly ItemFlag[] = []): string {
   return [kind, ...flags.map((f) => `+${f}`)].join("");

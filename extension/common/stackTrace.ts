@@ -103,3 +103,44 @@ export function parseStackFrames(stack: string | undefined): RawFrame[] {
   }
   return out;
 }
+
+/** A frame after mapping (`EditorCommands.resolveFrames`): `openable` when it was mapped to the user's source. */
+export interface ResolvedFrame extends StackLine {
+  openable?: boolean;
+}
+
+/**
+ * True for a frame in code the inspector or wrangler generated (the launcher's entry under `.wrangler/`, wrangler's
+ * bundle and middleware, the agent bundle `dist/agent.mjs`), left where it was because it maps to no user source: the agent's
+ * wrapper around the user's handler (`at Room.alarm (…/.wrangler/tmp/dev-…/entry.js:56:34)`) and wrangler's plumbing.
+ */
+function isGeneratedFrame(f: ResolvedFrame): boolean {
+  // Judged by the path, not by `openable`: the generated entry is a file in the workspace too (under .wrangler/), so
+  // the timeline can open it, but it is never the user's code.
+  if (f.file === undefined) return false;
+  const parts = f.file.split(/[\\/]+/);
+  const n = parts.length;
+  return parts.includes(".wrangler") || (n >= 2 && parts[n - 1] === "agent.mjs" && parts[n - 2] === "dist");
+}
+
+/** The function a frame's text names (`Room.alarm`, `async Room.alarm`), if it names one. */
+export function frameFunction(text: string): string | undefined {
+  return splitV8(text)?.fn;
+}
+
+/**
+ * Mapped frames as a person reads them: a frame in the user's source reads `Room.alarm (src/worker.ts:48)`, and the
+ * frames of generated code (the agent's wrappers, wrangler's bundle) are left out, unless nothing else is left (a
+ * stack whose maps could not be read is shown whole rather than not at all). `relative` turns a path into the
+ * workspace-relative one shown.
+ */
+export function presentFrames<F extends ResolvedFrame>(frames: readonly F[], relative: (file: string) => string): F[] {
+  const kept = frames.filter((f) => !isGeneratedFrame(f));
+  if (kept.length === 0) return [...frames];
+  return kept.map((f) => {
+    if (!f.openable || f.file === undefined) return f;
+    const fn = frameFunction(f.text);
+    const where = `${relative(f.file)}${f.line !== undefined ? `:${f.line}` : ""}`;
+    return { ...f, text: fn ? `${fn} (${where})` : where };
+  });
+}

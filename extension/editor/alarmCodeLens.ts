@@ -9,7 +9,8 @@
  */
 import * as vscode from "vscode";
 import type { AlarmSetEvent } from "../../protocol/protocol";
-import { Disposable, disposableInterval } from "../common/lifecycle";
+import { Disposable, disposableInterval, Timeout } from "../common/lifecycle";
+import { reachable } from "../model/handlerState";
 import type { AlarmModel } from "../model/alarmModel";
 import type { EventRecord } from "../model/types";
 import type { SourceLocator } from "../sourcemap/sourceLocator";
@@ -22,6 +23,11 @@ import { isWorkspaceSource } from "./workspaceSources";
 
 /** Least time between two refreshes the provider asks for. */
 const REFRESH_MS = 1000;
+/**
+ * How long after a model change the lenses are looked at: long enough for an action's events to arrive together,
+ * short against VS Code's own delay before it asks a provider again.
+ */
+const CHANGE_DELAY_MS = 30;
 
 /** One lens before it becomes a `vscode.CodeLens`: where, what it says, what it does. */
 interface LensSpec {
@@ -37,10 +43,11 @@ function toRange(span: Span): vscode.Range {
 }
 
 /** The classes the connected Worker declares (its newest `hello`), and that Worker's name. */
-function declaredClasses(model: AlarmModel): { worker: string | undefined; names: Set<string> } {
+function declaredClasses(model: AlarmModel): { worker: string | undefined; names: Set<string>; unreachable: Set<string> } {
   const worker = model.currentSession?.worker;
   const view = model.workers().find((w) => w.name === worker);
-  return { worker, names: new Set(view?.classes.map((c) => c.className) ?? []) };
+  const classes = view?.classes ?? [];
+  return { worker, names: new Set(classes.map((c) => c.className)), unreachable: new Set(classes.filter((c) => !reachable(c.info ?? undefined)).map((c) => c.className)) };
 }
 
 /** Provides the alarm CodeLenses and decides when they need a refresh. */
@@ -53,6 +60,7 @@ export class AlarmCodeLensProvider extends Disposable implements vscode.CodeLens
    * `vscode.executeCodeLensProvider` command) may run without the editor seeing the result.
    */
   private readonly announced = new Map<string, string>();
+  private readonly soon = this._register(new Timeout());
 
   constructor(
     private readonly model: AlarmModel,
@@ -61,8 +69,10 @@ export class AlarmCodeLensProvider extends Disposable implements vscode.CodeLens
     private readonly clock: () => number = Date.now,
   ) {
     super();
-    // One clock drives every refresh: model changes, located events and countdowns all show up on its next tick.
+    // A clock drives the countdowns; a model change is looked at a moment later (the events of one action arrive
+    // together), so a fire shows on the lens at once rather than on the next tick, up to a second later.
     this._register(disposableInterval(() => this.tick(), REFRESH_MS));
+    this._register(model.onDidChange(() => this.soon.arm(() => this.tick(), CHANGE_DELAY_MS)));
     this._register(vscode.workspace.onDidCloseTextDocument((d) => this.announced.delete(d.uri.toString())));
   }
 
@@ -81,7 +91,7 @@ export class AlarmCodeLensProvider extends Disposable implements vscode.CodeLens
     // and came back would flicker with each edit.
     const link = this.model.connection.kind;
     if ((link !== "connected" && link !== "reconnecting") || !isWorkspaceSource(document)) return [];
-    const { worker, names } = declaredClasses(this.model);
+    const { worker, names, unreachable } = declaredClasses(this.model);
     if (names.size === 0) return [];
     const outline = this.outlines.forText(document.uri.fsPath, document.version, document.getText());
     const now = this.clock();
@@ -90,7 +100,8 @@ export class AlarmCodeLensProvider extends Disposable implements vscode.CodeLens
     const out: LensSpec[] = [];
     for (const c of outline.classes) {
       if (!names.has(c.name)) continue;
-      if (c.handler) {
+      // A class the hub cannot call (it does not extend DurableObject) gets no Fire Now: it would only fail.
+      if (c.handler && !unreachable.has(c.name)) {
         const objects = objectsOfClass(this.model, c.name, worker);
         out.push({
           span: c.handler.span,

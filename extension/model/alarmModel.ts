@@ -31,7 +31,7 @@ import { SessionRegistry } from "./sessions";
 import { EventSharing } from "./sharing";
 import { decodeSnapshot, encodeObject, SNAPSHOT_FORMAT, SNAPSHOT_TYPE } from "./snapshot";
 import type { ModelSnapshot } from "./snapshot";
-import { DEFAULT_OVERDUE_GRACE_MS, objectStatus } from "./status";
+import { DEFAULT_OVERDUE_GRACE_MS, objectStatus, pendingDue } from "./status";
 import type {
   ChangeReason,
   ClassView,
@@ -447,12 +447,8 @@ export class AlarmModel implements IDisposable {
     const out: PendingAlarm[] = [];
     for (const object of this.store.values()) {
       const status = this.status(object, now);
-      const scheduled = object.currentAlarm.scheduledTime;
-      if (scheduled !== null) {
-        out.push({ object, dueAt: scheduled, kind: "alarm", status });
-      } else if ((status.status === "retrying" || status.status === "overdue") && status.dueAt !== null) {
-        out.push({ object, dueAt: status.dueAt, kind: "retry", status });
-      }
+      const due = pendingDue(object, status);
+      if (due) out.push({ object, ...due, status });
     }
     return out.sort((a, b) => a.dueAt - b.dueAt || a.object.key.localeCompare(b.object.key));
   }

@@ -43,3 +43,17 @@ export function handlerSentence(state: HandlerState, className: string): string 
       return `Alarm runs of this object are not observable: ${state.reason}. A run missing from this view may still have happened.`;
   }
 }
+
+/**
+ * False when the agent said the class does not extend `DurableObject` (hello's `rpc: false`): the hub reaches an
+ * object only by RPC, so no command can reach its objects. Older agents said nothing: assume reachable.
+ */
+export function reachable(info: ClassInfo | undefined): boolean {
+  return info?.rpc !== false;
+}
+
+/** What a row and its hover say about a class its commands cannot reach. */
+export const UNREACHABLE_WORDS = "commands unavailable: class does not extend DurableObject";
+export function unreachableSentence(className: string): string {
+  return `${className} does not extend DurableObject from "cloudflare:workers", so the inspector cannot reach its objects by RPC: Fire Now, Reschedule, Delete and Fail Next are not offered. Extend DurableObject to use them.`;
+}

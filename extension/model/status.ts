@@ -59,3 +59,15 @@ export function objectStatus(obj: ObjectView, now: number, graceMs: number = DEF
   if (attempt?.outcome === "ok") return { ...idle, status: "succeeded" };
   return idle;
 }
+
+/**
+ * When something is still to come for the object: its pending alarm, or the retry the runtime will make. The one rule
+ * for "pending" that the status bar's count, the class rows' counts and the pending list share, so they never
+ * disagree.
+ */
+export function pendingDue(obj: ObjectView, status: StatusInfo): { dueAt: number; kind: "alarm" | "retry" } | null {
+  const scheduled = obj.currentAlarm.scheduledTime;
+  if (scheduled !== null) return { dueAt: scheduled, kind: "alarm" };
+  if ((status.status === "retrying" || status.status === "overdue") && status.dueAt !== null) return { dueAt: status.dueAt, kind: "retry" };
+  return null;
+}

@@ -107,6 +107,7 @@ export class SessionManager extends Disposable {
     const depth = (u: vscode.Uri) => vscode.workspace.asRelativePath(u).split("/").length;
     this.configs = found.sort((a, b) => depth(a) - depth(b) || a.fsPath.localeCompare(b.fsPath));
     await vscode.commands.executeCommand("setContext", ContextKeys.hasConfig, this.configs.length > 0);
+    await vscode.commands.executeCommand("setContext", ContextKeys.ready, true);
   }
 
   private async liveSessions(): Promise<{ uri: vscode.Uri; session: LauncherSession }[]> {

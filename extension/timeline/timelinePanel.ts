@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import * as vscode from "vscode";
+import { presentFrames } from "../common/stackTrace";
 import { Commands, EditorCommands } from "../common/ids";
 import { Disposable } from "../common/lifecycle";
 import type { AlarmModel } from "../model/alarmModel";
@@ -243,7 +244,9 @@ async function resolveFrames(raw: StackFrame[]): Promise<StackFrame[]> {
   for (const f of frames) {
     if (f.file !== undefined && !found.has(f.file)) found.set(f.file, (await findWorkspaceFile(f.file)) !== undefined);
   }
-  return frames.map((f) => (f.file !== undefined && found.get(f.file) ? { ...f, openable: true } : f));
+  const marked = frames.map((f) => (f.file !== undefined && found.get(f.file) ? { ...f, openable: true } : f));
+  // The user's frames read as `Room.alarm (src/worker.ts:48)`; the agent's wrappers and wrangler's bundle are left out.
+  return presentFrames(marked, (file) => vscode.workspace.asRelativePath(file));
 }
 
 /**

@@ -1,15 +1,21 @@
 import * as vscode from "vscode";
 import { contextValue, EditorCommands, ItemKinds, VIEW_ID } from "../common/ids";
 import type { ItemFlag } from "../common/ids";
-import { handlerSentence, handlerState, handlerWords } from "../model/handlerState";
+import { handlerSentence, handlerState, handlerWords, reachable, UNREACHABLE_WORDS, unreachableSentence } from "../model/handlerState";
 import type { HandlerState } from "../model/handlerState";
 import type { HelloMessage } from "../../protocol/protocol";
-import { Disposable, disposableInterval } from "../common/lifecycle";
+import { Disposable, toDisposable } from "../common/lifecycle";
 import type { AlarmModel } from "../model/alarmModel";
 import { objectLabel } from "../model/objectLabel";
 import { formatAbsolute, formatRelative } from "../model/timeInput";
+import { pendingDue } from "../model/status";
+import { parseStack, presentFrames } from "../common/stackTrace";
+import type { ResolvedFrame } from "../common/stackTrace";
+import { ViewClock } from "./viewClock";
+import { RepaintScheduler } from "./repaintScheduler";
+import type { Flush } from "./repaintScheduler";
 import type { AlarmStatus, Attempt, ClassView, EventRecord, ObjectKey, ObjectView, Run, StatusInfo, StorageEvent, WorkerView } from "../model/types";
-import { attemptText, runText, scheduleRunText, scheduleText, statusText, storageText } from "./describe";
+import { agoText, attemptText, runText, scheduleRunText, scheduleText, statusText, storageText } from "./describe";
 import { holdFlags, holdText } from "./holdText";
 import { isSchedulerBookkeeping } from "../model/schedules";
 import { scheduleProblems } from "../model/scheduleProblems";
@@ -46,9 +52,8 @@ const STATUS_ICONS: Record<AlarmStatus, [string, string | undefined]> = {
   idle: ["circle-outline", undefined],
 };
 
-/** Statuses whose text changes with time: their rows are repainted every second while the view is visible. */
-const TICKING: ReadonlySet<AlarmStatus> = new Set(["scheduled", "overdue", "running", "retrying"]);
-
+/** Runs listed under an object, newest first: an alarm that re-arms itself keeps its recent history in reach. */
+const RECENT_RUNS = 5;
 
 /** Most storage changes listed under an object. */
 const STORAGE_ROWS = 20;
@@ -71,87 +76,161 @@ function codeBlock(md: vscode.MarkdownString, text: string): void {
  * it can repaint exactly the rows that changed.
  */
 export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataProvider<AlarmsNode> {
-  private readonly changeEmitter = this._register(new vscode.EventEmitter<AlarmsNode | undefined | void>());
+  private readonly changeEmitter = this._register(new vscode.EventEmitter<AlarmsNode | AlarmsNode[] | undefined | void>());
   readonly onDidChangeTreeData = this.changeEmitter.event;
-  private objectNodes = new Map<ObjectKey, ObjectNode>();
-  /** What each object row last said. */
-  private readonly shown = new Map<ObjectKey, string>();
-  /** Worker and class nodes, kept so a change can repaint a class's counts without rebuilding the tree. */
-  private groupNodes = new Map<string, Extract<AlarmsNode, { kind: "worker" | "class" }>>();
+  /**
+   * Every node handed out, by its item id: VS Code finds the row to repaint by the element's identity, so a node is
+   * created once and handed out again and again.
+   */
+  private readonly nodes = new Map<string, AlarmsNode>();
+  /**
+   * The clock-dependent words ("fires in 12s", "9s ago", "3 pending") each row showed when last painted: on each tick
+   * of the clock the rows whose words would now read differently are repainted, and only those.
+   */
+  private readonly shown = new Map<AlarmsNode, string>();
+  private readonly repaints: RepaintScheduler<AlarmsNode>;
+  private readonly traceEmitter = this._register(new vscode.EventEmitter<RepaintTrace>());
+  /**
+   * A trace of the repaint path, for benchmarks and tests: each flush handed to VS Code, and each object row VS Code
+   * then asked for (times are `performance.now()` of the extension host).
+   */
+  readonly onDidTrace = this.traceEmitter.event;
   readonly view: vscode.TreeView<AlarmsNode>;
 
   /**
    * @param runtimeHello the `hello` of the connected agent: classic `partykit dev` says its alarms do not survive a
    * restart (`alarmsPersist: false`), which the tree shows rather than hides.
+   * @param clock the clock the status bar shares, so the two never disagree for a second.
    */
   constructor(
     private readonly model: AlarmModel,
     private readonly runtimeHello: () => HelloMessage | undefined = () => undefined,
+    clock?: ViewClock,
   ) {
     super();
     this.view = this._register(vscode.window.createTreeView(VIEW_ID, { treeDataProvider: this, showCollapseAll: true }));
+    this.repaints = new RepaintScheduler((flush) => this.flush(flush));
+    this._register(toDisposable(() => this.repaints.dispose()));
     this._register(
       model.onDidChange((change) => {
         if (change.structural || change.reason === "connection" || change.reason === "clear") {
-          this.changeEmitter.fire();
+          this.repaints.request();
           return;
         }
-        const classes = new Set<AlarmsNode>();
+        const rows = new Set<AlarmsNode>();
         for (const key of change.objects) {
-          const node = this.objectNodes.get(key);
           const obj = this.model.getObject(key);
-          if (!node || !obj) {
-            this.changeEmitter.fire();
+          if (!obj || !this.nodes.has(`object:${key}`)) {
+            this.repaints.request();
             return;
           }
-          this.changeEmitter.fire(node);
-          classes.add(this.classNode(obj.worker, obj.ref.className));
+          rows.add(this.objectNode(key));
+          // A class row counts its pending alarms.
+          rows.add(this.classNode(obj.worker, obj.ref.className));
         }
-        // A class row counts its pending alarms.
-        for (const node of classes) this.changeEmitter.fire(node);
+        this.repaints.request(rows);
       }),
     );
-    this._register(disposableInterval(() => this.tick(), 1000));
+    const shared = clock ?? this._register(new ViewClock());
+    this._register(shared.onTick((now) => this.tick(now)));
+    // Hidden, the rows were not repainted: catch up on every row's words as soon as it shows again.
+    this._register(this.view.onDidChangeVisibility((e) => e.visible && this.tick(Date.now())));
   }
 
-  /** Repaints the rows whose words the clock changed ("fires in 12s"), and only those. */
-  private tick(): void {
+  /** Hands VS Code one repaint for everything asked for since the last one. */
+  private flush(flush: Flush<AlarmsNode>): void {
+    const firedAt = performance.now();
+    if (flush.all) {
+      this.shown.clear();
+      this.changeEmitter.fire();
+    } else {
+      this.changeEmitter.fire([...flush.nodes]);
+    }
+    const objects = flush.all ? [] : [...flush.nodes].flatMap((n) => (n.kind === "object" ? [n.key] : []));
+    this.traceEmitter.fire({ kind: "flush", all: flush.all, rows: flush.nodes.size, objects, askedAt: flush.firstAskedAt, at: firedAt });
+  }
+
+  /** Repaints the rows whose words the clock changed ("fires in 12s", "9s ago"), and only those. */
+  private tick(now: number): void {
     if (!this.view.visible) return;
-    const now = Date.now();
-    for (const [key, node] of this.objectNodes) {
-      const obj = this.model.getObject(key);
-      if (!obj) continue;
-      const status = this.model.status(obj, now);
-      if (!TICKING.has(status.status) && this.shown.get(key) === undefined) continue;
-      if (this.shown.get(key) !== this.describeObject(obj, status, now)) this.changeEmitter.fire(node);
+    const changed: AlarmsNode[] = [];
+    for (const [node, words] of this.shown) {
+      const current = this.clockWords(node, now);
+      if (current === undefined) this.shown.delete(node);
+      else if (current !== words) changed.push(node);
     }
-    // Schedule countdowns: only rows of pending schedules move with the clock.
-    for (const node of this.scheduleNodes.values()) {
-      const s = this.model.schedules.get(node.key, node.scheduleId);
-      if (s && s.status === "pending") this.changeEmitter.fire(node);
+    this.repaints.request(changed);
+  }
+
+  /**
+   * The words of a row that depend on the clock (undefined for rows with none, or gone). Cheap: the clock asks it of
+   * every row shown, each second.
+   */
+  private clockWords(node: AlarmsNode, now: number): string | undefined {
+    switch (node.kind) {
+      case "class":
+        return this.classWords(node.worker, node.className, now);
+      case "object": {
+        const obj = this.model.getObject(node.key);
+        return obj ? this.describeObject(obj, this.model.status(obj, now), now) : undefined;
+      }
+      case "alarm": {
+        const t = this.model.getObject(node.key)?.currentAlarm.scheduledTime ?? null;
+        return t === null ? "none" : alarmWords(t, now);
+      }
+      case "run": {
+        const run = this.run(node.key, node.runId);
+        return run ? agoText(runStart(run) - now) : undefined;
+      }
+      case "attempt": {
+        const a = this.run(node.key, node.runId)?.attempts.find((x) => x.startSeq === node.startSeq);
+        return a ? agoText(a.startedAt - now) : undefined;
+      }
+      case "storage": {
+        const rec = this.storageRecord(node);
+        return rec ? agoText(rec.event.at - now) : undefined;
+      }
+      case "schedule": {
+        const s = this.model.schedules.get(node.key, node.scheduleId);
+        return s ? scheduleText(s, now, false) : undefined;
+      }
+      default:
+        return undefined;
     }
   }
 
-  /** Stable schedule nodes, so the clock can repaint exactly those rows. */
-  private readonly scheduleNodes = new Map<string, ScheduleNode>();
+  /** Remembers what a row's clock-dependent words were when VS Code asked for it. */
+  private painted(node: AlarmsNode, now: number): void {
+    const words = this.clockWords(node, now);
+    if (words !== undefined) this.shown.set(node, words);
+  }
+
+  /** The one node for an id, created on first use. */
+  private intern<N extends AlarmsNode>(id: string, make: () => N): N {
+    let node = this.nodes.get(id) as N | undefined;
+    if (!node) this.nodes.set(id, (node = make()));
+    return node;
+  }
 
   private scheduleNode(key: ObjectKey, scheduleId: string): ScheduleNode {
-    const id = `${key}\u0000${scheduleId}`;
-    let node = this.scheduleNodes.get(id);
-    if (!node) this.scheduleNodes.set(id, (node = { kind: "schedule", key, scheduleId }));
-    return node;
+    return this.intern(`schedule:${key}/${scheduleId}`, () => ({ kind: "schedule", key, scheduleId }));
   }
 
   /** The description a row shows, remembered so the clock repaints it only when it would read differently. */
   private describeObject(obj: ObjectView, status: StatusInfo, now: number): string {
     if (this.alarmLostOnRestart(obj)) return "alarm lost: partykit dev restarted since it was set";
-    const handler = handlerWords(this.handlerOf(obj));
+    const handler = this.reachable(obj) ? handlerWords(this.handlerOf(obj)) : UNREACHABLE_WORDS;
     return holdText(this.model.holds.get(obj.key), now) + statusText(status, now) + (handler ? ` · ${handler}` : "") + (obj.seenLive ? "" : " · from disk, not seen live");
   }
 
   /** Whether the object's alarm runs can be seen (and set at all), from the class's hello entry and its own events. */
   private handlerOf(obj: ObjectView): HandlerState {
     return handlerState(obj, this.classView(obj.worker, obj.ref.className)?.info ?? undefined);
+  }
+
+  /** False for an object of a class the hub cannot call (it does not extend DurableObject). */
+  private reachable(obj: ObjectView): boolean {
+    return reachable(this.classView(obj.worker, obj.ref.className)?.info ?? undefined);
   }
 
   /** True for a runtime that forgets pending alarms when it restarts (classic `partykit dev`). */
@@ -176,30 +255,39 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
 
   /** The stable node for an object, so `reveal` and partial refreshes find the same row. */
   objectNode(key: ObjectKey): ObjectNode {
-    let node = this.objectNodes.get(key);
-    if (!node) {
-      node = { kind: "object", key };
-      this.objectNodes.set(key, node);
-    }
-    return node;
+    return this.intern(`object:${key}`, () => ({ kind: "object", key }));
   }
 
   private workerNode(worker: string): AlarmsNode {
-    const id = `w:${worker}`;
-    let node = this.groupNodes.get(id);
-    if (!node) this.groupNodes.set(id, (node = { kind: "worker", worker }));
-    return node;
+    return this.intern(`worker:${worker}`, () => ({ kind: "worker", worker }));
   }
 
   private classNode(worker: string, className: string): AlarmsNode {
-    const id = `c:${worker}/${className}`;
-    let node = this.groupNodes.get(id);
-    if (!node) this.groupNodes.set(id, (node = { kind: "class", worker, className }));
-    return node;
+    return this.intern(`class:${worker}/${className}`, () => ({ kind: "class", worker, className }));
+  }
+
+  private alarmNode(key: ObjectKey): AlarmsNode {
+    return this.intern(`alarm:${key}`, () => ({ kind: "alarm", key }));
+  }
+
+  private runNode(key: ObjectKey, runId: string): AlarmsNode {
+    return this.intern(`run:${key}/${runId}`, () => ({ kind: "run", key, runId }));
+  }
+
+  private attemptNode(key: ObjectKey, runId: string, number: number, startSeq: number): AlarmsNode {
+    return this.intern(`attempt:${key}/${runId}/${startSeq}`, () => ({ kind: "attempt", key, runId, number, startSeq }));
+  }
+
+  private storageGroupNode(key: ObjectKey): AlarmsNode {
+    return this.intern(`storage:${key}`, () => ({ kind: "storageGroup", key }));
+  }
+
+  private storageNode(key: ObjectKey, session: string, seq: number): AlarmsNode {
+    return this.intern(`storage:${key}/${session}/${seq}`, () => ({ kind: "storage", key, session, seq }));
   }
 
   refresh(): void {
-    this.changeEmitter.fire();
+    this.repaints.request();
   }
 
   getParent(node: AlarmsNode): AlarmsNode | undefined {
@@ -217,9 +305,9 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
       case "storageGroup":
         return this.objectNode(node.key);
       case "attempt":
-        return { kind: "run", key: node.key, runId: node.runId };
+        return this.runNode(node.key, node.runId);
       case "storage":
-        return { kind: "storageGroup", key: node.key };
+        return this.storageGroupNode(node.key);
       case "schedule":
         return this.objectNode(node.key);
       case "scheduleRun":
@@ -244,20 +332,20 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
       case "object": {
         const obj = this.model.getObject(node.key);
         if (!obj) return [];
-        const children: AlarmsNode[] = [{ kind: "alarm", key: obj.key }];
+        const children: AlarmsNode[] = [this.alarmNode(obj.key)];
         // Schedules behind the alarm: pending ones in time order (the order they will run in), then a few finished.
         const schedules = this.model.schedules.schedulesOf(obj.key);
         const live = schedules.filter((x) => x.status === "pending" || x.status === "running");
         const over = schedules.filter((x) => x.status === "done" || x.status === "cancelled").slice(0, FINISHED_SCHEDULE_ROWS);
         for (const x of [...live, ...over]) children.push(this.scheduleNode(obj.key, x.id));
-        const run = obj.runs.at(-1);
-        if (run) children.push({ kind: "run", key: obj.key, runId: run.id });
-        if (this.userStorage(obj.key).length > 0) children.push({ kind: "storageGroup", key: obj.key });
+        // Recent runs, newest first (the timeline has them all).
+        for (const run of obj.runs.slice(-RECENT_RUNS).reverse()) children.push(this.runNode(obj.key, run.id));
+        if (this.userStorage(obj.key).length > 0) children.push(this.storageGroupNode(obj.key));
         return children;
       }
       case "run": {
         const run = this.run(node.key, node.runId);
-        return (run?.attempts ?? []).map((a) => ({ kind: "attempt", key: node.key, runId: node.runId, number: a.number, startSeq: a.startSeq }));
+        return (run?.attempts ?? []).map((a) => this.attemptNode(node.key, node.runId, a.number, a.startSeq));
       }
       case "schedule": {
         const runs = this.model.schedules.get(node.key, node.scheduleId)?.runs ?? [];
@@ -267,7 +355,7 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
         return this.userStorage(node.key)
           .slice(-STORAGE_ROWS)
           .reverse()
-          .map((r) => ({ kind: "storage", key: node.key, session: r.session, seq: r.event.seq }));
+          .map((r) => this.storageNode(node.key, r.session, r.event.seq));
       }
       default:
         return [];
@@ -276,17 +364,22 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
 
   getTreeItem(node: AlarmsNode): vscode.TreeItem {
     const now = Date.now();
+    this.painted(node, now);
+    return this.item(node, now);
+  }
+
+  private item(node: AlarmsNode, now: number): vscode.TreeItem {
     switch (node.kind) {
       case "worker":
         return this.workerItem(node.worker);
       case "class":
-        return this.classItem(node.worker, node.className);
+        return this.classItem(node.worker, node.className, now);
       case "object":
         return this.objectItem(node.key, now);
       case "alarm":
         return this.alarmItem(node.key, now);
       case "run":
-        return this.runItem(node.key, node.runId);
+        return this.runItem(node.key, node.runId, now);
       case "attempt":
         return this.attemptItem(node, now);
       case "storageGroup":
@@ -341,7 +434,7 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
     const md = new vscode.MarkdownString();
     for (const a of run.attempts) {
       md.appendText(`Attempt ${a.attempt}${a.maxAttempts !== undefined ? ` of ${a.maxAttempts}` : ""}: ${a.outcome ?? "running"}${a.endedAt !== undefined ? ` after ${a.endedAt - a.startedAt} ms` : ""}\n`);
-      if (a.error) codeBlock(md, `${a.error.name}: ${a.error.message}${a.error.stack ? `\n${a.error.stack}` : ""}`);
+      if (a.error) appendError(md, a.error, undefined);
     }
     item.tooltip = md;
     return item;
@@ -386,13 +479,23 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
     return item;
   }
 
-  private classItem(worker: string, className: string): vscode.TreeItem {
+  /**
+   * "2 objects · 1 pending": pending by the status bar's own rule (`pendingDue`: an alarm set, or a retry to come),
+   * at the clock's `now`, so the class rows add up to the status bar's count.
+   */
+  private classWords(worker: string, className: string, now: number): string | undefined {
+    const cls = this.classView(worker, className);
+    if (!cls) return undefined;
+    const objects = cls.objects;
+    const pending = objects.filter((o) => pendingDue(o, this.model.status(o, now)) !== null).length;
+    return `${objects.length} object${objects.length === 1 ? "" : "s"}${pending ? ` · ${pending} pending` : ""}`;
+  }
+
+  private classItem(worker: string, className: string, now: number): vscode.TreeItem {
     const cls = this.classView(worker, className);
     const item = new vscode.TreeItem(className, vscode.TreeItemCollapsibleState.Expanded);
     item.id = `class:${worker}/${className}`;
-    const objects = cls?.objects ?? [];
-    const pending = objects.filter((o) => o.currentAlarm.scheduledTime !== null).length;
-    item.description = `${objects.length} object${objects.length === 1 ? "" : "s"}${pending ? ` · ${pending} pending` : ""}`;
+    item.description = this.classWords(worker, className, now) ?? "0 objects";
     item.iconPath = themeIcon("symbol-class");
     item.contextValue = contextValue(ItemKinds.class);
     const info = cls?.info;
@@ -409,14 +512,16 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
     const item = new vscode.TreeItem(objectLabel(obj.ref), vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `object:${key}`;
     item.description = this.describeObject(obj, status, now);
-    this.shown.set(key, item.description);
+    this.traceEmitter.fire({ kind: "row", key, description: item.description, at: performance.now() });
     const [icon, color] = obj.seenLive ? STATUS_ICONS[status.status] : (["history", "descriptionForeground"] as const);
     item.iconPath = status.failureInjected || (obj.pendingFailNext ?? 0) > 0 ? themeIcon("beaker", "charts.purple") : themeIcon(icon, color);
     const hold = this.model.holds.get(key);
     if (hold?.held) item.iconPath = themeIcon("debug-pause", "charts.orange");
     const handler = this.handlerOf(obj);
-    item.contextValue = contextValue(ItemKinds.object, [...objectFlags(obj, status), ...holdFlags(hold), ...(handler.kind === "none" ? (["noHandler"] as const) : [])]);
-    item.tooltip = objectTreeTooltip(obj, status, now, handlerSentence(handler, obj.ref.className));
+    const rpc = this.reachable(obj);
+    const flags: ItemFlag[] = [...objectFlags(obj, status), ...holdFlags(hold), ...(handler.kind === "none" ? (["noHandler"] as const) : []), ...(rpc ? [] : (["noRpc"] as const))];
+    item.contextValue = contextValue(ItemKinds.object, flags);
+    item.tooltip = objectTreeTooltip(obj, status, now, rpc ? handlerSentence(handler, obj.ref.className) : unreachableSentence(obj.ref.className));
     item.accessibilityInformation = { label: `${objectLabel(obj.ref)}, ${obj.ref.className}: ${item.description}` };
     return item;
   }
@@ -434,7 +539,7 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
     }
     const t = alarm.scheduledTime;
     const delta = t - now;
-    item.description = `${delta >= 0 ? formatRelative(delta) : formatRelative(delta, { past: "overdue" })} · ${formatAbsolute(t, now)}`;
+    item.description = `${alarmWords(t, now)} · ${formatAbsolute(t, now)}`;
     item.iconPath = themeIcon(delta >= 0 ? "bell" : "warning", delta >= 0 ? "charts.blue" : "list.warningForeground");
     const md = new vscode.MarkdownString();
     md.appendText(`Scheduled for ${new Date(t).toISOString()} (${formatAbsolute(t)})\n`);
@@ -446,13 +551,14 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
     return item;
   }
 
-  private runItem(key: ObjectKey, runId: string): vscode.TreeItem {
+  private runItem(key: ObjectKey, runId: string, now: number): vscode.TreeItem {
     const run = this.run(key, runId);
-    const item = new vscode.TreeItem("Latest run", vscode.TreeItemCollapsibleState.Expanded);
+    const latest = this.model.getObject(key)?.runs.at(-1)?.id === runId;
+    const item = new vscode.TreeItem(latest ? "Latest run" : "Earlier run", latest ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `run:${key}/${runId}`;
     item.contextValue = contextValue(ItemKinds.run);
     if (!run) return item;
-    item.description = runText(run);
+    item.description = `${runText(run)} · ${agoText(runStart(run) - now)}`;
     const last = run.attempts.at(-1);
     item.iconPath = last ? attemptIcon(last) : themeIcon("circle-outline");
     return item;
@@ -464,19 +570,24 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
     item.id = `attempt:${node.key}/${node.runId}/${node.startSeq}`;
     item.contextValue = contextValue(ItemKinds.attempt);
     if (!a) return item;
-    item.description = `${attemptText(a).replace(/^attempt \d+ of \d+ · /, "")} · ${formatRelative(a.startedAt - now, { past: "ago" })}`;
+    item.description = `${attemptText(a).replace(/^attempt \d+ of \d+ · /, "")} · ${agoText(a.startedAt - now)}`;
     // Clicking an attempt opens the line that threw (or the handler), through wrangler's source map.
     item.command = { command: EditorCommands.openSource, title: "Go to Source", arguments: [{ objectKey: node.key, session: a.session, seq: a.startSeq }] };
     item.iconPath = attemptIcon(a);
-    const md = new vscode.MarkdownString();
-    md.appendText(`Trigger: ${a.trigger === "fireNow" ? "fire now" : a.trigger}; started ${formatAbsolute(a.startedAt)}\n`);
-    if (a.alarmInfo) md.appendText(`alarmInfo: retryCount ${a.alarmInfo.retryCount}, isRetry ${a.alarmInfo.isRetry}\n`);
-    if (a.retry?.willRetry === "yes" && a.retry.earliest) md.appendText(`Next attempt expected ${formatAbsolute(a.retry.earliest)}–${formatAbsolute(a.retry.latest ?? a.retry.earliest)}\n`);
-    if (a.retry?.willRetry === "no") md.appendText("No retry: this was the last attempt. The alarm is abandoned until the next setAlarm.\n");
-    if (a.retry?.willRetry === "replaced") md.appendText("No retry: the handler set a new alarm, which runs instead.\n");
-    if (a.retry?.willRetry === "maybe") md.appendText("The handler called deleteAlarm(): retries stop on a best-effort basis only.\n");
-    if (a.error) codeBlock(md, `${a.error.name}: ${a.error.message}${a.error.stack ? `\n${a.error.stack}` : ""}`);
-    item.tooltip = md;
+    // VS Code asks resolveTreeItem only for a tooltip left undefined: one with a stack is built there, mapped.
+    if (!a.error?.stack) item.tooltip = attemptTooltip(a, undefined);
+    return item;
+  }
+
+  /**
+   * On hover, an attempt's error with its stack mapped to the user's source: `Room.alarm (src/worker.ts:48)` first,
+   * the agent's wrappers and wrangler's bundle left out (mapping reads source maps, so it waits for the hover).
+   */
+  async resolveTreeItem(item: vscode.TreeItem, node: AlarmsNode): Promise<vscode.TreeItem> {
+    if (node.kind !== "attempt" || item.tooltip !== undefined) return item;
+    const a = this.run(node.key, node.runId)?.attempts.find((x) => x.startSeq === node.startSeq);
+    if (!a) return item;
+    item.tooltip = attemptTooltip(a, a.error?.stack ? await mappedFrames(a.error.stack) : undefined);
     return item;
   }
 
@@ -490,14 +601,18 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
     return item;
   }
 
+  private storageRecord(node: Extract<AlarmsNode, { kind: "storage" }>): EventRecord<StorageEvent> | undefined {
+    return this.model.getObject(node.key)?.recentStorage.find((r) => r.session === node.session && r.event.seq === node.seq);
+  }
+
   private storageItem(node: Extract<AlarmsNode, { kind: "storage" }>, now: number): vscode.TreeItem {
-    const rec = this.model.getObject(node.key)?.recentStorage.find((r) => r.session === node.session && r.event.seq === node.seq);
+    const rec = this.storageRecord(node);
     const text = rec ? storageText(rec) : "(no longer kept)";
     const item = new vscode.TreeItem(text.length > 120 ? `${text.slice(0, 120)}…` : text, vscode.TreeItemCollapsibleState.None);
     item.id = `storage:${node.key}/${node.session}/${node.seq}`;
     item.contextValue = contextValue(ItemKinds.storage);
     if (!rec) return item;
-    item.description = `${formatRelative(rec.event.at - now, { past: "ago" })}${rec.event.inHandler ? " · in alarm()" : ""}`;
+    item.description = `${agoText(rec.event.at - now)}${rec.event.inHandler ? " · in alarm()" : ""}`;
     item.command = { command: EditorCommands.openSource, title: "Go to Source", arguments: [{ objectKey: node.key, session: rec.session, seq: rec.event.seq }] };
     item.iconPath = themeIcon(storageIcon(rec));
     const md = new vscode.MarkdownString();
@@ -505,6 +620,59 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
     item.tooltip = md;
     return item;
   }
+}
+
+/** One entry of the tree's repaint trace (`AlarmsTreeProvider.onDidTrace`). */
+export type RepaintTrace =
+  /** A repaint handed to VS Code: `askedAt` is when its oldest change came in, `at` when it was handed over. */
+  | { kind: "flush"; all: boolean; rows: number; objects: ObjectKey[]; askedAt: number; at: number }
+  /** VS Code asked for an object row's item (what it then paints), with the words the row got. */
+  | { kind: "row"; key: ObjectKey; description: string; at: number };
+
+/** When a run began: its first attempt's start. */
+function runStart(run: Run): number {
+  return run.attempts[0]?.startedAt ?? 0;
+}
+
+/** "in 12s" or "overdue by 3s". */
+function alarmWords(t: number, now: number): string {
+  return t - now >= 0 ? formatRelative(t - now) : formatRelative(t - now, { past: "overdue" });
+}
+
+/** The stack's frames mapped to the user's source (`EditorCommands.resolveFrames`), as a person reads them. */
+async function mappedFrames(stack: string): Promise<ResolvedFrame[]> {
+  const raw = parseStack(stack);
+  const mapped = await vscode.commands.executeCommand<ResolvedFrame[] | undefined>(EditorCommands.resolveFrames, raw).then(
+    (r) => (Array.isArray(r) && r.length === raw.length ? r : raw),
+    () => raw,
+  );
+  return presentFrames(mapped, (file) => vscode.workspace.asRelativePath(file));
+}
+
+/** An attempt's hover: how it started, what the runtime does next, and its error with `frames` when mapped. */
+function attemptTooltip(a: Attempt, frames: readonly ResolvedFrame[] | undefined): vscode.MarkdownString {
+  const md = new vscode.MarkdownString();
+  md.appendText(`Trigger: ${a.trigger === "fireNow" ? "fire now" : a.trigger}; started ${formatAbsolute(a.startedAt)}\n`);
+  if (a.alarmInfo) md.appendText(`alarmInfo: retryCount ${a.alarmInfo.retryCount}, isRetry ${a.alarmInfo.isRetry}\n`);
+  if (a.retry?.willRetry === "yes" && a.retry.earliest) md.appendText(`Next attempt expected ${formatAbsolute(a.retry.earliest)}–${formatAbsolute(a.retry.latest ?? a.retry.earliest)}\n`);
+  if (a.retry?.willRetry === "no") md.appendText("No retry: this was the last attempt. The alarm is abandoned until the next setAlarm.\n");
+  if (a.retry?.willRetry === "replaced") md.appendText("No retry: the handler set a new alarm, which runs instead.\n");
+  if (a.retry?.willRetry === "maybe") md.appendText("The handler called deleteAlarm(): retries stop on a best-effort basis only.\n");
+  if (a.error) appendError(md, a.error, frames);
+  return md;
+}
+
+/**
+ * An error in a tooltip: its message once, then its frames (the heading V8 repeats at the top of a stack is left
+ * out). Without mapped frames (before the hover resolved them) the frames are shown as printed.
+ */
+function appendError(md: vscode.MarkdownString, error: { name: string; message: string; stack?: string | undefined }, frames: readonly ResolvedFrame[] | undefined): void {
+  const heading = `${error.name}: ${error.message}`;
+  // A stack without frames is kept whole by the parser; its heading is the message already shown.
+  const lines = (frames ?? parseStack(error.stack))
+    .filter((f) => f.text !== heading && f.text !== error.message)
+    .map((f) => `  ${f.text.startsWith("at ") ? f.text : `at ${f.text}`}`);
+  codeBlock(md, [`${error.name}: ${error.message}`, ...lines].join("\n"));
 }
 
 function storageIcon(rec: EventRecord<StorageEvent>): string {
@@ -586,7 +754,7 @@ function objectTreeTooltip(obj: ObjectView, status: StatusInfo, now: number, han
   md.appendText(`Worker ${obj.worker}\n`);
   md.appendText(`State: ${statusText(status, now)}\n`);
   if (obj.currentAlarm.scheduledTime !== null) md.appendText(`Alarm at ${formatAbsolute(obj.currentAlarm.scheduledTime, now)}\n`);
-  if (obj.lastWake) md.appendText(`Last woke ${formatRelative(obj.lastWake - now, { past: "ago" })}\n`);
+  if (obj.lastWake) md.appendText(`Last woke ${agoText(obj.lastWake - now)}\n`);
   if ((obj.pendingFailNext ?? 0) > 0) md.appendText(`${obj.pendingFailNext} injected failure(s) pending\n`);
   const c = obj.counts;
   md.appendText(`${c.sets} sets (${c.overwrites} overwrites), ${c.deletes} deletes, ${c.attempts} attempts (${c.failures} failed), ${c.storageWrites} storage writes`);

@@ -24,7 +24,8 @@ export function statusText(s: StatusInfo, now: number): string {
     case "retrying": {
       const next = (s.attempt ?? 1) + 1;
       const w = s.window;
-      const when = w ? `${formatRelative(Math.max(0, w.earliest - now))}–${formatDuration(Math.max(0, w.latest - now))}` : "soon";
+      // Inside the runtime's window the retry is due: "due now", not "now–617ms".
+      const when = !w ? "soon" : w.earliest - now >= 500 ? `${formatRelative(w.earliest - now)}–${formatRelative(Math.max(w.latest, w.earliest) - now).replace(/^in /, "")}` : "due now";
       return `retrying: attempt ${next} of ${MAX_ATTEMPTS} ${when}${injected}`;
     }
     case "abandoned":
@@ -45,6 +46,21 @@ export function statusText(s: StatusInfo, now: number): string {
 export function countdown(deltaMs: number): string {
   if (deltaMs > 10 * 60_000 && deltaMs < 60 * 60_000) return `in ${Math.floor(deltaMs / 60_000)}m`;
   return formatRelative(deltaMs);
+}
+
+/**
+ * How long ago something happened, in steps that change rarely: "just now", "10s ago" … "50s ago", "3m ago",
+ * "2h 5m ago". A row whose words change repaints, and a row repainted under the pointer loses its hover (and can
+ * swallow a click), so past times move every ten seconds at most, then every minute; every row uses these same words,
+ * so rows of the same moment always agree.
+ */
+export function agoText(deltaMs: number): string {
+  const s = Math.max(0, Math.floor(-deltaMs / 1000));
+  if (s < 10) return "just now";
+  if (s < 60) return `${Math.floor(s / 10) * 10}s ago`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ago`;
+  return `${Math.floor(m / 60)}h ${m % 60}m ago`;
 }
 
 /** "attempt 2 of 7 · error: boom (injected)" */

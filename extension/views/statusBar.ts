@@ -1,9 +1,11 @@
 import * as vscode from "vscode";
 import { VIEW_ID } from "../common/ids";
-import { Disposable, disposableInterval } from "../common/lifecycle";
+import { Disposable, Timeout } from "../common/lifecycle";
 import type { AlarmModel } from "../model/alarmModel";
 import { objectLabel } from "../model/objectLabel";
 import { formatAbsolute, formatRelative } from "../model/timeInput";
+import { COALESCE_MS } from "./repaintScheduler";
+import { ViewClock } from "./viewClock";
 
 /** Most pending alarms listed in the tooltip. */
 const TOOLTIP_ROWS = 10;
@@ -15,18 +17,24 @@ const TOOLTIP_ROWS = 10;
 export class AlarmsStatusBar extends Disposable {
   private readonly item = this._register(vscode.window.createStatusBarItem("alarmInspector.status", vscode.StatusBarAlignment.Left, 50));
 
-  constructor(private readonly model: AlarmModel) {
+  private readonly soon = this._register(new Timeout());
+
+  /** @param clock the tree's clock: both count pending alarms at the same `now`, so they agree every second. */
+  constructor(
+    private readonly model: AlarmModel,
+    clock?: ViewClock,
+  ) {
     super();
     this.item.name = "Alarm Inspector";
     this.item.command = `${VIEW_ID}.focus`;
-    this._register(model.onDidChange(() => this.update()));
-    this._register(disposableInterval(() => this.update(), 1000));
+    // The events of one action arrive together: one update for them all.
+    this._register(model.onDidChange(() => this.soon.arm(() => this.update(), COALESCE_MS)));
+    this._register((clock ?? this._register(new ViewClock())).onTick((now) => this.update(now)));
     this.update();
   }
 
-  update(): void {
+  update(now: number = Date.now()): void {
     const conn = this.model.connection;
-    const now = Date.now();
     const pending = this.model.pendingAlarms(now);
     if (conn.kind === "disconnected" && this.model.objects().length === 0) {
       this.item.hide();
@@ -35,7 +43,8 @@ export class AlarmsStatusBar extends Disposable {
     const count = `${pending.length} pending`;
     switch (conn.kind) {
       case "connected":
-        this.item.text = `$(bell) Alarms: ${count}`;
+        // Not a bell: VS Code's own notification bell sits in the same bar.
+        this.item.text = `$(watch) Alarms: ${count}`;
         this.item.backgroundColor = undefined;
         break;
       case "connecting":

@@ -360,6 +360,17 @@ export class DetailPanel {
   }
 
   private changeRow(c: StorageChange): HTMLTableRowElement {
+    // Deleting a key that was not there changes nothing: said plainly, not in the red of a deletion.
+    const noop = c.before.state === "absent" && c.after.state === "absent";
+    if (noop) {
+      return el(
+        "tr",
+        "change unchanged",
+        {},
+        el("th", "key", { scope: "row" }, this.longText(c.key, VALUE_PREVIEW_CHARS, "key-text", `key-${c.key}`, "code")),
+        el("td", "muted", { colSpan: "2" }, "deleted, but was not stored: nothing changed"),
+      );
+    }
     return el(
       "tr",
       `change${c.after.state === "absent" ? " deleted" : ""}`,

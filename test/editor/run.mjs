@@ -9,6 +9,7 @@
 //
 // Needs `npm run build` first (it bundles test/editor/suite/*.ts into out/test/editor/suite/). Exit code: 0 when every
 // test passed, 1 when a test failed or the run timed out, 2 when the harness itself could not start.
+import { watchFirstScreen } from "./firstScreen.mjs";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -183,6 +184,8 @@ async function main() {
   // The workbench calls this (enabled by --vscode-option enable-smoke-test-driver) when extensionTestsPath's run()
   // settles: 0 when it resolved, 1 when it rejected. Registered before the page loads, or the call would be missed.
   await shown.exposeFunction("codeAutomationExit", (code) => settle(Number(code)));
+  // What the Alarms view showed from the first paint on (read by tests through the bridge's firstScreen op).
+  await shown.addInitScript(watchFirstScreen);
   shown.on("crash", () => settle("crash"));
   shown.on("console", (message) => {
     const line = consoleLine(message.text());

@@ -79,6 +79,15 @@ function handlers(page, artifactsDir) {
     frameClick: async (cmd) => { await frame(cmd).first().click({ timeout: timeoutOf(cmd) }); },
     frameWaitFor: async (cmd) => { await frame(cmd).first().waitFor({ state: cmd.state ?? "visible", timeout: timeoutOf(cmd) }); },
     frameCount: async (cmd) => frame(cmd).count(),
+    // The innerText of every element matching each CSS selector, read in one go (one moment of the page), as JSON:
+    // for comparing parts of the window that must agree (tree rows and the status bar).
+    texts: async (cmd) => {
+      if (!Array.isArray(cmd.selectors) || cmd.selectors.some((s) => typeof s !== "string")) throw new Error("`selectors` (an array of CSS selectors) is required");
+      const value = await page.evaluate((selectors) => selectors.map((s) => [...document.querySelectorAll(s)].map((e) => e.innerText)), cmd.selectors);
+      return JSON.stringify(value);
+    },
+    // The notes of the first-screen watcher (firstScreen.mjs), as JSON.
+    firstScreen: async () => JSON.stringify(await page.evaluate(() => window.__alarmInspectorFirstScreen ?? null)),
   };
 }
 

@@ -57,7 +57,17 @@ describe("truthful: every shape of alarm handler, and the calls the runtime refu
       FrozenHandler: "none",
       NoHandler: "none",
       Inherited: "prototype",
+      OldStyle: "prototype",
     });
+  });
+
+  it("says in hello which classes cannot be reached by RPC (not extending DurableObject), and a command on one fails in words", async function () {
+    const rpc = new Map(rec.client.hello?.classes.map((c) => [c.className, c.rpc]));
+    assert.equal(rpc.get("OldStyle"), false);
+    assert.equal(rpc.get("Plain"), true);
+    assert.equal(rpc.get("Inherited"), true);
+    assert.deepEqual(await act(base, "old", "o1", "set", "?in=600000"), { ok: true });
+    await assert.rejects(rec.client.send({ op: "fireNow", target: { className: "OldStyle", name: "o1" } }), /OldStyle cannot be reached by RPC/);
   });
 
   it("never reports a setAlarm the runtime refused (the user's own call, caught by the user)", async function () {

@@ -47,7 +47,20 @@ export type BridgeCommand =
   | ({ op: "waitFor" | "frameWaitFor"; selector: string } & WaitOptions)
   | { op: "screenshot"; name: string; selector?: string; timeoutMs?: number }
   | { op: "press"; key: string }
-  | { op: "type"; text: string };
+  | { op: "type"; text: string }
+  | { op: "texts"; selectors: string[] }
+  | { op: "firstScreen" };
+
+/** Notes of the first-screen watcher: times are ms since the page started. */
+export interface FirstScreenNotes {
+  /** Each distinct first line the view's welcome content showed, in order. */
+  welcome: { t: number; text: string }[];
+  /** Moments the title bar showed Start and Stop together. */
+  startAndStop: number[];
+  /** Moments the welcome content said "No wrangler config". */
+  noConfig: number[];
+  checks: number;
+}
 
 /** The bridge's answer. */
 export interface BridgeReply {
@@ -86,6 +99,13 @@ export const sel = {
   tab: ".tabs-container .tab",
   /** Notification toasts. */
   notification: ".notifications-toasts .notification-toast",
+  /**
+   * The status bar's bell, which opens the notification center. The editor tier's workbench shows no toasts (see
+   * `ui.notification`): their notifications are in the center, where a person finds them too.
+   */
+  notificationsBell: '.part.statusbar [id="status.notifications"]',
+  /** A notification in the center whose text contains `text`. */
+  centerNotification: (text: string): string => `.notifications-center .notification-list-item:has-text(${cssString(text)})`,
   /** The quick input (command palette, quick picks). */
   quickInput: ".quick-input-widget",
   /** The status bar. */
@@ -212,6 +232,27 @@ export const ui = {
   /** How many elements inside the visible webview match now. */
   async frameCount(selector: string, options: Pick<TargetOptions, "text"> = {}): Promise<number> {
     return Number(await send({ op: "frameCount", selector, ...options }));
+  },
+  /** The innerText of every element matching each CSS selector (plain CSS), all read at one moment of the page. */
+  async texts(...selectors: string[]): Promise<string[][]> {
+    return JSON.parse(String(await send({ op: "texts", selectors }))) as string[][];
+  },
+  /** What the Alarms view showed from the page's first paint on (test/editor/firstScreen.mjs). */
+  async firstScreen(): Promise<FirstScreenNotes> {
+    return JSON.parse(String(await send({ op: "firstScreen" }))) as FirstScreenNotes;
+  },
+  /**
+   * Click a button of a notification as a person does when toasts are not shown (the editor tier's workbench runs
+   * with the smoke-test driver, which keeps notifications out of toasts): open the center from the status bar's
+   * bell, and click `button` on the notification that says `text`. The center is closed again after.
+   */
+  async clickNotificationButton(text: string, button: string, options: Pick<TargetOptions, "timeoutMs"> = {}): Promise<void> {
+    const item = sel.centerNotification(text);
+    const visible = await send({ op: "count", selector: `${item}:visible` });
+    if (Number(visible) === 0) await send({ op: "click", selector: sel.notificationsBell, ...options });
+    await send({ op: "waitFor", selector: item, ...options });
+    await send({ op: "hover", selector: item, ...options });
+    await send({ op: "click", selector: `${item} .monaco-button:has-text(${cssString(button)})`, ...options });
   },
   /** Hover a tree row, then click one of its inline actions: what a person does to act on one item. */
   async clickRowAction(rowText: string, actionLabel: string, options: Pick<TargetOptions, "timeoutMs"> = {}): Promise<void> {
