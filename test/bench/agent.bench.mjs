@@ -1,7 +1,7 @@
 // The inspector measured against the real example Worker (examples/) under `wrangler dev`: plain wrangler and
 // `alarm-inspector dev` side by side, in this one process, so every comparison is made between neighbours in time.
 //
-//   node test/bench/agent.bench.mjs [--quick] [--only lag,firenow,overhead,alarms,burst]
+//   node test/bench/agent.bench.mjs [--quick] [--only limits,lag,firenow,overhead,alarms,burst]
 //   node test/bench/agent.bench.mjs --compare REF [--quick]    (also: npm run bench -- --only agent --compare REF)
 //
 // --compare REF builds REF's launcher and agent (test/bench/refBuild.mjs) and runs the agent measurements for REF and
@@ -73,7 +73,8 @@ async function plainWrangler(stateDir) {
 
 /** `alarm-inspector dev` on examples/, from this tree or from another build of the package (`--compare`). */
 async function inspected(stateDir, packageRoot = root, project = examples) {
-  const args = [join(packageRoot, "dist", "cli.js"), "dev", "--cwd", project, "--", "--persist-to", stateDir];
+  // A free port of our own: other sessions on this machine may hold wrangler's default 8787.
+  const args = [join(packageRoot, "dist", "cli.js"), "dev", "--cwd", project, "--port", String(await freePort()), "--", "--persist-to", stateDir];
   return start(args, (out) => {
     const line = out.split("\n").find((l) => l.startsWith("{"));
     return line && JSON.parse(line);
@@ -247,7 +248,7 @@ async function lag(agent) {
     const method = `${SIZE.lagRequests} sequential POST /expiry/:name/update?fields=0 (one setAlarm each, ${median(durations).toFixed(1)} ms median round trip); receipt in this process (performance.timeOrigin + now) minus the event's at (Date.now() in the object at the call)`;
     return [
       goalRow("event lag p50", percentile(lags, 50), "ms", "<=", 1, method),
-      goalRow("event lag p99", percentile(lags, 99), "ms", "<=", 5, method),
+      goalRow("event lag p99", percentile(lags, 99), "ms", "<=", 3, method),
       goalRow(
         "events no later than 1 ms after the response",
         (100 * onTime) / SIZE.lagRequests,
@@ -281,7 +282,7 @@ async function fireNow(agent) {
       if (i >= 10) times.push(receivedAt - t0); // the first ten warm the path
     }
     const method = `${SIZE.fireNows} fireNow commands on the example Batcher over the inspector socket, one at a time; command sent → alarm.start received`;
-    return [goalRow("fire-now latency p50", percentile(times, 50), "ms", "<=", 20, method), infoRow("fire-now latency p99", percentile(times, 99), "ms", method)];
+    return [goalRow("fire-now latency p50", percentile(times, 50), "ms", "<=", 5, method), infoRow("fire-now latency p99", percentile(times, 99), "ms", method)];
   } finally {
     await ed.close();
   }
@@ -495,6 +496,42 @@ async function compare(ref, head, label) {
   ];
 }
 
+/**
+ * The physical limits the lag and fire-now figures cannot beat, measured in the same run: a WebSocket round trip over
+ * loopback between two Node sockets (no workerd), and an HTTP round trip through wrangler's proxy into workerd and back
+ * (the health probe, which the agent answers without touching any object).
+ */
+async function limits(agent) {
+  const { WebSocketServer } = await import("ws");
+  const server = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+  await new Promise((r) => server.once("listening", r));
+  server.on("connection", (s) => s.on("message", (d) => s.send(d)));
+  const socket = new WebSocket(`ws://127.0.0.1:${server.address().port}`);
+  await new Promise((r) => socket.once("open", r));
+  const ws = [];
+  for (let i = 0; i < 1000; i++) {
+    const t0 = performance.now();
+    socket.send("x".repeat(350));
+    await new Promise((r) => socket.once("message", r));
+    if (i >= 100) ws.push(performance.now() - t0);
+  }
+  socket.close();
+  await new Promise((r) => server.close(r));
+  const health = new URL(agent.inspector.replace(/^ws/, "http"));
+  health.pathname = health.pathname.replace(/[^/]+$/, "health");
+  const http = [];
+  for (let i = 0; i < 300; i++) {
+    const t0 = performance.now();
+    const r = await fetch(health);
+    await r.text();
+    if (i >= 50) http.push(performance.now() - t0);
+  }
+  return [
+    infoRow("limit: loopback WebSocket round trip p50", percentile(ws, 50), "ms", `900 echoes of a 350-byte text frame between two ws sockets in Node over 127.0.0.1 (no workerd), the hop an event makes to the editor twice over; p99 ${percentile(ws, 99).toFixed(2)} ms`),
+    infoRow("limit: HTTP round trip into workerd p50", percentile(http, 50), "ms", `250 GET ${health.pathname} through wrangler's proxy Worker into the user's workerd and back (the agent answers, no Durable Object); p99 ${percentile(http, 99).toFixed(2)} ms`),
+  ];
+}
+
 function infoRow(name, value, unit, method) {
   return { name, value, unit, goal: null, met: null, method };
 }
@@ -532,6 +569,7 @@ async function main() {
     const agent = await inspected(dirs[1]);
     servers.push(agent);
     const steps = [
+      ["limits", () => limits(agent)],
       ["lag", () => lag(agent)],
       ["firenow", () => fireNow(agent)],
       ["overhead", () => overhead(plain, agent)],
