@@ -3,6 +3,7 @@
 // met, method}]}), and exits 0 whether goals are met or not (non-zero only when a benchmark could not run).
 //
 //   npm run bench [-- --quick] [-- --only package,activation,agent,schedules,model,timeline]
+//   npm run bench -- --only agent --compare REF    the agent part for REF's build and this tree's, alternately: ratios
 //
 // Each part runs in a child process of its own, so one part's work (esbuild, a browser) does not disturb another's
 // figures; each appends its rows to the file named by BENCH_ROWS (see test/bench/rows.mjs).
@@ -16,7 +17,7 @@ import { parseArgs } from "node:util";
 import { format, goalRow, printRow } from "../test/bench/rows.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const { values } = parseArgs({ options: { quick: { type: "boolean", default: false }, only: { type: "string" }, screenshots: { type: "boolean", default: false } } });
+const { values } = parseArgs({ options: { quick: { type: "boolean", default: false }, only: { type: "string" }, screenshots: { type: "boolean", default: false }, compare: { type: "string" } } });
 const ONLY = values.only ? new Set(values.only.split(",")) : undefined;
 const quick = values.quick ? ["--quick"] : [];
 const scratch = mkdtempSync(join(tmpdir(), "alarm-inspector-bench-"));
@@ -48,7 +49,7 @@ const PARTS = [
     name: "activation",
     run: () => node([join(root, "test", "bench", "activation.bench.mjs"), "--vsix", vsix, ...(values.quick ? ["--samples", "2"] : [])]),
   },
-  { name: "agent", run: () => node([join(root, "test", "bench", "agent.bench.mjs"), ...quick]) },
+  { name: "agent", run: () => node([join(root, "test", "bench", "agent.bench.mjs"), ...quick, ...(values.compare ? ["--compare", values.compare] : [])]) },
   { name: "schedules", run: () => node([join(root, "test", "bench", "schedules.bench.mjs"), ...quick]) },
   {
     name: "model",

@@ -96,6 +96,10 @@ export async function runAlarmAttempt(probe: ObjectProbe, rawInfo: unknown, hand
   const inject = memory.failNext > 0;
   if (inject) memory.failNext--;
   probe.attempt = { setCalled: false, deleteCalled: false };
+  // Only a run the runtime started (it passes alarmInfo) has taken the alarm; a handler the user's code calls
+  // itself, or a runtime that passes nothing, leaves the agent unsure what is pending.
+  if (info) probe.alarm.runStarted();
+  else probe.alarm.forget();
   const startedAt = Date.now();
   const inferredField = inferred ? { inferred } : {};
   probe.deliver({ kind: "alarm.start", ...probe.base(startedAt), alarmInfo: info, trigger, injectedFailure: inject, ...inferredField });
@@ -113,6 +117,8 @@ export async function runAlarmAttempt(probe: ObjectProbe, rawInfo: unknown, hand
     const endedAt = Date.now();
     probe.deliver({ kind: "alarm.end", ...probe.base(endedAt), outcome: "ok", durationMs: endedAt - startedAt, alarmInfo: info, ...inferredField });
     memory.lastAttemptFailed = false;
+    if (info) probe.alarm.runEnded(true);
+    else probe.alarm.forget();
     return result;
   } catch (e) {
     const endedAt = Date.now();
@@ -128,6 +134,7 @@ export async function runAlarmAttempt(probe: ObjectProbe, rawInfo: unknown, hand
       ...inferredField,
     });
     memory.lastAttemptFailed = !probe.attempt?.setCalled;
+    probe.alarm.runEnded(false);
     throw e;
   } finally {
     probe.attempt = null;

@@ -52,6 +52,7 @@ export function instrumentClass<T>(UserClass: T, className: string, runtime: Age
     probes.set(self, probe);
     const own = wrapInstanceHandler(self, Instrumented.prototype, wrapHandler);
     probe.hasAlarmHandler = own !== undefined || shape !== "none";
+    if (own?.shape === "unobserved") probe.alarm.distrust();
     if (own) probe.deliver({ kind: "object.handler", ...probe.base(), handler: own.shape, ...(own.shape === "unobserved" ? { reason: own.reason } : {}) });
     probe.constructorReturned();
   };

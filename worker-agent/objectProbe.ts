@@ -1,4 +1,5 @@
 import type { ObjectRef, Origin, UnsequencedEvent } from "../protocol/protocol";
+import { AlarmTracker } from "./alarmTracker";
 import type { AgentRuntime, ObjectMemory } from "./runtime";
 
 /** What the probe knows about the alarm attempt that is running, if any. */
@@ -33,6 +34,8 @@ export class ObjectProbe {
    * `setAlarm` on it, so inspector commands that set the alarm say why instead of trying.
    */
   hasAlarmHandler = true;
+  /** The pending alarm as this instance last saw it (saves a `getAlarm()` read before each alarm call). */
+  readonly alarm = new AlarmTracker();
   /** Events held by `transactionSync` until it returns; discarded if it throws. */
   private syncTxnBuffers: PendingEvent[][] = [];
 
@@ -95,6 +98,11 @@ export class ObjectProbe {
 
   /** The tail of the events waiting for an earlier one to settle, or null when none wait. */
   private pending: Promise<void> | null = null;
+
+  /** True inside `transactionSync`, whose writes (an alarm call among them) a throw rolls back. */
+  get inSyncTransaction(): boolean {
+    return this.syncTxnBuffers.length > 0;
+  }
 
   /** Runs `fn` (the runtime's `transactionSync`), keeping its events only if it commits. */
   withSyncTransaction<T>(fn: () => T): T {

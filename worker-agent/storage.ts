@@ -11,7 +11,8 @@ import { observeKvDelete, observeKvPut, observeSqlWrite } from "./schedules";
  *   return value (the very same promise) or synchronous exception comes back unchanged;
  * - synchronous APIs (`sql.exec`, `kv.*`, `transactionSync`) stay synchronous;
  * - nothing is written to the user's storage; the only extra call is a `getAlarm()` read issued *before* a
- *   `setAlarm`/`deleteAlarm` (in the same order), to report which alarm was replaced;
+ *   `setAlarm`/`deleteAlarm` (in the same order), to report which alarm was replaced, and only when the agent does
+ *   not already know it (the first alarm call after a wake; see `AlarmTracker`);
  * - an alarm call is reported only once the runtime has accepted it, so a refused call is never shown as done.
  */
 
@@ -49,6 +50,43 @@ function quiet<T>(make: () => Promise<T>): Promise<T | undefined> {
 }
 
 /**
+ * The alarm in effect before a call about to be issued: the tracked value when the agent knows it, else a read
+ * issued now (before the call, so the runtime answers with the state the call replaces). Outside the object's own
+ * storage (a transaction's, whose rollback would undo the call) nothing is tracked.
+ */
+function previousAlarm(store: AlarmStore, probe: ObjectProbe, tracked: boolean): number | null | Promise<number | null | undefined> {
+  const known = tracked ? probe.alarm.current() : undefined;
+  return known !== undefined ? known : quiet(() => store.getAlarm());
+}
+
+/** Whether an alarm call made through `sink` can be tracked: on the object's storage, outside any transaction. */
+function trackable(probe: ObjectProbe, sink: EventSink): boolean {
+  return sink === probe.sink && !probe.inSyncTransaction;
+}
+
+/**
+ * Follows an issued alarm call in the tracker: `apply` records what it did, a refusal (sync or async) forgets.
+ * Returns the call's own promise, untouched.
+ */
+function follow(probe: ObjectProbe, tracked: boolean, call: () => Promise<void>, apply: () => void): Promise<void> {
+  let result: Promise<void>;
+  try {
+    result = call();
+  } catch (e) {
+    probe.alarm.forget();
+    throw e;
+  }
+  if (!tracked) {
+    probe.alarm.forget();
+    return result;
+  }
+  apply();
+  // A refusal arrives later: what was assumed is wrong, so the next call reads again.
+  result.then(undefined, () => probe.alarm.forget());
+  return result;
+}
+
+/**
  * `setAlarm` through the real store, reporting the alarm it replaced. Shared by user calls (through the proxy) and
  * inspector commands (`origin: "inspector"`).
  */
@@ -64,11 +102,12 @@ export function trackedSetAlarm(
   const site = origin === "user" && probe.runtime.wantsCallSites ? callSite(above, probe.ref.className) : undefined;
   const inHandler = probe.inHandler;
   const inConstructor = probe.constructing;
-  const previous = quiet(() => store.getAlarm());
-  const result = Reflect.apply(store.setAlarm, store, args) as Promise<void>;
+  const tracked = trackable(probe, sink);
+  const previous = previousAlarm(store, probe, tracked);
+  const scheduledTime = scheduledTimeOf(args[0]);
+  const result = follow(probe, tracked, () => Reflect.apply(store.setAlarm, store, args) as Promise<void>, () => probe.alarm.set(scheduledTime));
   if (probe.attempt) probe.attempt.setCalled = true;
   probe.noteAlarmChange(origin);
-  const scheduledTime = scheduledTimeOf(args[0]);
   // Reported only once the runtime has accepted the call: it refuses some (an object whose class has no alarm
   // handler, a time that is not a number), and an inspector that shows an alarm that was never set is worse than none.
   // Waiting costs no measurable lag: the event still reaches the editor before the app's HTTP response (median 2-6 ms
@@ -103,8 +142,9 @@ export function trackedDeleteAlarm(
   const at = Date.now();
   const site = origin === "user" && probe.runtime.wantsCallSites ? callSite(above, probe.ref.className) : undefined;
   const inHandler = probe.inHandler;
-  const previous = quiet(() => store.getAlarm());
-  const result = Reflect.apply(store.deleteAlarm, store, args) as Promise<void>;
+  const tracked = trackable(probe, sink);
+  const previous = previousAlarm(store, probe, tracked);
+  const result = follow(probe, tracked, () => Reflect.apply(store.deleteAlarm, store, args) as Promise<void>, () => probe.alarm.deleted());
   if (probe.attempt) probe.attempt.deleteCalled = true;
   probe.noteAlarmChange(origin);
   // As for setAlarm: reported only once the runtime has accepted the call.
@@ -287,6 +327,8 @@ export function instrumentStorage(storage: DurableObjectStorage, probe: ObjectPr
     ...writes,
     deleteAll: function deleteAll(...args: unknown[]) {
       const result: unknown = Reflect.apply(storage.deleteAll, storage, args);
+      // Whether deleteAll() takes the alarm with it depends on the compatibility date: read it next time.
+      probe.alarm.forget();
       probe.sink(deleteAllEvent(probe, own.deleteAll as Function));
       return result;
     },
@@ -299,7 +341,14 @@ export function instrumentStorage(storage: DurableObjectStorage, probe: ObjectPr
         (closure as (t: DurableObjectTransaction) => unknown)(instrumentTransaction(txn, probe, hold));
       const result = Reflect.apply(storage.transaction, storage, [wrapped, ...args.slice(1)]) as Promise<unknown>;
       // Writes inside a transaction are reported only once it commits; a rollback or a throw reports none.
-      result.then(() => held.forEach((e) => probe.sink(e)), () => undefined);
+      // Its alarm calls were not tracked (a rollback undoes them); whatever it did is read on the next call.
+      result.then(
+        () => {
+          probe.alarm.forget();
+          held.forEach((e) => probe.sink(e));
+        },
+        () => probe.alarm.forget(),
+      );
       return result;
     },
     transactionSync: function transactionSync(...args: unknown[]) {

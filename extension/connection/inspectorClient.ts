@@ -12,6 +12,7 @@ function webSocket(): typeof WebSocket {
 import { isErrorMessage, isEventsMessage, isHello, isResultMessage, PROTOCOL_VERSION } from "../../protocol/protocol";
 import type { Command, CommandId, HelloMessage, HoldCommand, ScheduleCommand, WireEvent } from "../../protocol/protocol";
 import { Emitter } from "../model/events";
+import { EventBatch } from "./eventBatch";
 
 /** Where to connect: the inspector URL and token from the launcher's ready line or `session.json`. */
 export interface Endpoint {
@@ -53,7 +54,9 @@ export class InspectorClient {
   private readonly errorEmitter = new Emitter<string>();
   private readonly closeEmitter = new Emitter<{ code: number; reason: string }>();
   readonly onHello = this.helloEmitter.event;
+  /** Events in order, the frames that arrived in one turn of the event loop joined (see `EventBatch`). */
   readonly onEvents = this.eventsEmitter.event;
+  private readonly batch = new EventBatch((events) => this.eventsEmitter.fire(events));
   /** A frame the agent refused, or a message that could not be read. */
   readonly onProtocolError = this.errorEmitter.event;
   readonly onClose = this.closeEmitter.event;
@@ -96,6 +99,12 @@ export class InspectorClient {
           this.errorEmitter.fire("the agent sent a frame that is not JSON");
           return;
         }
+        if (isEventsMessage(msg)) {
+          this.batch.add(msg.events);
+          return;
+        }
+        // Anything else is about what came before it: the events already received reach the model first.
+        this.batch.flush();
         if (isHello(msg)) {
           if (msg.protocol !== PROTOCOL_VERSION) {
             fail(`the agent speaks protocol ${msg.protocol}, this extension speaks ${PROTOCOL_VERSION}: update the one that is older`);
@@ -107,11 +116,11 @@ export class InspectorClient {
             settled = true;
             resolve(msg);
           }
-        } else if (isEventsMessage(msg)) this.eventsEmitter.fire(msg.events);
-        else if (isResultMessage(msg)) this.settle(msg.id, msg.ok ? { value: msg.value } : { error: msg.error });
+        } else if (isResultMessage(msg)) this.settle(msg.id, msg.ok ? { value: msg.value } : { error: msg.error });
         else if (isErrorMessage(msg)) this.errorEmitter.fire(msg.error);
       });
       socket.on("close", (code, reason) => {
+        this.batch.flush();
         for (const [id, p] of this.pending) {
           clearTimeout(p.timer);
           p.reject(new CommandError(p.op, "the connection to the inspector closed before it answered"));
@@ -165,6 +174,7 @@ export class InspectorClient {
 
   dispose(): void {
     this.close();
+    this.batch.clear();
     this.helloEmitter.dispose();
     this.eventsEmitter.dispose();
     this.errorEmitter.dispose();
