@@ -158,7 +158,12 @@ export class HubClients {
    * and every refusal one readable line (see `readableRefusal`).
    */
   async onFrame(client: Client, data: string | ArrayBuffer | ArrayBufferView): Promise<void> {
-    this.send(client, readableRefusal(await this.answer(data)));
+    // A client let go (stalled, failed, closed) may still have frames in flight: running them would do work, a
+    // snapshot's storage reads included, for answers nobody can receive (the fuzz test's slow client kept workerd busy
+    // with thousands of snapshots after its 1008).
+    if (!this.clients.has(client)) return;
+    const answer = readableRefusal(await this.answer(data));
+    if (this.clients.has(client)) this.send(client, answer);
   }
 
   private async answer(data: string | ArrayBuffer | ArrayBufferView): Promise<ServerMessage> {

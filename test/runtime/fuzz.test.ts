@@ -87,8 +87,8 @@ class FuzzSocket {
   }
 }
 
-/** Resident memory of the workerd processes below `pid`, in bytes (from /proc). */
-function workerdRss(pid: number): number {
+/** The workerd processes below `pid` (from /proc). */
+function workerdPids(pid: number): number[] {
   const parent = new Map<number, number>();
   for (const name of readdirSync("/proc")) {
     if (!/^\d+$/.test(name)) continue;
@@ -103,18 +103,57 @@ function workerdRss(pid: number): number {
     for (let q = parent.get(p); q !== undefined && q > 1; q = parent.get(q)) if (q === pid) return true;
     return false;
   };
-  let rss = 0;
-  for (const p of parent.keys()) {
-    if (!below(p)) continue;
+  return [...parent.keys()].filter((p) => {
     try {
-      if (!readFileSync(`/proc/${p}/cmdline`, "utf8").includes("workerd")) continue;
-      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, "utf8"));
-      rss += m ? Number(m[1]) * 1024 : 0;
+      return below(p) && readFileSync(`/proc/${p}/cmdline`, "utf8").includes("workerd");
+    } catch {
+      return false; // exited while read
+    }
+  });
+}
+
+/** Sums a figure over the workerd processes below `pid`; a process that exits while read counts 0. */
+function sumOverWorkerd(pid: number, read: (p: number) => number): number {
+  let total = 0;
+  for (const p of workerdPids(pid)) {
+    try {
+      total += read(p);
     } catch {
       // exited while read
     }
   }
-  return rss;
+  return total;
+}
+
+/** Resident memory of the workerd processes below `pid`, in bytes. */
+function workerdRss(pid: number): number {
+  return sumOverWorkerd(pid, (p) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, "utf8"))?.[1] ?? 0) * 1024);
+}
+
+/** CPU time used so far by the workerd processes below `pid`, in clock ticks (user + system). */
+function workerdCpuTicks(pid: number): number {
+  return sumOverWorkerd(pid, (p) => {
+    const fields = readFileSync(`/proc/${p}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return Number(fields[11]) + Number(fields[12]);
+  });
+}
+
+/**
+ * Waits until workerd has worked through what it was sent: its CPU time stays still (at most 3 ticks, 30 ms, per
+ * second) for two seconds in a row, or `ms` pass. A fixed pause was not enough on a loaded machine: CI read the
+ * answers before the hub had answered them all, the socket drained, and the limit was never reached.
+ */
+async function workerdIdle(pid: number, ms: number): Promise<number> {
+  const started = Date.now();
+  let last = workerdCpuTicks(pid);
+  let still = 0;
+  while (still < 2 && Date.now() - started < ms) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const now = workerdCpuTicks(pid);
+    still = now - last <= 3 ? still + 1 : 0;
+    last = now;
+  }
+  return Date.now() - started;
 }
 
 /** One masked client text frame (RFC 6455 §5.2), for the raw socket that never reads. */
@@ -271,15 +310,17 @@ describe("fuzzing the inspector endpoint", function () {
       for (let k = 0; k < 100; k++) await json(`${session.url}/put/slowpoke?key=k${k}&value=${big}`);
       let sent = 0;
       let i = 0;
-      // About 5 KB a snapshot: 25 MB asked for, past the hub's limit of unsent bytes and the kernel's buffers.
-      for (let round = 0; round < 20; round++) {
+      // About 5 KB a snapshot: 50 MB asked for, well past the hub's limit of unsent bytes (16 MB) plus what the kernel
+      // holds for the two ends of a loopback socket (about 10 MB here: the client read 25.9 MB, close included, of
+      // 35 MB asked). CI once asked 25 MB, got no close, and failed: the margin was a few MB.
+      for (let round = 0; round < 40; round++) {
         for (let k = 0; k < 250; k++) slow.write(clientFrame(JSON.stringify({ type: "command", id: ++sent, op: "snapshot", target: { className: "Soak", name: "slowpoke" } })));
         for (let k = 0; k < 10; k++) await json(`${session.url}/set/busy${i++ % 50}?inMs=100000&fails=0`);
       }
       // The hub answers each snapshot it read; wait until it has read them all, or stopped reading.
-      await new Promise((r) => setTimeout(r, 5000));
+      const waited = await workerdIdle(session.child.pid!, 120_000);
       const rssDuring = workerdRss(session.child.pid!);
-      console.log(`      ${sent} snapshots asked and ${i} alarms set while the client read nothing; workerd RSS ${(rssBefore / 1048576).toFixed(0)} -> ${(rssDuring / 1048576).toFixed(0)} MB`);
+      console.log(`      ${sent} snapshots asked and ${i} alarms set while the client read nothing; workerd idle after ${(waited / 1000).toFixed(0)} s; RSS ${(rssBefore / 1048576).toFixed(0)} -> ${(rssDuring / 1048576).toFixed(0)} MB`);
       await stillServing();
       // Now read what it was sent: the hub let it go once too much waited unsent, and said why.
       const received = await readAll(slow, 20_000);
