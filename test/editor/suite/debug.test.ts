@@ -3,8 +3,9 @@
  * to workerd through wrangler's inspector port, stops just before the user's alarm() with the attempt in the Variables
  * view, steps into the user's .ts, and the run then completes with its retries.
  *
- * Behind ALARM_INSPECTOR_EDITOR_DEBUG=1 (not in the default run: it starts its own wrangler and a debug session, about
- * 30 s per editor run, and the default `npm test` runs the editor tier twice).
+ * Runs in the editor run against the folder (about 30 s: its own wrangler and a debug session) and is skipped in the
+ * run against the installed VSIX, which `npm test` runs second: the debugger path is the same code there, and the
+ * tier's time budget is better spent once. ALARM_INSPECTOR_EDITOR_DEBUG=1 runs it in both, =0 in neither.
  */
 import * as assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -17,7 +18,8 @@ import { log, sel, ui } from "./ui";
 import { until } from "./until";
 
 const EXTENSION_ID = "alarm-inspector.do-alarm-inspector";
-const enabled = process.env.ALARM_INSPECTOR_EDITOR_DEBUG === "1";
+const debugFlag = process.env.ALARM_INSPECTOR_EDITOR_DEBUG;
+const enabled = debugFlag === "1" || (debugFlag !== "0" && process.env.ALARM_INSPECTOR_EXPECT_INSTALLED === undefined);
 const workspace = (): string => vscode.workspace.workspaceFolders![0]!.uri.fsPath;
 
 interface DapVariable {
