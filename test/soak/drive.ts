@@ -4,7 +4,7 @@
  */
 import type { Feed } from "./feed";
 import type { Step } from "./workload";
-import type { Target } from "./targets";
+import type { RestartTime, Target } from "./targets";
 
 /** What a request got back. */
 export interface Answer {
@@ -23,7 +23,7 @@ export interface DriveTally {
   reloads: number;
   restarts: number;
   /** How long each restart took to stop and to start again, ms. */
-  restartTimes: { stopMs: number; startMs: number }[];
+  restartTimes: RestartTime[];
   disconnects: number;
   /** Most behind schedule a step started, ms. */
   maxLagMs: number;

@@ -26,6 +26,8 @@ export const DEFAULT_SOAK: SoakOptions = { seed: 15, minutes: 2, objects: 200, r
 interface TruthAttempt {
   retryCount: number | null;
   isRetry: boolean | null;
+  /** When it began, by workerd's clock (this machine's). */
+  at: number;
 }
 interface Truth {
   attempts: TruthAttempt[];
@@ -43,8 +45,13 @@ export interface SoakFigures {
   /** Attempts of the user's handler the model shows (injected failures, which never reach it, apart). */
   modelAttempts: number;
   injectedFailures: number;
-  /** Attempts logged by an object and absent from the model. Goal 0. */
+  /** Attempts logged by an object and absent from the model, outside any restart. Goal 0. */
   missing: number;
+  /**
+   * Attempts logged by an object and absent from the model that began while the inspected runtime was being stopped
+   * or started (a restart): events the agent recorded in a process that died before it could send them.
+   */
+  missingAtRestart: number;
   /** Attempts the model shows more often than the object logged them. Goal 0. */
   doubled: number;
   /** Objects whose attempts the model lists in another order than the object logged them. */
@@ -118,6 +125,35 @@ function key(a: { retryCount: number | null; isRetry: boolean | null }): string 
   return `${a.retryCount}/${a.isRetry}`;
 }
 
+/** How far apart (ms) an attempt the object logged and one the model shows may begin and still be the same attempt. */
+const SAME_ATTEMPT_MS = 5000;
+
+/** An attempt that began this long before a restart's stop still counts as "during the restart". */
+const RESTART_MARGIN_MS = 2000;
+
+/**
+ * Pairs each attempt an object logged with the attempt the model shows for it: the same alarmInfo and the nearest
+ * start within `SAME_ATTEMPT_MS`. Returns the object's attempts left without a partner (missing from the model) and
+ * how many of the model's were left (doubled). Matching by time as well as by alarmInfo tells which attempt went
+ * missing, so a loss can be put beside what the soak did at that moment (a restart).
+ */
+function matchAttempts(truth: readonly TruthAttempt[], shown: readonly { key: string; at: number }[]): { truth: TruthAttempt[]; shown: number } {
+  const used = new Set<number>();
+  const left: TruthAttempt[] = [];
+  for (const a of [...truth].sort((x, y) => x.at - y.at)) {
+    const k = key(a);
+    let best = -1;
+    for (let j = 0; j < shown.length; j++) {
+      const s = shown[j]!;
+      if (used.has(j) || s.key !== k || Math.abs(s.at - a.at) > SAME_ATTEMPT_MS) continue;
+      if (best < 0 || Math.abs(s.at - a.at) < Math.abs(shown[best]!.at - a.at)) best = j;
+    }
+    if (best < 0) left.push(a);
+    else used.add(best);
+  }
+  return { truth: left, shown: shown.length - used.size };
+}
+
 export async function runSoak(options: Partial<SoakOptions> = {}, log: (line: string) => void = () => {}): Promise<SoakFigures> {
   const o: SoakOptions = { ...DEFAULT_SOAK, ...options };
   const began = Date.now();
@@ -148,6 +184,9 @@ export async function runSoak(options: Partial<SoakOptions> = {}, log: (line: st
     let reordered = 0;
     let stillPending = 0;
     const disagreements: SoakFigures["disagreements"] = [];
+    const restarts = i.tally.restartTimes;
+    const atRestart = (at: number) => restarts.some((r) => at >= r.from - RESTART_MARGIN_MS && at <= r.from + r.stopMs + r.startMs);
+    let missingAtRestart = 0;
     for (const name of names) {
       const t = truth.get(name) ?? { attempts: [], pending: false };
       if (t.pending) stillPending++;
@@ -156,21 +195,19 @@ export async function runSoak(options: Partial<SoakOptions> = {}, log: (line: st
       injectedFailures += shown.length - user.length;
       truthAttempts += t.attempts.length;
       modelAttempts += user.length;
-      const counts = new Map<string, number>();
-      for (const a of t.attempts) counts.set(key(a), (counts.get(key(a)) ?? 0) + 1);
-      for (const a of user) {
-        const k = key({ retryCount: a.alarmInfo?.retryCount ?? null, isRetry: a.alarmInfo?.isRetry ?? null });
-        counts.set(k, (counts.get(k) ?? 0) - 1);
-      }
-      for (const c of counts.values()) {
-        if (c > 0) missing += c;
-        else doubled -= c;
-      }
-      const order = (xs: string[]) => xs.join(",");
       const shownKeys = user.map((a) => key({ retryCount: a.alarmInfo?.retryCount ?? null, isRetry: a.alarmInfo?.isRetry ?? null }));
-      const agree = [...counts.values()].every((c) => c === 0);
+      const unmatched = matchAttempts(t.attempts, user.map((a, k) => ({ key: shownKeys[k]!, at: a.startedAt })));
+      for (const a of unmatched.truth) {
+        if (atRestart(a.at)) missingAtRestart++;
+        else missing++;
+      }
+      doubled += unmatched.shown;
+      const agree = unmatched.truth.length === 0 && unmatched.shown === 0;
+      const order = (xs: string[]) => xs.join(",");
       if (agree && order(shownKeys) !== order(t.attempts.map(key))) reordered++;
-      if (!agree && disagreements.length < 10) disagreements.push({ name, truth: t.attempts.map(key), model: shownKeys });
+      if (!agree && disagreements.length < 10) {
+        disagreements.push({ name, truth: t.attempts.map((a) => `${key(a)}@${a.at}`), model: user.map((a, k) => `${shownKeys[k]}@${a.startedAt}`) });
+      }
     }
 
     const firstDifferences: SoakFigures["firstDifferences"] = [];
@@ -193,6 +230,7 @@ export async function runSoak(options: Partial<SoakOptions> = {}, log: (line: st
       modelAttempts,
       injectedFailures,
       missing,
+      missingAtRestart,
       doubled,
       reordered,
       disagreements,
@@ -226,7 +264,7 @@ export function describeFigures(f: SoakFigures): string[] {
     `seed ${f.options.seed}, ${f.options.minutes} min, ${f.objectsTouched} objects, ${f.options.rate} steps/s: ${f.steps} steps (${f.wallSeconds} s wall)`,
     `inspected: ${f.inspected.requests} requests (${f.inspected.resent} resent during reloads), commands ${f.inspected.commandsOk} ok / ${f.inspected.commandsRefused} refused / ${f.inspected.commandsSkipped} skipped while disconnected, ${f.inspected.reloads} hot reloads, ${f.inspected.restarts} restarts, ${f.inspected.disconnects} disconnects; most behind schedule ${f.inspected.maxLagMs} ms`,
     `ground truth: ${f.truthAttempts} attempts logged by the objects; model: ${f.modelAttempts} (+${f.injectedFailures} injected failures)`,
-    `attempts missing from the model: ${f.missing}; doubled: ${f.doubled}; objects reordered: ${f.reordered}; objects still pending at the end: ${f.stillPending}${f.disagreements.length ? `; where: ${JSON.stringify(f.disagreements)}` : ""}`,
+    `attempts missing from the model: ${f.missing} (and ${f.missingAtRestart} that began during a restart); doubled: ${f.doubled}; objects reordered: ${f.reordered}; objects still pending at the end: ${f.stillPending}${f.disagreements.length ? `; where: ${JSON.stringify(f.disagreements)}` : ""}`,
     ...(f.inspected.restartTimes.length ? [`restarts (stop + start): ${f.inspected.restartTimes.map((r) => `${(r.stopMs / 1000).toFixed(1)} s + ${(r.startMs / 1000).toFixed(1)} s`).join(", ")}`] : []),
     `events: ${f.eventsReceived} received over ${f.connects} connections and ${f.agentSessions} agent sessions; dropped: ${f.droppedAnnounced} announced, ${f.droppedSilently} silent (buffer ${f.bufferSize}); ${f.duplicatesIgnored} replayed duplicates ignored`,
     `model: ${f.modelEvents} events held; heap ${mb(f.heapStartBytes)} at start, ${mb(f.heapEndBytes)} at end`,

@@ -10,6 +10,13 @@ import { cleanup, FIXTURES, launchOnFreePorts, plainWrangler, tempDir } from "..
 
 export const FIXTURE = join(FIXTURES, "soak");
 
+/** One restart of a target: when its stop began (epoch ms), how long the stop and the start took (ms). */
+export interface RestartTime {
+  from: number;
+  stopMs: number;
+  startMs: number;
+}
+
 export interface Target {
   readonly label: "plain" | "inspected";
   /** The Worker's origin now (it changes with a restart). */
@@ -19,7 +26,7 @@ export interface Target {
   /** Edits the Worker's source, so wrangler rebuilds and reloads it. */
   reload(note: string): void;
   /** Stops the Worker and starts it again on the same state; resolves with how long each half took (ms). */
-  restart(): Promise<{ stopMs: number; startMs: number }>;
+  restart(): Promise<RestartTime>;
   /** Stops the Worker and removes its copy and state. */
   dispose(): Promise<void>;
 }
@@ -52,7 +59,7 @@ export async function startTarget(label: Target["label"]): Promise<Target> {
       await old?.stop();
       const t1 = Date.now();
       running = await start();
-      return { stopMs: t1 - t0, startMs: Date.now() - t1 };
+      return { from: t0, stopMs: t1 - t0, startMs: Date.now() - t1 };
     },
     async dispose() {
       const old = running;
