@@ -12,6 +12,7 @@ import { join } from "node:path";
 import * as vscode from "vscode";
 import type { AlarmInspectorApi } from "../../../extension/extension";
 import { readSessionFile, SESSION_RELATIVE } from "../../../extension/session/sessionInfo";
+import { showObjectRow } from "./onScreen";
 import { log, sel, ui } from "./ui";
 import { until } from "./until";
 
@@ -78,6 +79,7 @@ describe("Vite projects in the Alarms view (real VS Code, real vite dev)", funct
   });
 
   it("fires the alarm now from the object's row, through the real scheduler", async function () {
+    await showObjectRow(api, "Task", task);
     await ui.clickRowAction(task, "Fire Now");
     await ui.waitFor(sel.treeRowWith(task), { text: "succeeded", timeoutMs: 30_000 });
     const run = api.model.findObject("Task", task)!.runs.at(-1)!;
