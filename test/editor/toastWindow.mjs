@@ -254,9 +254,12 @@ async function main() {
   await page.goto(`${server.url}/?${new URLSearchParams({ folder: workspace })}`);
   const p = person(page);
   // Whatever the session started by the window, it is stopped before code-server goes (a failed check leaves it).
+  // The launcher runs in a process group of its own (the extension starts it detached), the runtime in another.
   cleanups.push(async () => {
     const rec = readRuntimeRecord();
-    if (rec?.pgid) try { process.kill(-rec.pgid, "SIGKILL"); } catch { /* gone */ }
+    for (const group of [rec?.launcherPid, rec?.pgid]) {
+      if (group) try { process.kill(-group, "SIGKILL"); } catch { /* gone */ }
+    }
   });
 
   await check("the extension, installed, starts a session from the Alarms view's Start button", async () => {
@@ -318,6 +321,8 @@ async function main() {
     const toast = page.locator(".notifications-toasts .notification-toast", { hasText: "failed" }).first();
     await toast.waitFor({ timeout: 15_000 });
     await toast.hover();
+    // Expanded, as a person does to read a long one (a toast shows one line until then).
+    await toast.locator('.action-label[aria-label^="Expand"]').first().click({ timeout: 3000 }).catch(() => undefined);
     const message = (await toast.locator(".notification-list-item-message").innerText()).trim();
     lap(`  error toast: ${JSON.stringify(message)}`);
     await p.shot("toast-04-refused");
@@ -347,8 +352,10 @@ async function main() {
     });
     await until(`port ${port} to close`, async () => !(await portOpen(port)), ORPHAN_WAIT_MS);
     lap(`  all ${watched.length} processes gone and port ${port} closed ${((Date.now() - killedAt) / 1000).toFixed(1)} s after the kill (printed, not asserted)`);
-    // The workbench restarts the extension host by itself: the window must then offer Start alone, not a session
-    // that is gone.
+    // The workbench restarts the extension host by itself: once the new one runs and the window has settled, it must
+    // offer Start alone, not a session that is gone.
+    await until("a new extension host", async () => descendants(server.pid).some((r) => r.pid !== host.pid && /--type=extensionHost/.test(r.cmd)), 60_000);
+    await page.locator(".part.statusbar", { hasText: "terminated unexpectedly" }).waitFor({ state: "hidden", timeout: 60_000 }).catch(() => undefined);
     const start = page.locator(`.part.sidebar .action-label[aria-label="${START}"]:visible`);
     const stop = page.locator('.part.sidebar .action-label[aria-label="Stop"]:visible');
     await until("Start alone in the title bar after the extension host restarted", async () => (await start.count()) === 1 && (await stop.count()) === 0, 60_000);
