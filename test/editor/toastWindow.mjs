@@ -264,7 +264,7 @@ async function main() {
 
   await check("the extension, installed, starts a session from the Alarms view's Start button", async () => {
     await page.locator('.part.activitybar .action-item a[aria-label^="Alarms"]').first().click({ timeout: 60_000 });
-    await startSession(page, p);
+    await startSession(page, server);
     await worker("/plain/toast-undo/set?in=600000");
     await worker("/old/toast-old/set?in=600000");
     await p.row("toast-undo").waitFor({ timeout: 30_000 });
@@ -333,7 +333,7 @@ async function main() {
   });
 
   await check("the extension host killed (SIGKILL) stops the launcher and the whole runtime; the port closes", async () => {
-    await startSession(page, p);
+    await startSession(page, server);
     const rec = await until("runtime.json with the runtime's process group", async () => readRuntimeRecord()?.pgid && readRuntimeRecord(), 30_000);
     const port = Number(new URL(session().url).port);
     const table = processTable();
@@ -371,14 +371,25 @@ function readRuntimeRecord() {
   }
 }
 
-/** Start from the view's title bar (choosing the config if asked), until the status bar says it is connected. */
-async function startSession(page, p) {
+/**
+ * Start from the view's title bar (choosing the config if asked), until the status bar says it is connected. A click
+ * is repeated only while no launcher runs: a second Start during a slow start would ask to restart the first.
+ */
+async function startSession(page, server) {
   rmSync(join(sessionDir, "session.json"), { force: true });
-  await p.titleButton(START, async () => {
-    const pick = page.locator('.quick-input-widget .monaco-list-row[aria-label^="wrangler.jsonc"]');
-    if (await pick.count()) await pick.first().click();
-    return (await page.locator('.part.sidebar .action-label[aria-label="Stop"]').count()) > 0;
-  });
+  const launcherRuns = () => descendants(server.pid).some((r) => / dev --cwd /.test(r.cmd) && r.cmd.includes(workspace));
+  for (let attempt = 1; !launcherRuns(); attempt++) {
+    await page.locator(`.part.sidebar .action-label[aria-label="${START}"]`).first().click({ timeout: 15_000 });
+    try {
+      await until("the launcher to start", async () => {
+        const pick = page.locator('.quick-input-widget .monaco-list-row[aria-label^="wrangler.jsonc"]');
+        if (await pick.count()) await pick.first().click().catch(() => undefined);
+        return launcherRuns();
+      }, 20_000);
+    } catch (err) {
+      if (attempt >= 3) throw err;
+    }
+  }
   await until("session.json", async () => existsSync(join(sessionDir, "session.json")), SESSION_START_MS);
   await page.locator(".part.statusbar .statusbar-item", { hasText: "Alarms:" }).first().waitFor({ timeout: SESSION_START_MS });
 }
