@@ -9,7 +9,8 @@
 //   3. a refused command's error toast is one sentence that names the object once (Fire Now on an object whose
 //      session was stopped: the extension refuses it before sending);
 //   4. issue 15 item 1 in the editor: the extension host killed with SIGKILL (a crash) stops the launcher it started
-//      and the whole runtime (lifeline, wrangler, workerd) within a bounded wait, and the Worker's port closes.
+//      and the whole runtime (lifeline, wrangler, workerd) within a bounded wait, and the Worker's port closes;
+//   5. with ALARM_INSPECTOR_TOASTS_WINDOW_CLOSE=1, the same when the window (the browser page) is closed.
 //
 // Why a script of its own and not a mocha test in the extension host: the smoke-test driver is what lets the
 // workbench read the test payload (extensionDevelopmentPath, extensionTestsPath) and call codeAutomationExit, and it
@@ -44,8 +45,14 @@ const START = "Start wrangler dev with Alarm Inspector";
 const SESSION_START_MS = 120_000;
 /** How long the runtime may take to go after the extension host dies (the launcher polls its parent every second). */
 const ORPHAN_WAIT_MS = 30_000;
+/**
+ * Also close the window (the browser page) with a session running, and check the runtime goes: the workbench shuts
+ * its extension host down (or code-server lets it go after its reconnection grace, 5 s here). A third wrangler start
+ * (~20 s), so not in the default run.
+ */
+const WINDOW_CLOSE = process.env.ALARM_INSPECTOR_TOASTS_WINDOW_CLOSE === "1";
 /** How many `check(…)` calls main() makes, for the summary line when one fails and ends the run. */
-const CHECKS = 5;
+const CHECKS = WINDOW_CLOSE ? 6 : 5;
 
 const t0 = Date.now();
 const lap = (m) => console.log(`[toasts ${((Date.now() - t0) / 1000).toFixed(1).padStart(5)}s] ${m}`);
@@ -253,7 +260,7 @@ async function main() {
   cleanups.push(() => context.close());
   const page = context.pages()[0] ?? (await context.newPage());
   if (args.verbose) page.on("console", (m) => console.log(`  | ${m.text().replace(/%c/g, "")}`));
-  cleanups.push(async () => { await page.screenshot({ path: join(artifacts, "final.png"), timeout: 10_000 }); });
+  cleanups.push(async () => { if (!page.isClosed()) await page.screenshot({ path: join(artifacts, "final.png"), timeout: 10_000 }); });
   await page.goto(`${server.url}/?${new URLSearchParams({ folder: workspace })}`);
   const p = person(page);
   // Whatever the session started by the window, it is stopped before code-server goes (a failed check leaves it).
@@ -337,24 +344,13 @@ async function main() {
 
   await check("the extension host killed (SIGKILL) stops the launcher and the whole runtime; the port closes", async () => {
     await startSession(page, server);
-    const rec = await until("runtime.json with the runtime's process group", async () => readRuntimeRecord()?.pgid && readRuntimeRecord(), 30_000);
-    const port = Number(new URL(session().url).port);
-    const table = processTable();
-    const runtime = table.filter((r) => r.pgrp === rec.pgid);
-    const watched = [{ pid: rec.launcherPid, cmd: "launcher" }, ...runtime];
-    const host = descendants(server.pid, table).find((r) => /--type=extensionHost/.test(r.cmd));
+    const { watched, port } = await sessionProcesses();
+    const host = descendants(server.pid).find((r) => /--type=extensionHost/.test(r.cmd));
     if (!host) throw new Error("no extension host process under code-server");
-    lap(`  extension host ${host.pid}; launcher ${rec.launcherPid}; runtime group ${rec.pgid}: ${runtime.map((r) => `${r.pid} ${r.cmd.split(" ").slice(0, 2).map((s) => s.split("/").pop()).join(" ")}`).join("; ")}; port ${port}`);
-    if (!runtime.some((r) => /workerd/.test(r.cmd))) throw new Error("no workerd in the runtime's group");
-    if (!(await portOpen(port))) throw new Error(`the Worker's port ${port} is not open before the kill`);
+    lap(`  extension host ${host.pid}`);
     await p.shot("toast-05-before-host-kill");
     process.kill(host.pid, "SIGKILL");
-    const killedAt = Date.now();
-    await until("every process of the session to go", async () => watched.every((r) => !alive(r.pid)), ORPHAN_WAIT_MS).catch((err) => {
-      throw new Error(`${err.message}; still running: ${watched.filter((r) => alive(r.pid)).map((r) => `${r.pid} ${r.cmd}`).join("; ")}`);
-    });
-    await until(`port ${port} to close`, async () => !(await portOpen(port)), ORPHAN_WAIT_MS);
-    lap(`  all ${watched.length} processes gone and port ${port} closed ${((Date.now() - killedAt) / 1000).toFixed(1)} s after the kill (printed, not asserted)`);
+    await allGone(watched, port, "the kill");
     // The workbench restarts the extension host by itself: once the new one runs and the window has settled, it must
     // offer Start alone, not a session that is gone.
     await until("a new extension host", async () => descendants(server.pid).some((r) => r.pid !== host.pid && /--type=extensionHost/.test(r.cmd)), 60_000);
@@ -364,6 +360,35 @@ async function main() {
     await until("Start alone in the title bar after the extension host restarted", async () => (await start.count()) === 1 && (await stop.count()) === 0, 60_000);
     await p.shot("toast-06-after-host-restart");
   });
+
+  if (!WINDOW_CLOSE) return;
+  await check("the window closed stops the launcher and the whole runtime; the port closes", async () => {
+    await startSession(page, server);
+    const { watched, port } = await sessionProcesses();
+    await page.close();
+    await allGone(watched, port, "the window closed");
+  });
+}
+
+/** The launcher's pid and every process of the runtime's group (lifeline, wrangler, esbuild, workerd), and its port. */
+async function sessionProcesses() {
+  const rec = await until("runtime.json with the runtime's process group", async () => readRuntimeRecord()?.pgid && readRuntimeRecord(), 30_000);
+  const port = Number(new URL(session().url).port);
+  const runtime = processTable().filter((r) => r.pgrp === rec.pgid);
+  lap(`  launcher ${rec.launcherPid}; runtime group ${rec.pgid}: ${runtime.map((r) => `${r.pid} ${r.cmd.split(" ").slice(0, 2).map((s) => s.split("/").pop()).join(" ")}`).join("; ")}; port ${port}`);
+  if (!runtime.some((r) => /workerd/.test(r.cmd))) throw new Error("no workerd in the runtime's group");
+  if (!(await portOpen(port))) throw new Error(`the Worker's port ${port} is not open`);
+  return { watched: [{ pid: rec.launcherPid, cmd: "launcher" }, ...runtime], port };
+}
+
+/** Every watched process gone and the port closed within a generous bound; the time it took is printed only. */
+async function allGone(watched, port, after) {
+  const since = Date.now();
+  await until("every process of the session to go", async () => watched.every((r) => !alive(r.pid)), ORPHAN_WAIT_MS).catch((err) => {
+    throw new Error(`${err.message}; still running: ${watched.filter((r) => alive(r.pid)).map((r) => `${r.pid} ${r.cmd}`).join("; ")}`);
+  });
+  await until(`port ${port} to close`, async () => !(await portOpen(port)), ORPHAN_WAIT_MS);
+  lap(`  all ${watched.length} processes gone and port ${port} closed ${((Date.now() - since) / 1000).toFixed(1)} s after ${after} (printed, not asserted)`);
 }
 
 function readRuntimeRecord() {
