@@ -55,5 +55,5 @@ export function reachable(info: ClassInfo | undefined): boolean {
 /** What a row and its hover say about a class its commands cannot reach. */
 export const UNREACHABLE_WORDS = "commands unavailable: class does not extend DurableObject";
 export function unreachableSentence(className: string): string {
-  return `${className} does not extend DurableObject from "cloudflare:workers", so the inspector cannot reach its objects by RPC: Fire Now, Reschedule, Delete and Fail Next are not offered. Extend DurableObject to use them.`;
+  return `${className} does not extend DurableObject from "cloudflare:workers", so the inspector cannot reach its objects by RPC: Fire Now, Reschedule, Delete, Fail Next and Show Storage are not offered. Extend DurableObject to use them.`;
 }

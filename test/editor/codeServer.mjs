@@ -115,6 +115,7 @@ let serverCount = 0;
  * @property {string} host           `127.0.0.1:<port>`, the authority of `vscode-remote://` URIs for this server.
  * @property {string} home           Its folder under `.vscode-test/run-<pid>/` (user data, extensions, XDG, config).
  * @property {string} logFile        code-server's own stdout and stderr.
+ * @property {number} pid            code-server's own pid (the leader of its process group).
  * @property {() => Promise<void>} stop  Stops the whole process group and removes `home` (a `logFile` given to
  *                                       startCodeServer stays); safe to call twice.
  */
@@ -128,22 +129,25 @@ let serverCount = 0;
  * @param {Record<string, unknown>} [options.userSettings]  Added to DEFAULT_USER_SETTINGS.
  * @param {string} [options.logFile]                   Where its output goes (else `home`, removed by stop()).
  * @param {import("../../scripts/provision-vscode.mjs").ProvisionedVSCode} [options.vscode]  From provisionVSCode().
+ * @param {boolean} [options.smokeTestDriver]          `--vscode-option enable-smoke-test-driver` (default true): needed
+ *   for a test payload, and hides notification toasts. False for a window as a person sees it (toasts shown), where
+ *   the extension must be installed in `extensionsDir` and nothing runs mocha (see toastWindow.mjs).
  * @returns {Promise<RunningCodeServer>}
  */
-export async function startCodeServer({ workspace, port, extensionsDir, userSettings = {}, logFile, vscode }) {
+export async function startCodeServer({ workspace, port, extensionsDir, userSettings = {}, logFile, vscode, smokeTestDriver = true }) {
   const installed = vscode ?? (await provisionVSCode());
   // A kernel-chosen port can be taken again between our probe and code-server's bind; a fixed one is tried once.
   for (let attempt = 1; ; attempt++) {
     const chosen = port ?? (await freePort());
     try {
-      return await startOnce({ workspace, port: chosen, extensionsDir, userSettings, logFile, installed });
+      return await startOnce({ workspace, port: chosen, extensionsDir, userSettings, logFile, installed, smokeTestDriver });
     } catch (err) {
       if (port !== undefined || attempt >= 3 || !/EADDRINUSE/.test(String(err))) throw err;
     }
   }
 }
 
-async function startOnce({ workspace, port, extensionsDir, userSettings, logFile: logTo, installed }) {
+async function startOnce({ workspace, port, extensionsDir, userSettings, logFile: logTo, installed, smokeTestDriver }) {
   const home = join(runDir(), `server-${++serverCount}-${port}`);
   const userDataDir = join(home, "user-data");
   const extDir = extensionsDir ?? join(home, "extensions");
@@ -169,7 +173,7 @@ async function startOnce({ workspace, port, extensionsDir, userSettings, logFile
       "--disable-workspace-trust",
       "--bind-addr", `127.0.0.1:${port}`,
       "--reconnection-grace-time", "5",
-      "--vscode-option", "enable-smoke-test-driver",
+      ...(smokeTestDriver ? ["--vscode-option", "enable-smoke-test-driver"] : []),
       workspace,
     ],
     { cwd: home, env: serverEnv(home), detached: true, stdio: ["ignore", "pipe", "pipe"] },
@@ -202,7 +206,7 @@ async function startOnce({ workspace, port, extensionsDir, userSettings, logFile
     await stop();
     throw err;
   }
-  return { url, port, host: `127.0.0.1:${port}`, home, logFile, stop };
+  return { url, port, host: `127.0.0.1:${port}`, home, logFile, pid: child.pid, stop };
 }
 
 /** Polls `/healthz` until it answers, code-server exits, or 60 s pass (it is usually ready in under a second). */
