@@ -9,7 +9,7 @@
 //   • `--vscode-option enable-smoke-test-driver`: without it the workbench ignores the test payload
 //     (extensionTestsPath) and a run waits forever.
 import { spawn } from "node:child_process";
-import { createWriteStream, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { provisionVSCode, VSCODE_TEST_ROOT } from "../../scripts/provision-vscode.mjs";
@@ -74,6 +74,32 @@ function isAlive(pid) {
  * networking ones Chromium keeps dialling Google's hosts, which this machine refuses.
  */
 export const CHROMIUM_ARGS = Object.freeze(["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]);
+
+/**
+ * Starts Debian's Chromium headless in a fresh profile under this run's folder, at the size every screenshot is taken
+ * at. Playwright's own signal handlers are off: they would close the browser and exit(130) before code-server is
+ * stopped, and the callers' cleanups do it in order. Resolves to the browser context and a `close()` that also removes
+ * the profile.
+ */
+export async function launchChromium(chromium, executablePath, profilePrefix = "chromium-") {
+  const profile = mkdtempSync(join(runDir(), profilePrefix));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath,
+    headless: true,
+    handleSIGINT: false,
+    handleSIGTERM: false,
+    handleSIGHUP: false,
+    viewport: { width: 1400, height: 900 },
+    args: [...CHROMIUM_ARGS],
+  });
+  return {
+    context,
+    close: async () => {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
 
 /** A free port on the loopback interface, chosen by the kernel (so always in the ephemeral range, far above 9100). */
 export function freePort() {

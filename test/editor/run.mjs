@@ -10,13 +10,13 @@
 // Needs `npm run build` first (it bundles test/editor/suite/*.ts into out/test/editor/suite/). Exit code: 0 when every
 // test passed, 1 when a test failed or the run timed out, 2 when the harness itself could not start.
 import { watchFirstScreen } from "./firstScreen.mjs";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { chromium } from "playwright-core";
 import { provisionVSCode } from "../../scripts/provision-vscode.mjs";
-import { CHROMIUM_ARGS, installVsix, removeRunDir, runDir, startCodeServer } from "./codeServer.mjs";
+import { installVsix, launchChromium, removeRunDir, runDir, startCodeServer } from "./codeServer.mjs";
 import { startUiBridge } from "./uiBridge.mjs";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -156,20 +156,10 @@ async function main() {
   ];
   const url = `${server.url}/?${new URLSearchParams({ folder: workspace, payload: JSON.stringify(payload) })}`;
 
-  const profile = mkdtempSync(join(runDir(), "chromium-"));
-  cleanups.push(async () => rmSync(profile, { recursive: true, force: true }));
   lap("starting headless Chromium…");
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: vscode.chromium,
-    headless: true,
-    // Playwright's own handlers would close the browser and exit(130) before code-server is stopped: ours do it in order.
-    handleSIGINT: false,
-    handleSIGTERM: false,
-    handleSIGHUP: false,
-    viewport: { width: 1400, height: 900 },
-    args: [...CHROMIUM_ARGS],
-  });
-  cleanups.push(() => context.close());
+  const browser = await launchChromium(chromium, vscode.chromium);
+  cleanups.push(browser.close);
+  const { context } = browser;
   page = context.pages()[0] ?? (await context.newPage());
   const shown = page;
   cleanups.push(async () => {

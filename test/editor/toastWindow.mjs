@@ -31,7 +31,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { chromium } from "playwright-core";
 import { provisionVSCode } from "../../scripts/provision-vscode.mjs";
-import { CHROMIUM_ARGS, freePort, installVsix, removeRunDir, runDir, startCodeServer } from "./codeServer.mjs";
+import { freePort, installVsix, launchChromium, removeRunDir, runDir, startCodeServer } from "./codeServer.mjs";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const { values: args } = parseArgs({ options: { vsix: { type: "string" }, verbose: { type: "boolean", default: false } } });
@@ -246,18 +246,9 @@ async function main() {
   const server = await startCodeServer({ workspace, vscode, extensionsDir, userSettings, logFile: join(artifacts, "code-server.log"), smokeTestDriver: false });
   cleanups.push(() => server.stop());
 
-  const profile = mkdtempSync(join(runDir(), "chromium-toasts-"));
-  cleanups.push(async () => rmSync(profile, { recursive: true, force: true }));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: vscode.chromium,
-    headless: true,
-    handleSIGINT: false,
-    handleSIGTERM: false,
-    handleSIGHUP: false,
-    viewport: { width: 1400, height: 900 },
-    args: [...CHROMIUM_ARGS],
-  });
-  cleanups.push(() => context.close());
+  const browser = await launchChromium(chromium, vscode.chromium, "chromium-toasts-");
+  cleanups.push(browser.close);
+  const { context } = browser;
   const page = context.pages()[0] ?? (await context.newPage());
   if (args.verbose) page.on("console", (m) => console.log(`  | ${m.text().replace(/%c/g, "")}`));
   cleanups.push(async () => { if (!page.isClosed()) await page.screenshot({ path: join(artifacts, "final.png"), timeout: 10_000 }); });
