@@ -57,6 +57,13 @@ describe("bench: extension host under a steady stream", function () {
     const rate = Math.round(TARGET_EVENTS_PER_S / perRequest);
     log(`  host load: ${perRequest.toFixed(1)} events per request → ${rate} requests/s for ${seconds} s (extension host pid ${process.pid})`);
 
+    // The same process with the same view and timeline open and nothing arriving: what the stream adds is the rest.
+    const idleC0 = cpuMs();
+    const idleW0 = performance.now();
+    await sleep(Math.min(15, sampleS) * 1000);
+    const idlePct = (100 * (cpuMs() - idleC0)) / (performance.now() - idleW0);
+    log(`  host load: idle CPU ${idlePct.toFixed(1)} % of a core`);
+
     const repo = process.env.ALARM_INSPECTOR_REPO_ROOT!;
     const child = spawn(process.execPath, [join(repo, "test", "bench", "eventStream.mjs"), url, String(rate), String(seconds), String(FIELDS), String(OBJECTS)], {
       detached: true,
@@ -105,6 +112,6 @@ describe("bench: extension host under a steady stream", function () {
     }
     await sleep(500); // the stream's last events
     const retained = api.model.objects().reduce((n, o) => n + o.history.length, 0);
-    record({ kind: "hostLoad", seconds, samples, perRequest, rate, generator: out.trim(), retained, objects: api.model.objects().length });
+    record({ kind: "hostLoad", idlePct, seconds, samples, perRequest, rate, generator: out.trim(), retained, objects: api.model.objects().length });
   });
 });
