@@ -15,6 +15,8 @@ import { setFlagsFromString } from "node:v8";
 import * as vscode from "vscode";
 import { log, sel, ui } from "../suite/ui";
 import { benchSession, post, record, setting, sleep } from "./benchSession";
+import { startCpuProfile } from "./cpuProfile";
+import type { ProfileSummary } from "./cpuProfile";
 
 const TARGET_EVENTS_PER_S = 1000;
 /** Puts per request: about 100 events each, so the Worker (not its HTTP path) sets the pace on a busy machine. */
@@ -76,6 +78,12 @@ describe("bench: extension host under a steady stream", function () {
     child.stderr!.on("data", (c: Buffer) => (out += c));
     const exited = new Promise<void>((r) => child.once("exit", () => r()));
     const samples: { t: number; heapMB: number; cpuPct: number; eventsPerS: number }[] = [];
+    // With ALARM_INSPECTOR_BENCH_PROFILE=1: a CPU profile of the first window (the profiler's own cost is in its CPU).
+    let stopProfile: (() => Promise<ProfileSummary>) | undefined;
+    let profile: ProfileSummary | undefined;
+    if (process.env.ALARM_INSPECTOR_BENCH_PROFILE === "1") {
+      stopProfile = await startCpuProfile(join(process.env.ALARM_INSPECTOR_TEST_ARTIFACTS ?? repo, "host-load.cpuprofile"));
+    }
     const t0 = Date.now();
     try {
       gc();
@@ -90,6 +98,11 @@ describe("bench: extension host under a steady stream", function () {
         const c1 = cpuMs();
         const w1 = performance.now();
         const e1 = events;
+        if (stopProfile) {
+          profile = await stopProfile();
+          stopProfile = undefined;
+          log(`  host load profile (${profile.totalMs} ms sampled, ${profile.file}): by script ${profile.byScript.map((x) => `${x.name} ${x.ms}`).join(", ")}; top ${profile.top.map((x) => `${x.name} ${x.ms}`).join("; ")}`);
+        }
         gc();
         heap = process.memoryUsage().heapUsed;
         const sample = { t: Math.round((Date.now() - t0) / 1000), heapMB: heap / 1e6, cpuPct: (100 * (c1 - c0)) / (w1 - w0), eventsPerS: ((e1 - e0) * 1000) / (w1 - w0) };
@@ -112,6 +125,6 @@ describe("bench: extension host under a steady stream", function () {
     }
     await sleep(500); // the stream's last events
     const retained = api.model.objects().reduce((n, o) => n + o.history.length, 0);
-    record({ kind: "hostLoad", idlePct, seconds, samples, perRequest, rate, generator: out.trim(), retained, objects: api.model.objects().length });
+    record({ kind: "hostLoad", idlePct, profile, seconds, samples, perRequest, rate, generator: out.trim(), retained, objects: api.model.objects().length });
   });
 });
