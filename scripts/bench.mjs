@@ -2,7 +2,8 @@
 // prints every figure with its method and goal, writes bench-results.json ({"results": [{name, value, unit, goal,
 // met, method}]}), and exits 0 whether goals are met or not (non-zero only when a benchmark could not run).
 //
-//   npm run bench [-- --quick] [-- --only package,activation,agent,schedules,model,timeline]
+//   npm run bench [-- --quick] [-- --only package,activation,agent,vite,schedules,model,timeline,editor]
+//   npm run bench -- --stream-minutes 30         the editor part's steady stream (default 3 minutes; the 30)
 //   npm run bench -- --only agent --compare REF    the agent part for REF's build and this tree's, alternately: ratios
 //
 // Each part runs in a child process of its own, so one part's work (esbuild, a browser) does not disturb another's
@@ -17,7 +18,7 @@ import { parseArgs } from "node:util";
 import { format, goalRow, printRow } from "../test/bench/rows.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const { values } = parseArgs({ options: { quick: { type: "boolean", default: false }, only: { type: "string" }, screenshots: { type: "boolean", default: false }, compare: { type: "string" } } });
+const { values } = parseArgs({ options: { quick: { type: "boolean", default: false }, only: { type: "string" }, screenshots: { type: "boolean", default: false }, compare: { type: "string" }, "stream-minutes": { type: "string" } } });
 const ONLY = values.only ? new Set(values.only.split(",")) : undefined;
 const quick = values.quick ? ["--quick"] : [];
 const scratch = mkdtempSync(join(tmpdir(), "alarm-inspector-bench-"));
@@ -50,6 +51,7 @@ const PARTS = [
     run: () => node([join(root, "test", "bench", "activation.bench.mjs"), "--vsix", vsix, ...(values.quick ? ["--samples", "2"] : [])]),
   },
   { name: "agent", run: () => node([join(root, "test", "bench", "agent.bench.mjs"), ...quick, ...(values.compare ? ["--compare", values.compare] : [])]) },
+  { name: "vite", run: () => node([join(root, "test", "bench", "vite.bench.mjs"), ...quick]) },
   { name: "schedules", run: () => node([join(root, "test", "bench", "schedules.bench.mjs"), ...quick]) },
   {
     name: "model",
@@ -68,6 +70,11 @@ const PARTS = [
       await bundle("test/bench/timeline.bench.ts", out);
       return node(["--enable-source-maps", out, ...quick, ...(values.screenshots ? ["--screenshots"] : [])]);
     },
+  },
+  {
+    // Last: a real VS Code (code-server + Chromium) for minutes, which no other part should run beside.
+    name: "editor",
+    run: () => node([join(root, "test", "bench", "editor.bench.mjs"), ...quick, ...(values["stream-minutes"] ? ["--stream-minutes", values["stream-minutes"]] : [])]),
   },
 ];
 

@@ -10,14 +10,13 @@
 // Prints each figure with how it was taken; with BENCH_ROWS=<file> it also appends one JSON line per figure
 // ({name, value, unit, goal, met, method}) for scripts/bench.mjs to gather. Asserts nothing: these machines are
 // shared and noisy, so absolute times are context and ratios are the figures.
-import { spawn } from "node:child_process";
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import WebSocket from "ws";
-import { freePort, killGroup } from "../editor/codeServer.mjs";
+import { editor, get, infoRow, lagSample as lagSampleAt, post, startServer, throughput, treeCpuMs, wallNow } from "./benchKit.mjs";
 import { buildRef } from "./refBuild.mjs";
 import { goalRow, median, percentile, printRow, sleep } from "./rows.mjs";
 
@@ -36,181 +35,29 @@ const HOUR = 3_600_000;
 
 // ───────────────────────────── servers ─────────────────────────────
 
-/** Starts a server in its own process group; resolves with `ready(output)`'s answer once it gives one. */
-function start(args, ready) {
-  const child = spawn(process.execPath, args, {
-    cwd: examples,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
-  });
-  const exited = new Promise((r) => child.once("exit", r));
-  let out = "";
-  child.stdout.on("data", (c) => (out += c));
-  child.stderr.on("data", (c) => (out += c));
-  const server = { pid: child.pid, stop: () => killGroup(child.pid, exited) };
-  return new Promise((resolve, reject) => {
-    const timer = setInterval(() => {
-      const r = ready(out);
-      if (r) {
-        clearInterval(timer);
-        resolve(Object.assign(server, r, { pid: child.pid }));
-      }
-    }, 100);
-    void exited.then((code) => {
-      clearInterval(timer);
-      reject(new Error(`server exited ${code} before it was ready:\n${out.slice(-3000)}`));
-    });
-  });
-}
-
 async function plainWrangler(stateDir) {
-  const [port, inspectorPort] = [await freePort(), await freePort()];
   const wrangler = join(root, "node_modules", "wrangler", "bin", "wrangler.js");
-  const args = [wrangler, "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort), "--persist-to", stateDir, "--show-interactive-dev-session=false"];
-  return start(args, (out) => /Ready on/.test(out) && { url: `http://127.0.0.1:${port}` });
+  return startServer({
+    cwd: examples,
+    ports: 2,
+    makeArgs: (port, inspectorPort) => [wrangler, "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort), "--persist-to", stateDir, "--show-interactive-dev-session=false"],
+    ready: (out, [port]) => /Ready on/.test(out) && { url: `http://127.0.0.1:${port}` },
+  });
 }
 
 /** `alarm-inspector dev` on examples/, from this tree or from another build of the package (`--compare`). */
 async function inspected(stateDir, packageRoot = root, project = examples) {
-  // A free port of our own: other sessions on this machine may hold wrangler's default 8787.
-  const args = [join(packageRoot, "dist", "cli.js"), "dev", "--cwd", project, "--port", String(await freePort()), "--", "--persist-to", stateDir];
-  return start(args, (out) => {
-    const line = out.split("\n").find((l) => l.startsWith("{"));
-    return line && JSON.parse(line);
+  // Free ports of our own (the app's and wrangler's inspector's): other sessions on this machine may hold wrangler's
+  // defaults, 8787 and 9229, or take the launcher's next free one from there between its check and wrangler's bind.
+  return startServer({
+    cwd: examples,
+    ports: 2,
+    makeArgs: (port, inspectorPort) => [join(packageRoot, "dist", "cli.js"), "dev", "--cwd", project, "--port", String(port), "--", "--persist-to", stateDir, "--inspector-port", String(inspectorPort)],
+    ready: (out) => {
+      const line = out.split("\n").find((l) => l.startsWith("{"));
+      return line && JSON.parse(line);
+    },
   });
-}
-
-// ───────────────────────────── clients ─────────────────────────────
-
-/** Wall-clock milliseconds with sub-millisecond resolution, comparable with the `Date.now()` workerd stamps. */
-const wallNow = () => performance.timeOrigin + performance.now();
-
-/**
- * An editor stand-in: a real WebSocket to the inspector that parses every frame (as the extension does) and lets the
- * measurements watch events as they arrive.
- */
-async function editor(server) {
-  const socket = new WebSocket(server.inspector, { headers: { Authorization: `Bearer ${server.token}` } });
-  const watchers = new Set();
-  const results = new Map();
-  let nextId = 1;
-  const stats = { events: 0, dropped: 0, lastSeq: 0 };
-  socket.on("message", (data) => {
-    const receivedAt = wallNow();
-    const msg = JSON.parse(String(data));
-    if (msg.type === "events") {
-      for (const e of msg.events) {
-        stats.lastSeq = Math.max(stats.lastSeq, e.seq);
-        if (e.kind === "dropped") stats.dropped += e.count;
-        else stats.events++;
-        for (const w of watchers) w(e, receivedAt);
-      }
-    } else if (msg.type === "result") {
-      results.get(msg.id)?.(msg);
-      results.delete(msg.id);
-    }
-  });
-  await new Promise((resolve, reject) => {
-    socket.once("open", resolve);
-    socket.once("error", reject);
-  });
-  return {
-    stats,
-    watch(fn) {
-      watchers.add(fn);
-      return () => watchers.delete(fn);
-    },
-    /** Resolves with (event, receivedAt) for the first event that `test` accepts. */
-    next(test, timeoutMs = 30_000) {
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => (off(), reject(new Error("timed out waiting for an event"))), timeoutMs);
-        const off = this.watch((e, at) => {
-          if (test(e)) {
-            clearTimeout(timer);
-            off();
-            resolve({ event: e, receivedAt: at });
-          }
-        });
-      });
-    },
-    command(op, target, extra = {}) {
-      const id = nextId++;
-      const done = new Promise((resolve) => results.set(id, resolve));
-      socket.send(JSON.stringify({ type: "command", id, op, target, ...extra }));
-      return done;
-    },
-    async close() {
-      socket.close();
-      await new Promise((r) => socket.once("close", r));
-    },
-  };
-}
-
-async function post(url) {
-  const r = await fetch(url, { method: "POST", body: "v".repeat(32) });
-  const body = await r.text();
-  if (!r.ok) throw new Error(`POST ${url} → ${r.status} ${body}`);
-  return body;
-}
-
-async function get(url) {
-  const r = await fetch(url);
-  const body = await r.text();
-  if (!r.ok) throw new Error(`GET ${url} → ${r.status} ${body}`);
-  return JSON.parse(body);
-}
-
-/**
- * CPU time (ms) used so far by a process and everything it started (wrangler, both workerd processes, esbuild), read
- * from /proc. On a shared machine wall-clock rates move with the neighbours' load; CPU time per request does not, so
- * it is printed beside each rate as the steadier view of the same cost. NaN where /proc is not available.
- */
-function treeCpuMs(rootPid) {
-  try {
-    const parent = new Map();
-    const ticks = new Map();
-    for (const name of readdirSync("/proc")) {
-      if (!/^\d+$/.test(name)) continue;
-      try {
-        const stat = readFileSync(`/proc/${name}/stat`, "utf8");
-        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-        parent.set(Number(name), Number(fields[1]));
-        ticks.set(Number(name), Number(fields[11]) + Number(fields[12]));
-      } catch {
-        // the process ended while we looked
-      }
-    }
-    let total = 0;
-    for (const [pid, t] of ticks) {
-      for (let p = pid; p > 1; p = parent.get(p) ?? 0) {
-        if (p === rootPid) {
-          total += t;
-          break;
-        }
-      }
-    }
-    return total * 10; // USER_HZ is 100 on Linux
-  } catch {
-    return NaN;
-  }
-}
-
-/** Requests per second of `path(i)` with `concurrency` requests in flight, for `ms`, and server CPU ms per request. */
-async function throughput(server, path, concurrency, ms) {
-  let done = 0;
-  const until = performance.now() + ms;
-  const t0 = performance.now();
-  const cpu0 = treeCpuMs(server.pid);
-  await Promise.all(
-    Array.from({ length: concurrency }, async (_, lane) => {
-      for (let i = lane; performance.now() < until; i += concurrency) {
-        await post(`${server.url}${path(i)}`);
-        done++;
-      }
-    }),
-  );
-  return { rps: (done * 1000) / (performance.now() - t0), cpu: (treeCpuMs(server.pid) - cpu0) / done };
 }
 
 // ───────────────────────────── measurements ─────────────────────────────
@@ -428,17 +275,8 @@ async function burst(plain, agent) {
 }
 
 /** Lags (ms) of `count` sequential one-setAlarm requests on `server`, received by `ed`. */
-async function lagSample(server, ed, name, count) {
-  const path = `/expiry/${name}/update?ttlMs=${HOUR}&fields=0`;
-  const lags = [];
-  const off = ed.watch((e, at) => {
-    if (e.kind === "alarm.set" && e.object.name === name) lags.push(at - e.at);
-  });
-  for (let i = 0; i < count; i++) await post(`${server.url}${path}`);
-  const deadline = Date.now() + 5_000;
-  while (lags.length < count && Date.now() < deadline) await sleep(10);
-  off();
-  return lags;
+function lagSample(server, ed, name, count) {
+  return lagSampleAt(server, ed, `/expiry/${name}/update?ttlMs=${HOUR}&fields=0`, name, count);
 }
 
 /**
@@ -530,10 +368,6 @@ async function limits(agent) {
     infoRow("limit: loopback WebSocket round trip p50", percentile(ws, 50), "ms", `900 echoes of a 350-byte text frame between two ws sockets in Node over 127.0.0.1 (no workerd), the hop an event makes to the editor twice over; p99 ${percentile(ws, 99).toFixed(2)} ms`),
     infoRow("limit: HTTP round trip into workerd p50", percentile(http, 50), "ms", `250 GET ${health.pathname} through wrangler's proxy Worker into the user's workerd and back (the agent answers, no Durable Object); p99 ${percentile(http, 99).toFixed(2)} ms`),
   ];
-}
-
-function infoRow(name, value, unit, method) {
-  return { name, value, unit, goal: null, met: null, method };
 }
 
 // ───────────────────────────── main ─────────────────────────────

@@ -2,7 +2,7 @@
 // this repo loaded as the extension under development, while headless Chromium shows the workbench and the tests
 // drive it through the UI bridge. See test/editor/README.md.
 //
-//   node test/editor/run.mjs [--workspace DIR] [--grep PATTERN] [--verbose] [--vsix FILE]
+//   node test/editor/run.mjs [--workspace DIR] [--grep PATTERN] [--verbose] [--vsix FILE] [--tests FILE]
 //
 // With --vsix, the extension under test is the packaged VSIX installed with code-server's --install-extension (what a
 // user installs), not this folder: the development path is then an empty stub that only carries the tests.
@@ -26,12 +26,14 @@ const { values: args } = parseArgs({
     grep: { type: "string" },
     verbose: { type: "boolean", default: false },
     vsix: { type: "string" },
+    // Another mocha runner bundle than the suite's: `npm run bench` runs its editor rows (test/editor/bench/) so.
+    tests: { type: "string" },
   },
 });
 const vsix = args.vsix ? resolve(args.vsix) : undefined;
 /** A VSIX run keeps its own screenshots, so it does not wipe those of the development run before it. */
 const artifactsDir = join(repoRoot, "test-artifacts", vsix ? "editor-vsix" : "editor");
-const suiteIndex = join(repoRoot, "out", "test", "editor", "suite", "index.js");
+const suiteIndex = args.tests ? resolve(args.tests) : join(repoRoot, "out", "test", "editor", "suite", "index.js");
 
 const workspace = resolve(args.workspace ?? process.env.ALARM_INSPECTOR_EDITOR_WORKSPACE ?? join(repoRoot, "examples"));
 const grep = args.grep ?? process.env.ALARM_INSPECTOR_TEST_GREP;

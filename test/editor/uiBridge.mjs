@@ -86,8 +86,43 @@ function handlers(page, artifactsDir) {
       const value = await page.evaluate((selectors) => selectors.map((s) => [...document.querySelectorAll(s)].map((e) => e.innerText)), cmd.selectors);
       return JSON.stringify(value);
     },
+    // For `npm run bench` (test/editor/bench/): watch the innerText of the tree rows containing `text` from inside the
+    // page, so a repaint is timed when the DOM changes (a MutationObserver), not when a bridge round trip notices it.
+    // `watchRow` starts (or restarts) the watch; `rowChanges` answers, as JSON, every change since the last call:
+    // [{ at: Date.now() in the page, text }] (the page and the extension host share this machine's clock).
+    watchRow: async (cmd) => {
+      if (typeof cmd.text !== "string" || !cmd.text) throw new Error("`text` (part of the row's text) is required");
+      await page.evaluate(watchRowInPage, cmd.text);
+    },
+    rowChanges: async () => JSON.stringify(await page.evaluate(() => window.__alarmInspectorRowWatch?.take() ?? [])),
     // The notes of the first-screen watcher (firstScreen.mjs), as JSON.
     firstScreen: async () => JSON.stringify(await page.evaluate(() => window.__alarmInspectorFirstScreen ?? null)),
+  };
+}
+
+/**
+ * Runs in the page: records each new innerText of the first tree row whose text contains `name`, stamped with
+ * Date.now() in the MutationObserver callback (the microtask after the DOM change, before the frame is painted).
+ */
+function watchRowInPage(name) {
+  window.__alarmInspectorRowWatch?.stop();
+  const changes = [];
+  const rowText = () => {
+    for (const row of document.querySelectorAll(".pane-body .monaco-list-row")) if (row.innerText.includes(name)) return row.innerText;
+    return undefined;
+  };
+  let last = rowText();
+  const observer = new MutationObserver(() => {
+    const text = rowText();
+    if (text !== last) {
+      last = text;
+      changes.push({ at: Date.now(), text: text ?? "" });
+    }
+  });
+  observer.observe(document.body, { subtree: true, childList: true, characterData: true });
+  window.__alarmInspectorRowWatch = {
+    take: () => changes.splice(0),
+    stop: () => observer.disconnect(),
   };
 }
 

@@ -49,7 +49,10 @@ export type BridgeCommand =
   | { op: "press"; key: string }
   | { op: "type"; text: string }
   | { op: "texts"; selectors: string[] }
-  | { op: "firstScreen" };
+  | { op: "firstScreen" }
+  // Used by the editor bench (test/editor/bench/): a row's text changes, timed in the page.
+  | { op: "watchRow"; text: string }
+  | { op: "rowChanges" };
 
 /** Notes of the first-screen watcher: times are ms since the page started. */
 export interface FirstScreenNotes {
