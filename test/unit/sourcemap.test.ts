@@ -253,6 +253,36 @@ describe("source maps: stack frames of wrangler's bundle back to the user's line
       assert.equal(attemptAwareLocation(flaky.history, "nope", 1, locate), undefined);
     });
 
+    it("follows each object's history batch by batch, as it grows and is trimmed, as a fresh read of it would", async function () {
+      // A small bound, so the front of every busy object's history is dropped while events keep arriving.
+      const small = new AlarmModel({ maxEventsPerObject: 4 });
+      small.applyHello(recorded().hello, recorded().hello.sessionStartedAt);
+      const store = new SourceMapStore({ allowed: (f) => f.startsWith(dir) });
+      const following = new SourceLocator(small, store, 0);
+      const dev = join(dir, ".wrangler", "alarm-inspector", ".wrangler", "tmp", "dev-T");
+      const from = pathToFileURL(recorded().bundle.replace(/\/entry\.js$/, "")).href;
+      const events = JSON.parse(JSON.stringify(recorded().events).split(from).join(pathToFileURL(dev).href)) as AgentEvent[];
+      const keysOf = (l: SourceLocator) => small.objects().map((o) => `${o.key}: ${[...l.locatedOf(o.key).keys()].sort().join(" ")}`);
+      let compared = 0;
+      try {
+        for (let i = 0; i < events.length; i += 3) {
+          small.applyEvents(events.slice(i, i + 3));
+          await following.flush();
+          const fresh = new SourceLocator(small, store, 0);
+          await fresh.flush();
+          assert.deepEqual(keysOf(following), keysOf(fresh), `after event ${i + 3} of ${events.length}`);
+          assert.deepEqual(following.files().sort(), fresh.files().sort());
+          fresh.dispose();
+          compared++;
+        }
+        assert.ok(small.objects().some((o) => o.droppedEvents > 0), "some history was trimmed on the way");
+        assert.ok(following.files().length > 0, "and events stayed located");
+        assert.ok(compared > 5);
+      } finally {
+        following.dispose();
+      }
+    });
+
     it("forgets what the model forgets", async function () {
       await locator.flush();
       assert.ok(locator.files().length > 0);
