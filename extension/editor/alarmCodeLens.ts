@@ -138,7 +138,7 @@ export class AlarmCodeLensProvider extends Disposable implements vscode.CodeLens
     const out = new Map<number, EventRecord<AlarmSetEvent>[]>();
     for (const located of this.locator.eventsIn(file)) {
       const rec = located.record;
-      if (rec.event.kind !== "alarm.set" || rec.event.origin !== "user" || rec.session !== session) continue;
+      if (rec.event.kind !== "alarm.set" || rec.event.origin !== "user" || rec.event.scheduler !== undefined || rec.session !== session) continue;
       const list = out.get(located.location.line);
       if (list) list.push(rec as EventRecord<AlarmSetEvent>);
       else out.set(located.location.line, [rec as EventRecord<AlarmSetEvent>]);

@@ -17,7 +17,7 @@ import type { Flush } from "./repaintScheduler";
 import type { AlarmStatus, Attempt, ClassView, EventRecord, ObjectKey, ObjectView, Run, StatusInfo, StorageEvent, WorkerView } from "../model/types";
 import { agoText, attemptText, runText, scheduleRunText, scheduleText, statusText, storageText } from "./describe";
 import { holdFlags, holdText } from "./holdText";
-import { isSchedulerBookkeeping } from "../model/schedules";
+import { isSchedulerBookkeeping, schedulerCallText } from "../model/schedules";
 import { scheduleProblems } from "../model/scheduleProblems";
 import type { ScheduleProblem } from "../model/scheduleProblems";
 import type { ScheduleRun, ScheduleView } from "../model/schedules";
@@ -539,11 +539,13 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
     }
     const t = alarm.scheduledTime;
     const delta = t - now;
-    item.description = `${alarmWords(t, now)} · ${formatAbsolute(t, now)}`;
+    // The SDK's fallback wake is not a schedule's time: say so, or it reads as a schedule due in 30 s.
+    item.description = `${alarmWords(t, now)} · ${formatAbsolute(t, now)}${alarm.scheduler?.reason === "fallback" ? " · SDK fallback" : ""}`;
     item.iconPath = themeIcon(delta >= 0 ? "bell" : "warning", delta >= 0 ? "charts.blue" : "list.warningForeground");
     const md = new vscode.MarkdownString();
     md.appendText(`Scheduled for ${new Date(t).toISOString()} (${formatAbsolute(t)})\n`);
-    md.appendText(`Set by ${alarm.origin === "inspector" ? "the inspector" : alarm.origin === "persisted" ? "an earlier session (read from wrangler's state)" : "your code"}`);
+    const byScheduler = alarm.scheduler ? schedulerCallText(alarm.scheduler, false, (id) => this.model.schedules.get(key, id)?.callback) : undefined;
+    md.appendText(`Set by ${alarm.origin === "inspector" ? "the inspector" : alarm.origin === "persisted" ? "an earlier session (read from wrangler's state)" : byScheduler ?? "your code"}`);
     if (alarm.setAt) md.appendText(` at ${formatAbsolute(alarm.setAt)}`);
     if (alarm.replaced !== null) md.appendText(`\nReplaced the alarm for ${formatAbsolute(alarm.replaced)}`);
     if (alarm.inConstructor) md.appendText("\nSet from the constructor");
