@@ -1,7 +1,7 @@
 import type { CallSite, Origin, UnsequencedEvent, ValuePreview } from "../protocol/protocol";
 import type { EventSink, ObjectProbe, PendingEvent } from "./objectProbe";
 import { callSite, clipKey, MAX_ENTRIES_PER_EVENT, MAX_QUERY_CHARS, previewValue } from "./preview";
-import { observeKvDelete, observeKvPut, observeSqlWrite, schedulerFrameOf, servedBy } from "./schedules";
+import { observeKvDelete, observeKvPut, observeSqlWrite, schedulerCallOf, schedulerFrameOf } from "./schedules";
 
 /**
  * Instrumented views of `ctx.storage` and of the transaction objects it hands out.
@@ -126,7 +126,7 @@ export function trackedSetAlarm(
         inHandler,
         inConstructor,
         ...(site ? { callSite: site } : {}),
-        ...(byScheduler ? { scheduler: servedBy(probe, byScheduler, at, scheduledTime) } : {}),
+        ...(byScheduler ? { scheduler: schedulerCallOf(probe, byScheduler, at, scheduledTime) } : {}),
       }),
       () => null,
     ),
@@ -161,7 +161,7 @@ export function trackedDeleteAlarm(
         origin,
         inHandler,
         ...(site ? { callSite: site } : {}),
-        ...(byScheduler ? { scheduler: servedBy(probe, byScheduler, at, null) } : {}),
+        ...(byScheduler ? { scheduler: schedulerCallOf(probe, byScheduler, at, null) } : {}),
       }),
       () => null,
     ),

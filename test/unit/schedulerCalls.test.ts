@@ -12,10 +12,7 @@ import { eventLabel } from "../../extension/timeline/eventText";
 import { namedSchedulerCall } from "../../extension/timeline/scheduleSteps";
 import { stepDetail } from "../../extension/timeline/stepDetail";
 import { buildLaneIndex } from "../../extension/timeline/timelineData";
-import { schedulerFrameOf, servedBy } from "../../worker-agent/schedules/bookkeeping";
-import { schedulesOf } from "../../worker-agent/schedules/tracker";
-import type { ObjectProbe } from "../../worker-agent/objectProbe";
-import type { ScheduleRow } from "../../worker-agent/schedules/tables";
+import { schedulerFrameOf, servedBy } from "../../worker-agent/schedules/sdkFrames";
 import { EventBuilder, hello, obj, T0 } from "./builders";
 
 const B = "file:///w/.wrangler/tmp/dev-x/entry.js";
@@ -41,13 +38,12 @@ describe("scheduler alarm calls", function () {
     });
 
     it("says which schedules a call serves, from the rows as last read", function () {
-      const probe = { memory: {} } as unknown as ObjectProbe;
-      const row = (id: string, time: number): ScheduleRow => ({ id, callback: "remind", time, kind: "delayed", payloadText: "null", payload: { kind: "json", text: "null", truncated: false }, running: false });
-      schedulesOf(probe).tables.set("agents", new Map([["due", row("due", T0 - 10)], ["later", row("later", T0 + 60_000)]]));
-      assert.deepEqual(servedBy(probe, { source: "agents", reason: "fallback" }, T0, T0 + 30_000).scheduleIds, ["due"]);
-      assert.deepEqual(servedBy(probe, { source: "agents", reason: "rearm" }, T0, T0 + 60_000).scheduleIds, ["later"]);
-      assert.deepEqual(servedBy(probe, { source: "agents", reason: "rearm" }, T0, null).scheduleIds, [], "a delete serves none");
-      assert.deepEqual(servedBy(probe, { source: "agents-legacy", reason: "rearm" }, T0, T0 + 60_000).scheduleIds, [], "another table: not read");
+      const rows = [{ id: "due", time: T0 - 10 }, { id: "later", time: T0 + 60_000 }];
+      assert.deepEqual(servedBy(rows, { source: "agents", reason: "fallback" }, T0, T0 + 30_000).scheduleIds, ["due"]);
+      assert.deepEqual(servedBy(rows, { source: "agents", reason: "rearm" }, T0, T0 + 60_000).scheduleIds, ["later"]);
+      assert.deepEqual(servedBy(rows, { source: "agents-legacy", reason: "rearm" }, T0 + 60_400, T0 + 60_001).scheduleIds, ["later"], "0.2x: seconds, within a second");
+      assert.deepEqual(servedBy(rows, { source: "agents", reason: "rearm" }, T0, null).scheduleIds, [], "a delete serves none");
+      assert.deepEqual(servedBy(undefined, { source: "agents", reason: "rearm" }, T0, T0 + 60_000).scheduleIds, [], "the table not read yet");
     });
   });
 
