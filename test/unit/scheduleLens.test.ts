@@ -51,7 +51,8 @@ describe("the lens above this.schedule(", function () {
     const a = obj("Planner", { name: "a" });
     const base = { object: a, source: "agents" as const, payload: { kind: "json" as const, text: "null", truncated: false }, origin: "user" as const };
     let seq = 0;
-    const apply = (key: string, e: Omit<ScheduleEvent, "seq">) => book.apply(key, { ...e, seq: ++seq } as ScheduleEvent);
+    type Unsequenced = ScheduleEvent extends infer E ? (E extends ScheduleEvent ? Omit<E, "seq"> : never) : never;
+    const apply = (key: string, e: Unsequenced) => book.apply(key, { ...e, seq: ++seq } as ScheduleEvent);
     apply("k1", { kind: "schedule.set", at: T0, scheduleId: "s1", callback: "remind", change: "created", scheduleKind: "delayed", time: T0 + 1000, ...base });
     apply("k1", { kind: "schedule.start", at: T0 + 1000, scheduleId: "s1", callback: "remind", source: "agents", object: a, attempt: 3, maxAttempts: 3 });
     apply("k1", {

@@ -110,6 +110,29 @@ describe("Schedules behind the alarm in the Alarms view (real VS Code, real wran
     await ui.screenshot("schedules-01-pending");
   });
 
+  it("shows the schedules a this.schedule(…) call made in a CodeLens above it, with Run now for the pending one", async function () {
+    const file = join(project, "src", "index.ts");
+    const lensesAt = async (line: number) =>
+      ((await vscode.commands.executeCommand<vscode.CodeLens[]>("vscode.executeCodeLensProvider", vscode.Uri.file(file), 100)) ?? []).filter((l) => l.range.start.line === line);
+    const text = (await vscode.workspace.openTextDocument(file)).getText().split("\n");
+    const line = text.findIndex((l) => l.includes('this.schedule(num("in", 30), "sendReminder"'));
+    assert.ok(line >= 0, "the example's sendReminder call");
+    const lenses = await until("the schedule lens", async () => {
+      const l = await lensesAt(line);
+      return l.some((x) => /^sendReminder\(\): 1 pending · next in (59m|1h)/.test(x.command?.title ?? "")) && l;
+    }, 15_000);
+    const runNow = lenses.find((l) => l.command?.title === "$(zap) Run now");
+    assert.ok(runNow, lenses.map((l) => l.command?.title).join(" | "));
+    assert.deepEqual(runNow.command?.arguments?.[0], { kind: "schedule", key: api.model.findObject("Assistant", agent)!.key, scheduleId: schedule("sendReminder")!.id });
+    // Drawn in the editor too (lenses are drawn only on lines in view).
+    await vscode.commands.executeCommand("workbench.action.closePanel");
+    const editor = await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: false });
+    editor.revealRange(new vscode.Range(Math.max(0, line - 3), 0, Math.max(0, line - 3), 0), vscode.TextEditorRevealType.AtTop);
+    await ui.waitFor(".monaco-editor .codelens-decoration", { text: "sendReminder(): 1 pending", timeoutMs: 15_000 });
+    await ui.screenshot("schedules-01b-codelens");
+    await vscode.commands.executeCommand("workbench.action.closeAllEditors");
+  });
+
   it("runs the failing schedule now from its row: failed after the SDK's attempts, though the alarm attempt ended ok", async function () {
     await ui.clickRowAction("syncInvoices()", "Run Schedule Now", { timeoutMs: 15_000 });
     await ui.waitFor(scheduleRow("syncInvoices"), { text: "last run failed", timeoutMs: 30_000 });
