@@ -257,8 +257,11 @@ export interface DroppedEvent {
 // schedulers of the documented "many events, one alarm" pattern described to the agent. Kept in one block so that it
 // merges apart from the alarm events above. Older clients skip these kinds (unknown kinds are ignored).
 
-/** Who keeps the schedule: the Agents SDK (0.3x `cf_agents_jobs`, or 0.2x `cf_agents_schedules`), or a described pattern. */
-export type ScheduleSource = "agents" | "agents-legacy" | "pattern";
+/**
+ * Who keeps the schedule: the Agents SDK (0.3x `cf_agents_jobs`, or 0.2x `cf_agents_schedules`), `@cloudflare/actors`
+ * (`_actor_alarms`), or a described pattern.
+ */
+export type ScheduleSource = "agents" | "agents-legacy" | "actors" | "pattern";
 
 /**
  * An alarm call the scheduler made for its own bookkeeping, told by the call stack (the SDK's own methods at the top):

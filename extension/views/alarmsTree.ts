@@ -714,7 +714,7 @@ function scheduleIcon(s: ScheduleView, armed: boolean): vscode.ThemeIcon {
 
 function scheduleTooltip(s: ScheduleView, armed: boolean, problems: readonly ScheduleProblem[]): vscode.MarkdownString {
   const md = new vscode.MarkdownString();
-  const by = s.source === "pattern" ? "a stored event (the docs' many-events-one-alarm pattern)" : s.source === "agents-legacy" ? "the Agents SDK (0.2x table)" : "the Agents SDK";
+  const by = s.source === "pattern" ? "a stored event (the docs' many-events-one-alarm pattern)" : s.source === "agents-legacy" ? "the Agents SDK (0.2x table)" : s.source === "actors" ? "@cloudflare/actors (its _actor_alarms table)" : "the Agents SDK";
   md.appendText(`${s.callback}() · id ${s.id} · kept by ${by}\n`);
   if (s.time !== null) md.appendText(`Next run ${new Date(s.time).toISOString()} (${formatAbsolute(s.time)})${armed ? " · the object's alarm is armed for it" : ""}\n`);
   if (s.maxAttempts !== undefined) md.appendText(`The SDK tries each run up to ${s.maxAttempts} times, then gives up (the alarm attempt itself still ends ok)\n`);
