@@ -160,6 +160,8 @@ export interface AlarmSetEvent extends EventBase {
   /** True when called from the object's constructor. */
   inConstructor: boolean;
   callSite?: CallSite;
+  /** Present when a scheduler library made the call for its own bookkeeping, not the user's code (see `SchedulerCall`). */
+  scheduler?: SchedulerCall;
 }
 
 /** `deleteAlarm` was accepted by the runtime: sent only once the call has resolved. */
@@ -169,6 +171,8 @@ export interface AlarmDeleteEvent extends EventBase {
   origin: Origin;
   inHandler: boolean;
   callSite?: CallSite;
+  /** As on `alarm.set`. */
+  scheduler?: SchedulerCall;
 }
 
 /** An alarm attempt began. */
@@ -253,8 +257,28 @@ export interface DroppedEvent {
 // schedulers of the documented "many events, one alarm" pattern described to the agent. Kept in one block so that it
 // merges apart from the alarm events above. Older clients skip these kinds (unknown kinds are ignored).
 
-/** Who keeps the schedule: the Agents SDK (0.3x `cf_agents_jobs`, or 0.2x `cf_agents_schedules`), or a described pattern. */
-export type ScheduleSource = "agents" | "agents-legacy" | "pattern";
+/**
+ * Who keeps the schedule: the Agents SDK (0.3x `cf_agents_jobs`, or 0.2x `cf_agents_schedules`), `@cloudflare/actors`
+ * (`_actor_alarms`), or a described pattern.
+ */
+export type ScheduleSource = "agents" | "agents-legacy" | "actors" | "pattern";
+
+/**
+ * An alarm call the scheduler made for its own bookkeeping, told by the call stack (the SDK's own methods at the top):
+ * `fallback`, the wake it arms 30 s out before running due schedules (0.3x's `armStartupFallback` and job driver), so a
+ * crash mid-run still wakes the object; `rearm`, pointing the alarm at the earliest schedule, or deleting it when none
+ * is left (0.3x `rearmAlarm`, 0.2x `_scheduleNextAlarm`). The event's `origin` stays `user` (the call came from the
+ * user's Worker), so older clients read it as before.
+ */
+export interface SchedulerCall {
+  source: ScheduleSource;
+  reason: "fallback" | "rearm";
+  /**
+   * The schedules it serves, as the agent last read them: for a fallback the ones due (about to run); for a re-arm
+   * the ones at the time it arms; empty for a delete or when the agent has not read the schedules.
+   */
+  scheduleIds: string[];
+}
 
 /** How a schedule's time was given: after a delay, at a date, by a cron expression, or every N seconds. */
 export type ScheduleKind = "delayed" | "date" | "cron" | "interval";

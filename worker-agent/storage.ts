@@ -1,7 +1,7 @@
 import type { CallSite, Origin, UnsequencedEvent, ValuePreview } from "../protocol/protocol";
 import type { EventSink, ObjectProbe, PendingEvent } from "./objectProbe";
 import { callSite, clipKey, MAX_ENTRIES_PER_EVENT, MAX_QUERY_CHARS, previewValue } from "./preview";
-import { observeKvDelete, observeKvPut, observeSqlWrite } from "./schedules";
+import { observeKvDelete, observeKvPut, observeSqlWrite, schedulerCallOf, schedulerFrameOf } from "./schedules";
 
 /**
  * Instrumented views of `ctx.storage` and of the transaction objects it hands out.
@@ -100,6 +100,8 @@ export function trackedSetAlarm(
 ): Promise<void> {
   const at = Date.now();
   const site = origin === "user" && probe.runtime.wantsCallSites ? callSite(above, probe.ref.className) : undefined;
+  // The Agents SDK's own calls (its fallback wake, its re-arm) are marked so views fold them under the schedules.
+  const byScheduler = schedulerFrameOf(site);
   const inHandler = probe.inHandler;
   const inConstructor = probe.constructing;
   const tracked = trackable(probe, sink);
@@ -124,6 +126,7 @@ export function trackedSetAlarm(
         inHandler,
         inConstructor,
         ...(site ? { callSite: site } : {}),
+        ...(byScheduler ? { scheduler: schedulerCallOf(probe, byScheduler, at, scheduledTime) } : {}),
       }),
       () => null,
     ),
@@ -141,6 +144,7 @@ export function trackedDeleteAlarm(
 ): Promise<void> {
   const at = Date.now();
   const site = origin === "user" && probe.runtime.wantsCallSites ? callSite(above, probe.ref.className) : undefined;
+  const byScheduler = schedulerFrameOf(site);
   const inHandler = probe.inHandler;
   const tracked = trackable(probe, sink);
   const previous = previousAlarm(store, probe, tracked);
@@ -157,6 +161,7 @@ export function trackedDeleteAlarm(
         origin,
         inHandler,
         ...(site ? { callSite: site } : {}),
+        ...(byScheduler ? { scheduler: schedulerCallOf(probe, byScheduler, at, null) } : {}),
       }),
       () => null,
     ),

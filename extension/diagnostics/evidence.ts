@@ -91,7 +91,8 @@ export function userSetsByLine(
     for (const rec of obj.history) {
       if (!fromCurrentSession(ctx, rec.session)) continue;
       const e = rec.event;
-      if (e.kind !== "alarm.set" || e.origin !== "user" || !select(e)) continue;
+      // The scheduler's own calls (the Agents SDK's fallback and re-arm) are not the user's to judge.
+      if (e.kind !== "alarm.set" || e.origin !== "user" || e.scheduler !== undefined || !select(e)) continue;
       const location = ctx.locate(rec, obj.key);
       if (!location) continue;
       const key = lineKey(location);

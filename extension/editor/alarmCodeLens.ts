@@ -14,11 +14,11 @@ import { reachable } from "../model/handlerState";
 import type { AlarmModel } from "../model/alarmModel";
 import type { EventRecord } from "../model/types";
 import type { SourceLocator } from "../sourcemap/sourceLocator";
-import { EditorCommands } from "../common/ids";
+import { Commands, EditorCommands } from "../common/ids";
 import { objectsOfClass } from "./editorCommands";
-import { FIRE_NOW_TITLE, handlerStatusText, setAlarmLensText } from "./lensText";
+import { FIRE_NOW_TITLE, handlerStatusText, SCHEDULE_RUN_NOW_TITLE, scheduleLensText, schedulesOfCallSite, setAlarmLensText, soonestPending } from "./lensText";
 import type { OutlineCache } from "./outlineCache";
-import type { Span } from "./outline";
+import type { ScheduleCallSite, Span } from "./outline";
 import { isWorkspaceSource } from "./workspaceSources";
 
 /** Least time between two refreshes the provider asks for. */
@@ -129,6 +129,37 @@ export class AlarmCodeLensProvider extends Disposable implements vscode.CodeLens
           tooltip: "alarm.set events of this session whose call site is this line",
         });
       }
+      if (c.scheduleCalls.length > 0) out.push(...this.scheduleLenses(c.name, c.scheduleCalls, worker, now));
+    }
+    return out;
+  }
+
+  /**
+   * Above each `this.schedule(…)` / `this.scheduleEvery(…)`: the schedules it made (matched by callback name across
+   * the class's objects), their next run and last outcome, and Run now for the soonest pending one.
+   */
+  private scheduleLenses(className: string, sites: readonly ScheduleCallSite[], worker: string | undefined, now: number): LensSpec[] {
+    const keys = objectsOfClass(this.model, className, worker).map((o) => o.key);
+    const out: LensSpec[] = [];
+    for (const site of sites) {
+      const made = site.callback === null ? [] : schedulesOfCallSite(keys, (k) => this.model.schedules.schedulesOf(k), site.callback);
+      out.push({
+        span: site.span,
+        title: scheduleLensText(site.callback, made, now),
+        command: "",
+        args: [],
+        tooltip: `Schedules of ${className} whose callback is ${site.callback ?? "this call's"}: what this ${site.method}() call made`,
+      });
+      const soonest = soonestPending(made);
+      if (soonest) {
+        out.push({
+          span: site.span,
+          title: SCHEDULE_RUN_NOW_TITLE,
+          command: Commands.scheduleRunNow,
+          args: [{ kind: "schedule", key: soonest.objectKey, scheduleId: soonest.schedule.id }],
+          tooltip: `Make ${soonest.schedule.callback}() due and fire the object's alarm: the SDK runs it its own way`,
+        });
+      }
     }
     return out;
   }
@@ -138,7 +169,7 @@ export class AlarmCodeLensProvider extends Disposable implements vscode.CodeLens
     const out = new Map<number, EventRecord<AlarmSetEvent>[]>();
     for (const located of this.locator.eventsIn(file)) {
       const rec = located.record;
-      if (rec.event.kind !== "alarm.set" || rec.event.origin !== "user" || rec.session !== session) continue;
+      if (rec.event.kind !== "alarm.set" || rec.event.origin !== "user" || rec.event.scheduler !== undefined || rec.session !== session) continue;
       const list = out.get(located.location.line);
       if (list) list.push(rec as EventRecord<AlarmSetEvent>);
       else out.set(located.location.line, [rec as EventRecord<AlarmSetEvent>]);

@@ -34,6 +34,18 @@ export interface AlarmCall {
   readonly member: string | null;
 }
 
+/**
+ * A `this.schedule(…)` / `this.scheduleEvery(…)` call (the Agents SDK): the lens above it shows the schedules it made,
+ * matched by callback name, which the SDK takes as the second argument (`schedule(when, "remind", payload)`).
+ */
+export interface ScheduleCallSite {
+  readonly method: "schedule" | "scheduleEvery";
+  /** The callback's name: a string literal, or `this.remind` written as a method reference; null when computed. */
+  readonly callback: string | null;
+  readonly span: Span;
+  readonly member: string | null;
+}
+
 /** A read of the PartyKit room's id (`this.room.id`, or `this.party.id` in older code). */
 export interface RoomIdRead {
   readonly span: Span;
@@ -52,6 +64,8 @@ export interface ClassOutline {
   readonly constructorSpan: Span | null;
   /** Alarm calls in source order. */
   readonly calls: readonly AlarmCall[];
+  /** `this.schedule(…)` / `this.scheduleEvery(…)` calls in source order. */
+  readonly scheduleCalls: readonly ScheduleCallSite[];
   readonly roomIdReads: readonly RoomIdRead[];
   /** Where a `put(…)` stores the room's id (its arguments read it), when one does: the fix the PartyKit guide gives. */
   readonly storesRoomId: Span | null;
@@ -66,7 +80,19 @@ const CALL_KINDS: ReadonlySet<string> = new Set<AlarmCallKind>(["setAlarm", "get
 
 /** Files worth parsing at all: a cheap test that spares the parser files that never mention an alarm. */
 export function mayMentionAlarms(text: string): boolean {
-  return /alarm/i.test(text);
+  // An Agents SDK agent may never say "alarm": its schedule calls are what the lenses look for there.
+  return /alarm|schedule/i.test(text);
+}
+
+const SCHEDULE_METHODS: ReadonlySet<string> = new Set(["schedule", "scheduleEvery"]);
+
+/** The callback argument's name: `"remind"`, `` `remind` ``, or `this.remind`; null for anything computed. */
+function callbackName(arg: Node | undefined): string | null {
+  if (!arg) return null;
+  if (arg.type === "StringLiteral") return arg.value;
+  if (arg.type === "TemplateLiteral" && arg.expressions.length === 0) return arg.quasis[0]?.value.cooked ?? null;
+  const access = memberAccess(arg);
+  return access && access.object.type === "ThisExpression" ? access.name : null;
 }
 
 /** Parses `text` and outlines its classes. Never throws: broken code is outlined as far as it parses, else not at all. */
@@ -125,6 +151,7 @@ function outlineClass(tree: SyntaxTree, node: ClassNode, name: string, nameNode:
   let handler: ClassOutline["handler"] = null;
   let constructorSpan: Span | null = null;
   const calls: AlarmCall[] = [];
+  const scheduleCalls: (ScheduleCallSite & { readonly offset: number })[] = [];
   const roomIdReads: (RoomIdRead & { readonly offset: number })[] = [];
   const puts: { readonly span: Span; readonly offset: number }[] = [];
 
@@ -144,12 +171,22 @@ function outlineClass(tree: SyntaxTree, node: ClassNode, name: string, nameNode:
       if (call && CALL_KINDS.has(call.name)) {
         calls.push({ kind: call.name as AlarmCallKind, span: tree.span(call.nameNode), offset: tree.offset(call.nameNode), member: mName });
       }
+      if (call && SCHEDULE_METHODS.has(call.name) && isCalledOnThis(n)) {
+        scheduleCalls.push({
+          method: call.name as ScheduleCallSite["method"],
+          callback: callbackName(call.args[1]),
+          span: tree.span(call.nameNode),
+          member: mName,
+          offset: tree.offset(call.nameNode),
+        });
+      }
       if (isRoomIdRead(n)) roomIdReads.push({ span: tree.span(n), member: mName, offset: tree.offset(n) });
       if (call && call.name === "put" && call.args.some(containsRoomIdRead)) puts.push({ span: tree.span(call.nameNode), offset: tree.offset(call.nameNode) });
       return true;
     });
   }
   calls.sort((a, b) => a.offset - b.offset);
+  scheduleCalls.sort((a, b) => a.offset - b.offset);
   roomIdReads.sort((a, b) => a.offset - b.offset);
   // The first such `put` in the source is the one the related information points at.
   const storesRoomId = puts.reduce<(typeof puts)[number] | null>((first, put) => (first && first.offset <= put.offset ? first : put), null);
@@ -160,9 +197,17 @@ function outlineClass(tree: SyntaxTree, node: ClassNode, name: string, nameNode:
     handler,
     constructorSpan,
     calls,
+    scheduleCalls: scheduleCalls.map(({ offset: _offset, ...site }) => site),
     roomIdReads: roomIdReads.map(({ span, member }) => ({ span, member })),
     storesRoomId: storesRoomId?.span ?? null,
   };
+}
+
+/** `this.name(…)`: a call on the object itself (not `this.alarms.schedule(…)` or any other object's). */
+function isCalledOnThis(n: Node): boolean {
+  if (n.type !== "CallExpression" && n.type !== "OptionalCallExpression") return false;
+  const callee = memberAccess(n.callee);
+  return callee !== null && callee.object.type === "ThisExpression";
 }
 
 /** `this.room.id` or `this.party.id` (PartyKit's classic `Party.Server` API). */

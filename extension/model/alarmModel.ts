@@ -535,14 +535,14 @@ export class AlarmModel implements IDisposable {
           counts.overwrites++;
           if (inConstructor) counts.constructorOverwrites++;
         }
-        entry.currentAlarm = { scheduledTime: e.scheduledTime, setAt: e.at, origin: e.origin, replaced: previous, inConstructor, inHandler: e.inHandler };
+        entry.currentAlarm = { scheduledTime: e.scheduledTime, setAt: e.at, origin: e.origin, replaced: previous, inConstructor, inHandler: e.inHandler, ...(e.scheduler ? { scheduler: e.scheduler } : {}) };
         attachAlarmCall(entry, rec as StoredRecord<AlarmSetEvent>);
         break;
       }
       case "alarm.delete": {
         const e = rec.event as AlarmDeleteEvent;
         counts.deletes++;
-        entry.currentAlarm = { scheduledTime: null, setAt: e.at, origin: e.origin, replaced: e.previous, inConstructor: false, inHandler: e.inHandler };
+        entry.currentAlarm = { scheduledTime: null, setAt: e.at, origin: e.origin, replaced: e.previous, inConstructor: false, inHandler: e.inHandler, ...(e.scheduler ? { scheduler: e.scheduler } : {}) };
         attachAlarmCall(entry, rec as StoredRecord<AlarmDeleteEvent>);
         break;
       }

@@ -3,7 +3,7 @@
  * pattern), built from the agent's `schedule.*` events. Pure: no `vscode`. Keyed by the model's object key; the
  * model feeds it and views read it.
  */
-import type { ErrorInfo, ScheduleEvent, ScheduleKind, ScheduleSource, ValuePreview } from "../../protocol/protocol";
+import type { ErrorInfo, ScheduleEvent, ScheduleKind, SchedulerCall, ScheduleSource, ValuePreview } from "../../protocol/protocol";
 import type { ObjectEvent } from "./types";
 
 /** One attempt of a schedule's callback (the SDK retries inside one alarm attempt). */
@@ -201,6 +201,9 @@ export class ScheduleBook {
  */
 export function isSchedulerBookkeeping(e: ObjectEvent): boolean {
   switch (e.kind) {
+    case "alarm.set":
+    case "alarm.delete":
+      return isSchedulerAlarmCall(e);
     case "storage.sql":
       return /\bcf_agents_\w+/.test(e.query);
     case "storage.put":
@@ -210,4 +213,28 @@ export function isSchedulerBookkeeping(e: ObjectEvent): boolean {
     default:
       return false;
   }
+}
+
+/**
+ * An alarm call the scheduler made for its own bookkeeping (the SDK's 30 s fallback wake, its re-arm), as the agent
+ * marked it. These are not the user's `setAlarm` calls: rules and lenses about the user's calls leave them out, and
+ * views show them under the schedules they serve.
+ */
+export function isSchedulerAlarmCall(e: ObjectEvent): e is Extract<ObjectEvent, { kind: "alarm.set" | "alarm.delete" }> & { scheduler: SchedulerCall } {
+  return (e.kind === "alarm.set" || e.kind === "alarm.delete") && e.scheduler !== undefined;
+}
+
+/** Callback names by schedule id, for text about a scheduler call (`remind()`, or the id when the schedule is gone). */
+export type CallbackOf = (scheduleId: string) => string | undefined;
+
+/** What a scheduler's alarm call was for, in a few words: "the SDK's 30 s fallback for remind()". */
+export function schedulerCallText(call: SchedulerCall, deleted: boolean, callbackOf?: CallbackOf): string {
+  const n = call.scheduleIds.length;
+  const names = callbackOf ? [...new Set(call.scheduleIds.map((id) => `${callbackOf(id) ?? id}()`))] : [];
+  const listed =
+    n === 0 ? "" : !callbackOf ? `${n} schedule${n === 1 ? "" : "s"}` : names.length <= 3 ? names.join(", ") : `${names.slice(0, 3).join(", ")} +${names.length - 3}`;
+  const sdk = call.source === "agents-legacy" ? "the Agents SDK (0.2x)" : "the Agents SDK";
+  if (call.reason === "fallback") return `${sdk}'s 30 s fallback wake${listed ? `, guarding ${listed}` : ""}`;
+  if (deleted) return `${sdk}'s re-arm: no schedule left`;
+  return `${sdk}'s re-arm${listed ? ` for ${listed}` : ""}`;
 }

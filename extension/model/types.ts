@@ -13,6 +13,7 @@ import type {
   ObjectRef,
   Origin,
   RetryInfo,
+  SchedulerCall,
   StorageDeleteAllEvent,
   StorageDeleteEvent,
   StoragePutEvent,
@@ -82,6 +83,8 @@ export interface CurrentAlarm {
   readonly inConstructor: boolean;
   /** True when set or deleted from inside the `alarm()` handler. */
   readonly inHandler: boolean;
+  /** Set or deleted by the scheduler's own bookkeeping (the Agents SDK's fallback or re-arm), not the user's code. */
+  readonly scheduler?: SchedulerCall;
 }
 
 /** How an attempt ended. `interrupted`: its Worker reloaded (or a newer attempt started) before it reported an end. */

@@ -18,7 +18,7 @@
  * Guards check what a handler relies on, because both sides treat what arrives as untrusted input: the host never
  * acts on a malformed request, and the webview never draws a malformed answer.
  */
-import type { AlarmInfoCopy, AlarmTrigger, RetryInfo, ValuePreview } from "../../protocol/protocol";
+import type { AlarmInfoCopy, AlarmTrigger, RetryInfo, SchedulerCall, ValuePreview } from "../../protocol/protocol";
 
 /** The wire protocol's value preview, restated here so the webview imports nothing outside extension/shared/. */
 export type { ValuePreview };
@@ -32,6 +32,11 @@ export const TIMELINE_VIEW_TYPE = "alarmInspector.timeline";
 export type MarkerKind = "wake" | "set" | "overwrite" | "delete" | "attemptStart" | "attemptEnd" | "storage";
 
 /** Every marker kind, in legend order. */
+/** A scheduler's own alarm call in the detail: the agent's mark, and a sentence saying what it was for. */
+export interface SchedulerCallDetail extends SchedulerCall {
+  text: string;
+}
+
 export const MARKER_KINDS: readonly MarkerKind[] = ["wake", "set", "overwrite", "delete", "attemptStart", "attemptEnd", "storage"];
 
 /** How each marker kind is named in the legend and the kind filter. */
@@ -322,7 +327,14 @@ export interface StepDetail {
   /** SQL writes during the attempt, in order. */
   sql: { at: number; query: string; bindings: number }[];
   /** `setAlarm` / `deleteAlarm` calls during the attempt. */
-  alarmCalls: { at: number; kind: "set" | "delete"; scheduledTime: number | null; previous: number | null }[];
+  alarmCalls: {
+    at: number;
+    kind: "set" | "delete";
+    scheduledTime: number | null;
+    previous: number | null;
+    /** Made by the scheduler for its own bookkeeping (not the user's code): what for, and which schedules it serves. */
+    scheduler?: SchedulerCallDetail;
+  }[];
   /** Storage writes of the attempt the agent left out (`omitted`) or the model no longer holds. */
   omittedWrites: number;
   /** The object's history was trimmed, so a "before" may be unknown only because it was forgotten. */

@@ -2,6 +2,7 @@
  * What the timeline's events say to a person: one line per event, and the tooltip of a marker (one event, or several
  * merged). Plain text: the webview shows it with `textContent`. The index and the slicing are in timelineData.ts.
  */
+import { schedulerCallText } from "../model/schedules";
 import type { ObjectEvent } from "../model/types";
 import { formatDuration, formatTime } from "../shared/format";
 import { MARKER_KIND_LABELS } from "../shared/timelineMessages";
@@ -32,10 +33,13 @@ export function eventLabel(e: ObjectEvent): string {
     case "alarm.set": {
       const where = e.inConstructor ? " · from the constructor" : e.inHandler ? " · in the handler" : "";
       const replaced = e.previous !== null ? `, replacing ${formatTime(e.previous)}` : "";
-      return `setAlarm → ${formatTime(e.scheduledTime)} (in ${formatDuration(e.scheduledTime - e.at)})${replaced} · ${e.origin}${where}`;
+      const by = e.scheduler ? schedulerCallText(e.scheduler, false) : e.origin;
+      return `setAlarm → ${formatTime(e.scheduledTime)} (in ${formatDuration(e.scheduledTime - e.at)})${replaced} · ${by}${where}`;
     }
-    case "alarm.delete":
-      return `deleteAlarm${e.previous !== null ? `, cancelling ${formatTime(e.previous)}` : " (none pending)"} · ${e.origin}${e.inHandler ? " · in the handler" : ""}`;
+    case "alarm.delete": {
+      const by = e.scheduler ? schedulerCallText(e.scheduler, true) : e.origin;
+      return `deleteAlarm${e.previous !== null ? `, cancelling ${formatTime(e.previous)}` : " (none pending)"} · ${by}${e.inHandler ? " · in the handler" : ""}`;
+    }
     case "alarm.start": {
       const info = e.alarmInfo ? `retryCount ${e.alarmInfo.retryCount}` : "no alarmInfo";
       return `Attempt started · ${e.trigger} · ${info}${e.injectedFailure ? " · failure injected" : ""}`;

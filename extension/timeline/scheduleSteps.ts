@@ -4,9 +4,10 @@
  * alarm attempt whose window holds its start. Schedule events are kept apart from the object's history (the schedule
  * book), so time containment is the link: the agent stamps both from the same isolate's clock. Pure: no `vscode`.
  */
+import { schedulerCallText } from "../model/schedules";
 import type { ScheduleRun, ScheduleView } from "../model/schedules";
 import type { ObjectView } from "../model/types";
-import type { ScheduleFocus, ScheduleStep, StepTarget } from "../shared/timelineMessages";
+import type { ScheduleFocus, SchedulerCallDetail, ScheduleStep, StepTarget } from "../shared/timelineMessages";
 
 /** The span of an alarm attempt; a running attempt (no end) holds every later start. */
 export interface AttemptWindow {
@@ -117,7 +118,7 @@ export interface ScheduleSelection {
  * The detail with the schedule runs of its attempt and where schedule stepping stands. Objects without schedules get
  * the detail unchanged, so the panel of a plain alarm looks as before.
  */
-export function withSchedules<D extends { objectKey: string; attempt: AttemptWindow }>(
+export function withSchedules<D extends { objectKey: string; attempt: AttemptWindow; alarmCalls?: readonly SchedulerCallLine[] }>(
   detail: D,
   book: ScheduleSource | undefined,
   focus: ScheduleSelection | undefined,
@@ -125,5 +126,24 @@ export function withSchedules<D extends { objectKey: string; attempt: AttemptWin
   const schedules = book?.schedulesOf(detail.objectKey) ?? [];
   if (schedules.length === 0) return detail;
   const s = focus ? book?.get(detail.objectKey, focus.id) : undefined;
-  return { ...detail, schedules: schedulesInAttempt(schedules, detail.attempt), scheduleFocus: s && focus ? scheduleFocus(s, focus.runIndex) : null };
+  const callbackOf = (id: string) => book?.get(detail.objectKey, id)?.callback;
+  return {
+    ...detail,
+    ...(detail.alarmCalls ? { alarmCalls: detail.alarmCalls.map((c) => namedSchedulerCall(c, callbackOf)) } : {}),
+    schedules: schedulesInAttempt(schedules, detail.attempt),
+    scheduleFocus: s && focus ? scheduleFocus(s, focus.runIndex) : null,
+  };
+}
+
+/** An alarm call line of the detail; the scheduler's own carry the schedules they serve. */
+export interface SchedulerCallLine {
+  readonly kind: "set" | "delete";
+  readonly scheduler?: SchedulerCallDetail;
+}
+
+/** A scheduler call's text with the callbacks of the schedules it serves (the agent sends ids; the book knows names). */
+export function namedSchedulerCall<C extends SchedulerCallLine>(c: C, callbackOf: (id: string) => string | undefined): C {
+  if (!c.scheduler || c.scheduler.scheduleIds.length === 0) return c;
+  const text = schedulerCallText(c.scheduler, c.kind === "delete", callbackOf);
+  return { ...c, scheduler: { ...c.scheduler, text } };
 }

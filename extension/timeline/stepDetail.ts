@@ -4,6 +4,7 @@
  */
 import type { ValuePreview } from "../../protocol/protocol";
 import { objectLabel } from "../model/objectLabel";
+import { schedulerCallText } from "../model/schedules";
 import { runState } from "../model/runs";
 import type { Attempt, EventRecord, ObjectEvent, ObjectView, Run } from "../model/types";
 import type { StepDetail, StorageChange, ValueState } from "../shared/timelineMessages";
@@ -170,11 +171,12 @@ export function stepDetail(object: ObjectView, runId: string, attemptIndex: numb
       ? { name: a.error.name, message: a.error.message, injected: a.error.injected === true, frames: parseStack(a.error.stack) }
       : null,
     ...diff,
-    alarmCalls: a.alarmCalls.map(({ event: e }) =>
-      e.kind === "alarm.set"
-        ? { at: e.at, kind: "set" as const, scheduledTime: e.scheduledTime, previous: e.previous }
-        : { at: e.at, kind: "delete" as const, scheduledTime: null, previous: e.previous },
-    ),
+    alarmCalls: a.alarmCalls.map(({ event: e }) => {
+      const by = e.scheduler ? { scheduler: { ...e.scheduler, scheduleIds: [...e.scheduler.scheduleIds], text: schedulerCallText(e.scheduler, e.kind === "alarm.delete") } } : {};
+      return e.kind === "alarm.set"
+        ? { at: e.at, kind: "set" as const, scheduledTime: e.scheduledTime, previous: e.previous, ...by }
+        : { at: e.at, kind: "delete" as const, scheduledTime: null, previous: e.previous, ...by };
+    }),
     historyTrimmed: object.droppedEvents > 0,
   };
 }

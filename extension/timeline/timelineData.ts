@@ -9,6 +9,7 @@
  */
 import type { AlarmModel } from "../model/alarmModel";
 import { objectLabel, objectTooltip } from "../model/objectLabel";
+import { isSchedulerAlarmCall } from "../model/schedules";
 import type { EventRecord, ObjectEvent, ObjectKey, ObjectView, Run, StatusInfo } from "../model/types";
 import { MARKER_KINDS, MAX_COVER_RESOLUTION, MAX_COVER_ROWS, MAX_COVER_SPANS } from "../shared/timelineMessages";
 import type { ClassChoice, ClassRow, Cover, LaneRow, Marker, MarkerKind, RunChain, RunTick, SliceMessage, TimelineFilter, ViewportRequest } from "../shared/timelineMessages";
@@ -147,15 +148,19 @@ function attemptRefs(object: ObjectView): (r: EventRecord) => AttemptRef | undef
 /** Builds the index of one object's lane. */
 export function buildLaneIndex(object: ObjectView): LaneIndex {
   const refOf = attemptRefs(object);
-  const n = object.history.length;
-  const order: number[] = new Array<number>(n);
-  for (let i = 0; i < n; i++) order[i] = i;
+  const refsInArrival = object.history.map(refOf);
+  // The scheduler's own alarm calls inside an attempt (the SDK's fallback wakes and re-arm, three per run) are folded
+  // into that attempt: its detail lists them under the schedules they serve, so they are not drawn as the user's sets.
+  const order: number[] = [];
+  object.history.forEach((r, i) => {
+    if (refsInArrival[i] === undefined || !isSchedulerAlarmCall(r.event)) order.push(i);
+  });
+  const n = order.length;
   // Arrival order is nearly time order; a stable sort keeps same-time events in the order they happened.
   const at = (i: number): number => (object.history[i] as EventRecord).event.at;
   let sorted = true;
-  for (let i = 1; i < n && sorted; i++) sorted = at(i - 1) <= at(i);
+  for (let j = 1; j < n && sorted; j++) sorted = at(order[j - 1] as number) <= at(order[j] as number);
   if (!sorted) order.sort((a, b) => at(a) - at(b) || a - b);
-  const refsInArrival = object.history.map(refOf);
 
   const times = new Float64Array(n);
   const kinds = new Uint8Array(n);

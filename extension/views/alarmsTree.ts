@@ -17,7 +17,7 @@ import type { Flush } from "./repaintScheduler";
 import type { AlarmStatus, Attempt, ClassView, EventRecord, ObjectKey, ObjectView, Run, StatusInfo, StorageEvent, WorkerView } from "../model/types";
 import { agoText, attemptText, runText, scheduleRunText, scheduleText, statusText, storageText } from "./describe";
 import { holdFlags, holdText } from "./holdText";
-import { isSchedulerBookkeeping } from "../model/schedules";
+import { isSchedulerBookkeeping, schedulerCallText } from "../model/schedules";
 import { scheduleProblems } from "../model/scheduleProblems";
 import type { ScheduleProblem } from "../model/scheduleProblems";
 import type { ScheduleRun, ScheduleView } from "../model/schedules";
@@ -539,11 +539,13 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
     }
     const t = alarm.scheduledTime;
     const delta = t - now;
-    item.description = `${alarmWords(t, now)} · ${formatAbsolute(t, now)}`;
+    // The SDK's fallback wake is not a schedule's time: say so, or it reads as a schedule due in 30 s.
+    item.description = `${alarmWords(t, now)} · ${formatAbsolute(t, now)}${alarm.scheduler?.reason === "fallback" ? " · SDK fallback" : ""}`;
     item.iconPath = themeIcon(delta >= 0 ? "bell" : "warning", delta >= 0 ? "charts.blue" : "list.warningForeground");
     const md = new vscode.MarkdownString();
     md.appendText(`Scheduled for ${new Date(t).toISOString()} (${formatAbsolute(t)})\n`);
-    md.appendText(`Set by ${alarm.origin === "inspector" ? "the inspector" : alarm.origin === "persisted" ? "an earlier session (read from wrangler's state)" : "your code"}`);
+    const byScheduler = alarm.scheduler ? schedulerCallText(alarm.scheduler, false, (id) => this.model.schedules.get(key, id)?.callback) : undefined;
+    md.appendText(`Set by ${alarm.origin === "inspector" ? "the inspector" : alarm.origin === "persisted" ? "an earlier session (read from wrangler's state)" : byScheduler ?? "your code"}`);
     if (alarm.setAt) md.appendText(` at ${formatAbsolute(alarm.setAt)}`);
     if (alarm.replaced !== null) md.appendText(`\nReplaced the alarm for ${formatAbsolute(alarm.replaced)}`);
     if (alarm.inConstructor) md.appendText("\nSet from the constructor");
@@ -712,7 +714,7 @@ function scheduleIcon(s: ScheduleView, armed: boolean): vscode.ThemeIcon {
 
 function scheduleTooltip(s: ScheduleView, armed: boolean, problems: readonly ScheduleProblem[]): vscode.MarkdownString {
   const md = new vscode.MarkdownString();
-  const by = s.source === "pattern" ? "a stored event (the docs' many-events-one-alarm pattern)" : s.source === "agents-legacy" ? "the Agents SDK (0.2x table)" : "the Agents SDK";
+  const by = s.source === "pattern" ? "a stored event (the docs' many-events-one-alarm pattern)" : s.source === "agents-legacy" ? "the Agents SDK (0.2x table)" : s.source === "actors" ? "@cloudflare/actors (its _actor_alarms table)" : "the Agents SDK";
   md.appendText(`${s.callback}() · id ${s.id} · kept by ${by}\n`);
   if (s.time !== null) md.appendText(`Next run ${new Date(s.time).toISOString()} (${formatAbsolute(s.time)})${armed ? " · the object's alarm is armed for it" : ""}\n`);
   if (s.maxAttempts !== undefined) md.appendText(`The SDK tries each run up to ${s.maxAttempts} times, then gives up (the alarm attempt itself still ends ok)\n`);

@@ -241,6 +241,8 @@ export class DetailPanel {
                 `${formatTime(c.at)} `,
                 c.kind === "set" ? `setAlarm → ${c.scheduledTime !== null ? formatTime(c.scheduledTime) : "?"}` : "deleteAlarm",
                 c.previous !== null ? ` (replacing ${formatTime(c.previous)})` : "",
+                // The scheduler's own calls (the SDK's fallback and re-arm) say so, and for which schedules.
+                c.scheduler ? el("span", "scheduler-call", {}, ` · ${c.scheduler.text}`) : "",
               ),
             ),
           ),

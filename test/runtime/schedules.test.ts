@@ -12,7 +12,10 @@ import type {
   ScheduleEvent,
   ScheduleSetEvent,
   ScheduleStartEvent,
+  AlarmDeleteEvent,
   AlarmEndEvent,
+  AlarmSetEvent,
+  AlarmStartEvent,
   WireEvent,
 } from "../../protocol/protocol";
 import { EXAMPLES, FIXTURES, freePort, json, launch, plainWrangler, Recorder, waitFor } from "./helpers";
@@ -183,6 +186,34 @@ describe("schedules behind the alarm (Agents SDK 0.32) under alarm-inspector dev
       rec.client.send({ op: "scheduleRunNow", target: { className: "Planner", name: "nosuch" }, scheduleId: "nope" }),
       /no schedule "nope" in this object/,
     );
+  });
+
+  it("marks the SDK's own alarm calls (fallback, re-arm) with the schedules they serve, and not the user's own setAlarm", async function () {
+    const s = (await agent("books", "delayed?s=1&who=bo")) as Schedule;
+    await waitFor("the run's end", () => find(rec, "schedule.end", s.id)[0], 20_000);
+    const own = Date.now() + 7_200_000;
+    assert.equal(await agent("books", `own?ms=${own}`), true);
+    const calls = await waitFor("the user's own set", () => {
+      const all = rec.about("Planner", "books", "alarm.set", "alarm.delete", "alarm.start") as (AlarmSetEvent | AlarmDeleteEvent | AlarmStartEvent)[];
+      return all.some((e) => e.kind === "alarm.set" && e.scheduledTime === own) ? all : undefined;
+    });
+    const described = calls.map((e) =>
+      e.kind === "alarm.start" ? ["start"] : [e.kind === "alarm.set" ? "set" : "delete", e.scheduler?.reason ?? "user", e.scheduler?.scheduleIds ?? []],
+    );
+    // As agents 0.32 does it: re-arm on schedule(); in alarm(), two 30 s fallbacks (startup, then before the due jobs)
+    // guarding the due schedule; after it ran, a re-arm that deletes (nothing left). Then the user's own call, unmarked.
+    assert.deepEqual(described, [
+      ["set", "rearm", [s.id]],
+      ["start"],
+      ["set", "fallback", [s.id]],
+      ["set", "fallback", [s.id]],
+      ["delete", "rearm", []],
+      ["set", "user", []],
+    ]);
+    const fallback = calls[2] as AlarmSetEvent;
+    assert.equal(fallback.scheduler?.source, "agents");
+    assert.ok(fallback.scheduledTime - fallback.at >= 29_000, "the fallback is armed about 30 s out");
+    assert.equal((calls[5] as AlarmSetEvent).origin, "user");
   });
 
   it("keeps starts and ends of one run in order, inside the alarm attempt that ran it", function () {

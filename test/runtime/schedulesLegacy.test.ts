@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import type { ScheduleCommandResult, ScheduleEvent } from "../../protocol/protocol";
+import type { AlarmDeleteEvent, AlarmSetEvent, ScheduleCommandResult, ScheduleEvent } from "../../protocol/protocol";
 import { FIXTURES, freePort, json, launch, Recorder, waitFor } from "./helpers";
 import type { Launched } from "./helpers";
 
@@ -39,6 +39,18 @@ describe("schedules behind the alarm (Agents SDK 0.20, cf_agents_schedules) unde
     const end = await waitFor("its run", () => find("schedule.end", s.id)[0], 20_000);
     assert.deepEqual([end.outcome, end.next], ["ok", null]);
     assert.deepEqual(await agent("old", "ran"), ["remind:bo"]);
+    // 0.2x's _scheduleNextAlarm arms for the schedule, then deletes once it ran: both marked as the scheduler's.
+    const calls = await waitFor("the re-arm that deletes", () => {
+      const all = rec.about("Planner", "old", "alarm.set", "alarm.delete") as (AlarmSetEvent | AlarmDeleteEvent)[];
+      return all.some((e) => e.kind === "alarm.delete") ? all : undefined;
+    });
+    assert.deepEqual(
+      calls.map((e) => [e.kind, e.scheduler?.source, e.scheduler?.reason, e.scheduler?.scheduleIds]),
+      [
+        ["alarm.set", "agents-legacy", "rearm", [s.id]],
+        ["alarm.delete", "agents-legacy", "rearm", []],
+      ],
+    );
   });
 
   it("shows a failing callback's attempts and its final error", async function () {

@@ -3,6 +3,7 @@ import type { ObjectProbe } from "../objectProbe";
 import { trackedSetAlarm } from "../storage";
 import { observePut } from "./pattern";
 import type { SchedulePattern } from "./pattern";
+import { ACTORS_TABLE } from "./actors";
 import { JOBS_TABLE, LEGACY_TABLE, readSchedules } from "./tables";
 import { reconcile, schedulesOf } from "./tracker";
 
@@ -33,7 +34,7 @@ function sqlOf(storage: DurableObjectStorage): SqlStorage | undefined {
 async function locate(storage: DurableObjectStorage, scheduleId: string, patterns: readonly SchedulePattern[], className: string): Promise<Located | undefined> {
   const sql = sqlOf(storage);
   if (sql) {
-    for (const source of ["agents", "agents-legacy"] as const) {
+    for (const source of ["agents", "agents-legacy", "actors"] as const) {
       const row = readSchedules(sql, source)?.find((r) => r.id === scheduleId);
       if (row) return { source, time: row.time };
     }
@@ -60,6 +61,12 @@ async function retime(probe: ObjectProbe, storage: DurableObjectStorage, schedul
     const seconds = Math.floor(time / 1000);
     sqlOf(storage)!.exec(`UPDATE ${LEGACY_TABLE} SET time = ? WHERE id = ?`, seconds, scheduleId);
     return `UPDATE ${LEGACY_TABLE} SET time = ${seconds} WHERE id = '${scheduleId}'`;
+  }
+  if (found.source === "actors") {
+    // @cloudflare/actors keeps seconds too.
+    const seconds = Math.floor(time / 1000);
+    sqlOf(storage)!.exec(`UPDATE ${ACTORS_TABLE} SET time = ? WHERE id = ?`, seconds, scheduleId);
+    return `UPDATE ${ACTORS_TABLE} SET time = ${seconds} WHERE id = '${scheduleId}'`;
   }
   const field = found.pattern!.timeField;
   const value = { ...found.value, [field]: time };
@@ -92,11 +99,13 @@ export async function runScheduleCommand(
         probe.sink({ kind: "schedule.cancel", ...probe.base(), scheduleId, callback: scheduleId.slice(found.pattern!.prefix.length), source: "pattern", origin: "inspector" });
         return { scheduleId, time: null, wrote: [`delete("${scheduleId}")`] };
       }
-      const cancel: unknown = Reflect.get(instance, "cancelSchedule");
+      // @cloudflare/actors keeps its API on `this.alarms`; the Agents SDK on the agent itself.
+      const owner: unknown = found.source === "actors" ? Reflect.get(instance, "alarms") : instance;
+      const cancel: unknown = typeof owner === "object" && owner !== null ? Reflect.get(owner, "cancelSchedule") : undefined;
       if (typeof cancel !== "function") throw new Error("this object has no cancelSchedule(): is it an Agent from the agents package?");
       // The SDK's own API: it deletes the row, re-arms the alarm and publishes schedule:cancel, as for the user's call.
       state.inspectorWrite = true;
-      const ok: unknown = await Reflect.apply(cancel, instance, [scheduleId]);
+      const ok: unknown = await Reflect.apply(cancel, owner, [scheduleId]);
       if (ok === false) throw new Error(`cancelSchedule("${scheduleId}") returned false: the SDK did not find it`);
       return { scheduleId, time: null, wrote: [`cancelSchedule("${scheduleId}") (the SDK's own API)`] };
     }

@@ -15,6 +15,8 @@ import { readSchedules, sdkTableOf } from "./tables";
 import { reconcile, schedulesOf } from "./tracker";
 
 export type { SchedulePattern } from "./pattern";
+export { schedulerFrameOf } from "./sdkFrames";
+export { schedulerCallOf } from "./bookkeeping";
 export { DEFAULT_PATTERNS } from "./pattern";
 
 /** Called by `instrumentClass` once per class, so schedules can be checked against the class's methods. */

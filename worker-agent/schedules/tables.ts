@@ -1,5 +1,6 @@
 import type { ScheduleKind, ScheduleSource, ValuePreview } from "../../protocol/protocol";
 import { previewValue } from "../preview";
+import { ACTORS_TABLE, readActors } from "./actors";
 
 /**
  * The Agents SDK's schedule tables, read back through the object's own (uninstrumented) SQL handle. Reading the rows
@@ -30,6 +31,7 @@ export const LEGACY_TABLE = "cf_agents_schedules";
 
 /** Which SDK table a write statement touches, if any (a substring test: it runs on every SQL write). */
 export function sdkTableOf(query: string): ScheduleSource | undefined {
+  if (query.includes(ACTORS_TABLE)) return "actors";
   if (!query.includes("cf_agents_")) return undefined;
   if (query.includes(JOBS_TABLE)) return "agents";
   if (query.includes(LEGACY_TABLE)) return "agents-legacy";
@@ -133,6 +135,7 @@ export function readSchedules(sql: SqlStorage, source: ScheduleSource): Schedule
   try {
     if (source === "agents") return tableExists(sql, JOBS_TABLE) ? readJobs(sql) : undefined;
     if (source === "agents-legacy") return tableExists(sql, LEGACY_TABLE) ? readLegacy(sql) : undefined;
+    if (source === "actors") return tableExists(sql, ACTORS_TABLE) ? readActors(sql) : undefined;
     return undefined;
   } catch {
     return undefined;

@@ -125,6 +125,11 @@ export function reconcile(
 ): void {
   const state = schedulesOf(probe);
   const prev = state.tables.get(source);
+  // A scheduler without a running flag or signals (`@cloudflare/actors`) is seen to run only afterwards: a due row
+  // that went away, or moved on (cron), was run. Its outcome is unknown (the library catches and logs errors).
+  const inferRuns = source === "actors";
+  const now = Date.now();
+  const ranWhileDue = (old: ScheduleRow) => inferRuns && old.time <= now + 1000;
   const origin: Origin = state.inspectorWrite ? "inspector" : "user";
   state.inspectorWrite = false;
   const next = new Map<string, ScheduleRow>();
@@ -144,12 +149,20 @@ export function reconcile(
       closeRun(probe, row, source, row.time, sdkSignals, old.time);
       continue;
     }
+    if (old.time !== row.time && ranWhileDue(old)) {
+      beginRun(probe, old, source);
+      closeRun(probe, row, source, row.time, false, old.time);
+      continue;
+    }
     if (old.time !== row.time || old.payloadText !== row.payloadText) reportSet(probe, row, source, "changed", origin, old.time, callbackExists);
   }
   if (prev) {
     for (const old of prev.values()) {
       if (next.has(old.id)) continue;
-      if (old.running || state.runs.has(old.id)) closeRun(probe, old, source, null, sdkSignals, old.time);
+      if (ranWhileDue(old)) {
+        beginRun(probe, old, source);
+        closeRun(probe, old, source, null, false, old.time);
+      } else if (old.running || state.runs.has(old.id)) closeRun(probe, old, source, null, sdkSignals, old.time);
       else emit(probe, { kind: "schedule.cancel", ...head(probe, old, source), origin });
     }
   }

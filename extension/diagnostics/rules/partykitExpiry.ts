@@ -15,7 +15,8 @@ import type { EventRecord, ObjectView } from "../../model/types";
 const SAME_PERIOD_TOLERANCE = { ratio: 0.05, ms: 1000 };
 
 function isUserSetOutsideHandlers(e: AlarmSetEvent): boolean {
-  return e.origin === "user" && !e.inHandler && !e.inConstructor;
+  // The Agents SDK's re-arm after a schedule change is its own bookkeeping, not an expiry the user's code extends.
+  return e.origin === "user" && !e.inHandler && !e.inConstructor && e.scheduler === undefined;
 }
 
 function samePeriod(a: AlarmSetEvent, b: AlarmSetEvent): boolean {

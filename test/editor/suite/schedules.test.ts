@@ -150,4 +150,38 @@ describe("Schedules behind the alarm in the Alarms view (real VS Code, real wran
     await ui.frameWaitFor("#detail .step-position", { text: "Attempt 1 · 1 of 1" });
     await vscode.commands.executeCommand("workbench.action.closeAllEditors");
   });
+
+  // Last, so its editor and the pointer it leaves do not cover the tree rows the tests above click.
+  it("shows what each this.schedule(…) call made in a CodeLens above it: pending, next run, last outcome, Run now", async function () {
+    const file = join(project, "src", "index.ts");
+    const lenses = async () => (await vscode.commands.executeCommand<vscode.CodeLens[]>("vscode.executeCodeLensProvider", vscode.Uri.file(file), 100)) ?? [];
+    const text = (await vscode.workspace.openTextDocument(file)).getText().split("\n");
+    const lineOf = (needle: string) => {
+      const i = text.findIndex((l) => l.includes(needle));
+      assert.ok(i >= 0, needle);
+      return i;
+    };
+    const failing = lineOf('"syncInvoices"');
+    const cron = lineOf('"*/2 * * * *", "digest"');
+    const reminder = lineOf('this.schedule(num("in", 30), "sendReminder"');
+    // The failing schedule ran (3 attempts, failed) and is done; the cron one is pending; the reminder was cancelled.
+    const all = await until("the failing call's lens", async () => {
+      const l = await lenses();
+      const at = l.filter((x) => x.range.start.line === failing).map((x) => x.command?.title);
+      return at.includes("syncInvoices(): 0 pending · nothing pending · last: failed (attempt 3 of 3): billing API refused account acme") && l;
+    }, 15_000);
+    const titlesAt = (line: number) => all.filter((l) => l.range.start.line === line).map((l) => l.command?.title ?? "");
+    assert.deepEqual(titlesAt(reminder), ["sendReminder(): 0 pending · nothing pending · not run yet"]);
+    const atCron = all.filter((l) => l.range.start.line === cron);
+    assert.match(atCron[0]?.command?.title ?? "", /^digest\(\): 1 pending · next in .* · not run yet$/);
+    assert.equal(atCron[1]?.command?.title, "$(zap) Run now");
+    assert.deepEqual(atCron[1]?.command?.arguments?.[0], { kind: "schedule", key: api.model.findObject("Assistant", agent)!.key, scheduleId: schedule("digest")!.id });
+    // Drawn in the editor too (lenses are drawn only on lines in view).
+    await vscode.commands.executeCommand("workbench.action.closePanel");
+    const editor = await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: false });
+    editor.revealRange(new vscode.Range(Math.max(0, failing - 8), 0, Math.max(0, failing - 8), 0), vscode.TextEditorRevealType.AtTop);
+    await ui.waitFor(".monaco-editor .codelens-decoration", { text: "syncInvoices(): 0 pending", timeoutMs: 15_000 });
+    await ui.screenshot("schedules-05-codelens");
+    await vscode.commands.executeCommand("workbench.action.closeAllEditors");
+  });
 });
