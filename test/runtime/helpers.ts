@@ -132,7 +132,7 @@ export async function startLauncher(args: string[], opts: { env?: NodeJS.Process
   const { persistDir } = opts;
   try {
     const line = await waitFor("the launcher's ready line", () => {
-      if (exitCode !== undefined) throw new Error(`launcher exited (${exitCode}) before ready:\n${stderr.slice(-3000)}`);
+      if (exitCode !== undefined) throw new Error(`launcher exited (${exitCode}) before ready:\n${headAndTail(stderr)}`);
       return stdout.split("\n").find((l) => l.startsWith("{"));
     }, 150_000);
     const info = JSON.parse(line) as SessionInfo;
@@ -154,6 +154,14 @@ export async function startLauncher(args: string[], opts: { env?: NodeJS.Process
     if (opts.removePersistDir) cleanup(persistDir);
     throw e;
   }
+}
+
+/**
+ * A long output's first and last lines: a crash's cause is at the top (an esbuild panic prints its reason, then pages
+ * of goroutines) and the last words at the bottom; the middle is cut.
+ */
+function headAndTail(text: string, chars = 1500): string {
+  return text.length <= 2 * chars ? text : `${text.slice(0, chars)}\n… (${text.length - 2 * chars} characters cut) …\n${text.slice(-chars)}`;
 }
 
 /** What a request got back, for comparing a Worker with and without the agent. */
