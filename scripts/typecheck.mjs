@@ -30,6 +30,7 @@ const PROJECTS = [
   "test/fixtures/agents-schedules",
   "test/fixtures/agents-legacy",
   "examples/agents",
+  "examples/actors",
   "test/fixtures/alarm-edges",
 ];
 let failed = 0;

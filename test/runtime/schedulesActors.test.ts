@@ -6,10 +6,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { ScheduleCommandResult, ScheduleEvent } from "../../protocol/protocol";
-import { FIXTURES, freePort, json, launch, Recorder, waitFor } from "./helpers";
+import { EXAMPLES, freePort, json, launch, Recorder, waitFor } from "./helpers";
 import type { Launched } from "./helpers";
 
-const DIR = join(FIXTURES, "actors-alarms");
+const DIR = join(EXAMPLES, "actors");
 
 interface Schedule {
   id: string;
