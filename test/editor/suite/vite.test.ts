@@ -74,6 +74,7 @@ describe("Vite projects in the Alarms view (real VS Code, real vite dev)", funct
   it("shows the Durable Object with the alarm it set", async function () {
     const r = await fetch(await url(`/task/${task}?inMs=3600000&failures=0`), { method: "POST" });
     assert.equal(r.status, 200, await r.text());
+    await showObjectRow(api, "Task", task);
     await ui.waitFor(sel.treeRowWith(task), { text: "fires in", timeoutMs: 20_000 });
     await ui.screenshot("vite-03-object");
   });
