@@ -16,7 +16,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import WebSocket from "ws";
-import { editor, get, infoRow, lagSample as lagSampleAt, post, startServer, throughput, treeCpuMs, wallNow } from "./benchKit.mjs";
+import { editor, get, infoRow, lagSample as lagSampleAt, overheadRounds, post, startServer, throughput, treeCpuMs, wallNow } from "./benchKit.mjs";
 import { buildRef } from "./refBuild.mjs";
 import { goalRow, median, percentile, printRow, sleep } from "./rows.mjs";
 
@@ -143,19 +143,7 @@ async function fireNow(agent) {
 async function overhead(plain, agent) {
   const CONCURRENCY = 2;
   const path = (i) => `/expiry/bench-load-${i % 8}/update?ttlMs=${HOUR}&fields=10`;
-  for (const s of [plain, agent]) await throughput(s, path, CONCURRENCY, 1000); // warm-up
-  const runs = { plain: [], alone: [], watched: [] };
-  for (let round = 0; round < SIZE.rounds; round++) {
-    const order = ["plain", "alone", "watched"];
-    for (let k = 0; k < round % 3; k++) order.push(order.shift());
-    for (const variant of order) {
-      const ed = variant === "watched" ? await editor(agent) : undefined;
-      runs[variant].push(await throughput(variant === "plain" ? plain : agent, path, CONCURRENCY, SIZE.windowMs));
-      await ed?.close();
-    }
-  }
-  const ratio = (v, key) => median(runs[v].map((x, i) => x[key] / runs.plain[i][key]));
-  const med = (v, key) => median(runs[v].map((x) => x[key]));
+  const { ratio, med } = await overheadRounds(plain, agent, { path, concurrency: CONCURRENCY, rounds: SIZE.rounds, windowMs: SIZE.windowMs });
   const method = (v) =>
     `POST /expiry/:name/update?fields=10 (10 puts + setAlarm) over 8 objects, ${CONCURRENCY} in flight, ${SIZE.rounds} alternating rounds of ${SIZE.windowMs / 1000} s; median of per-round ratios; requests/s plain ${med("plain", "rps").toFixed(0)}, instrumented ${med(v, "rps").toFixed(0)}`;
   const cpuMethod = (v) =>

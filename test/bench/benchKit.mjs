@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import WebSocket from "ws";
 import { freePort, killGroup } from "../editor/codeServer.mjs";
-import { sleep } from "./rows.mjs";
+import { median, sleep } from "./rows.mjs";
 
 /** What a dev server says when a port it was given was taken between our check and its bind. */
 const PORT_CLASH = /EADDRINUSE|address already in use|port-in-use|is in use|Port \d+ is in use/i;
@@ -193,6 +193,30 @@ export async function throughput(server, path, concurrency, ms, body) {
     }),
   );
   return { rps: (done * 1000) / (performance.now() - t0), cpu: (treeCpuMs(server.pid) - cpu0) / done };
+}
+
+/**
+ * Throughput of the plain server, the instrumented one with no editor ("alone") and with one connected ("watched"),
+ * each warmed up first, in `rounds` alternating rounds of `windowMs` (rotating who goes first, so a slow spell of the
+ * machine hits every side). Resolves to `ratio(variant, key)`, the median of the per-round ratios against plain, and
+ * `med(variant, key)`, the median of a variant's own figures; `key` is "rps" or "cpu" (server CPU ms per request).
+ */
+export async function overheadRounds(plain, agent, { path, concurrency, rounds, windowMs, body }) {
+  for (const s of [plain, agent]) await throughput(s, path, concurrency, 1000, body); // warm-up
+  const runs = { plain: [], alone: [], watched: [] };
+  for (let round = 0; round < rounds; round++) {
+    const order = ["plain", "alone", "watched"];
+    for (let k = 0; k < round % 3; k++) order.push(order.shift());
+    for (const variant of order) {
+      const ed = variant === "watched" ? await editor(agent) : undefined;
+      runs[variant].push(await throughput(variant === "plain" ? plain : agent, path, concurrency, windowMs, body));
+      await ed?.close();
+    }
+  }
+  return {
+    ratio: (v, key) => median(runs[v].map((x, i) => x[key] / runs.plain[i][key])),
+    med: (v, key) => median(runs[v].map((x) => x[key])),
+  };
 }
 
 /** Lags (ms) of `count` sequential requests to `path` on `server`, each making one `alarm.set` of object `name`. */

@@ -10,8 +10,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { editor, infoRow, lagSample, startServer, throughput } from "./benchKit.mjs";
-import { goalRow, median, percentile, printRow, sleep } from "./rows.mjs";
+import { editor, infoRow, lagSample, overheadRounds, startServer } from "./benchKit.mjs";
+import { goalRow, percentile, printRow, sleep } from "./rows.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const { values } = parseArgs({ options: { quick: { type: "boolean", default: false } } });
@@ -83,19 +83,7 @@ async function lag(agent) {
 async function overhead(plain, agent) {
   const CONCURRENCY = 2;
   const path = (i) => taskPath(`bench-load-${i % 8}`);
-  for (const s of [plain, agent]) await throughput(s, path, CONCURRENCY, 1000, NO_BODY); // warm-up
-  const runs = { plain: [], alone: [], watched: [] };
-  for (let round = 0; round < SIZE.rounds; round++) {
-    const order = ["plain", "alone", "watched"];
-    for (let k = 0; k < round % 3; k++) order.push(order.shift());
-    for (const variant of order) {
-      const ed = variant === "watched" ? await editor(agent) : undefined;
-      runs[variant].push(await throughput(variant === "plain" ? plain : agent, path, CONCURRENCY, SIZE.windowMs, NO_BODY));
-      await ed?.close();
-    }
-  }
-  const ratio = (v, key) => median(runs[v].map((x, i) => x[key] / runs.plain[i][key]));
-  const med = (v, key) => median(runs[v].map((x) => x[key]));
+  const { ratio, med } = await overheadRounds(plain, agent, { path, concurrency: CONCURRENCY, rounds: SIZE.rounds, windowMs: SIZE.windowMs, body: NO_BODY });
   const method = (v) =>
     `POST /task/:name (put + setAlarm) over 8 objects of examples/vite, ${CONCURRENCY} in flight, ${SIZE.rounds} alternating rounds of ${SIZE.windowMs / 1000} s, alarm-inspector vite vs plain vite dev; median of per-round ratios; requests/s plain ${med("plain", "rps").toFixed(0)}, instrumented ${med(v, "rps").toFixed(0)}`;
   const cpuMethod = (v) => `CPU time of vite and workerd per request in the same rounds (/proc): plain ${med("plain", "cpu").toFixed(2)} ms, instrumented ${med(v, "cpu").toFixed(2)} ms`;
