@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import type { WireEvent } from "../../protocol/protocol";
+import type { ScheduleEvent, WireEvent } from "../../protocol/protocol";
 import { InspectorClient } from "../../extension/connection/inspectorClient";
 import type { SessionInfo } from "../../launcher/session";
 
@@ -234,6 +234,13 @@ export class Recorder {
   about(className: string, nameOrId: string, ...kinds: WireEvent["kind"][]): WireEvent[] {
     return this.events.filter(
       (e) => e.object.className === className && (e.object.name === nameOrId || e.object.id === nameOrId) && (kinds.length === 0 || kinds.includes(e.kind)),
+    );
+  }
+
+  /** Events of one schedule (by its id), of one kind, in the order they came. */
+  schedule<K extends ScheduleEvent["kind"]>(kind: K, scheduleId: string): Extract<ScheduleEvent, { kind: K }>[] {
+    return (this.events as (WireEvent | ScheduleEvent)[]).filter(
+      (e): e is Extract<ScheduleEvent, { kind: K }> => e.kind === kind && (e as ScheduleEvent).scheduleId === scheduleId,
     );
   }
 

@@ -35,10 +35,6 @@ function schedulesIn(events: WireEvent[]): ScheduleEvent[] {
   return events.filter((e): e is ScheduleEvent => e.kind.startsWith("schedule."));
 }
 
-function find<K extends ScheduleEvent["kind"]>(rec: Recorder, kind: K, scheduleId: string): Extract<ScheduleEvent, { kind: K }>[] {
-  return schedulesIn(rec.events).filter((e): e is Extract<ScheduleEvent, { kind: K }> => e.kind === kind && e.scheduleId === scheduleId);
-}
-
 describe("schedules behind the alarm (Agents SDK 0.32) under alarm-inspector dev", function () {
   let session: Launched;
   let rec: Recorder;
@@ -63,7 +59,7 @@ describe("schedules behind the alarm (Agents SDK 0.32) under alarm-inspector dev
     const cron = (await agent("kinds", "cron?expr=*/5%20*%20*%20*%20*")) as Schedule;
     const every = (await agent("kinds", "every?s=900")) as Schedule;
     const sets = await waitFor("four schedule.set", () => {
-      const all = [delayed, dated, cron, every].map((s) => find(rec, "schedule.set", s.id)[0]);
+      const all = [delayed, dated, cron, every].map((s) => rec.schedule("schedule.set", s.id)[0]);
       return all.every(Boolean) ? (all as ScheduleSetEvent[]) : undefined;
     });
     assert.deepEqual(
@@ -88,8 +84,8 @@ describe("schedules behind the alarm (Agents SDK 0.32) under alarm-inspector dev
 
   it("shows a run: start and end ok, done (next null), and the callback really ran", async function () {
     const s = (await agent("run", "delayed?s=1&who=lin")) as Schedule;
-    const end = await waitFor("the run's end", () => find(rec, "schedule.end", s.id)[0], 20_000);
-    const start = find(rec, "schedule.start", s.id)[0]!;
+    const end = await waitFor("the run's end", () => rec.schedule("schedule.end", s.id)[0], 20_000);
+    const start = rec.schedule("schedule.start", s.id)[0]!;
     assert.deepEqual([start.attempt, start.maxAttempts], [1, 3]);
     assert.deepEqual([end.outcome, end.attempt, end.next], ["ok", 1, null]);
     assert.ok(start.seq < end.seq);
@@ -99,7 +95,7 @@ describe("schedules behind the alarm (Agents SDK 0.32) under alarm-inspector dev
   it("shows a callback that throws as failed, attempt k of the SDK's max, while the alarm attempt ends ok", async function () {
     const s = (await agent("fail", "failing?s=1&attempts=3")) as Schedule;
     const ends = await waitFor("three failed attempts", () => {
-      const e = find(rec, "schedule.end", s.id);
+      const e = rec.schedule("schedule.end", s.id);
       return e.length >= 3 ? e : undefined;
     }, 20_000);
     assert.deepEqual(ends.map((e) => [e.attempt, e.maxAttempts, e.outcome, e.final]), [
@@ -108,7 +104,7 @@ describe("schedules behind the alarm (Agents SDK 0.32) under alarm-inspector dev
       [3, 3, "error", true],
     ]);
     assert.equal(ends[2]!.error?.message, "explode: always", "the SDK's own message for its last attempt");
-    assert.deepEqual(find(rec, "schedule.start", s.id).map((e) => e.attempt), [1, 2, 3]);
+    assert.deepEqual(rec.schedule("schedule.start", s.id).map((e) => e.attempt), [1, 2, 3]);
     // The platform's attempt around it: ok, because the SDK caught the error. The inspector still says failed.
     const alarmEnd = rec.events.find((e): e is AlarmEndEvent => e.kind === "alarm.end" && e.object.name === "fail" && e.seq > ends[2]!.seq);
     assert.equal(alarmEnd?.outcome, "ok");
@@ -117,7 +113,7 @@ describe("schedules behind the alarm (Agents SDK 0.32) under alarm-inspector dev
   it("shows an SDK retry that succeeds: attempt 1 failed, attempt 2 ok", async function () {
     const s = (await agent("flaky", "flaky?s=1")) as Schedule;
     const ends = await waitFor("the second attempt", () => {
-      const e = find(rec, "schedule.end", s.id);
+      const e = rec.schedule("schedule.end", s.id);
       return e.length >= 2 ? e : undefined;
     }, 20_000);
     assert.deepEqual(ends.map((e) => [e.attempt, e.outcome]), [[1, "error"], [2, "ok"]]);
@@ -127,31 +123,31 @@ describe("schedules behind the alarm (Agents SDK 0.32) under alarm-inspector dev
 
   it("reports the user's cancelSchedule as schedule.cancel", async function () {
     const s = (await agent("cancel", "delayed?s=600")) as Schedule;
-    await waitFor("its set", () => find(rec, "schedule.set", s.id)[0]);
+    await waitFor("its set", () => rec.schedule("schedule.set", s.id)[0]);
     assert.equal(await agent("cancel", `cancel?id=${s.id}`), true);
-    const cancel = await waitFor("its cancel", () => find(rec, "schedule.cancel", s.id)[0]);
+    const cancel = await waitFor("its cancel", () => rec.schedule("schedule.cancel", s.id)[0]);
     assert.deepEqual([cancel.origin, cancel.callback], ["user", "remind"]);
   });
 
   it("Run now: makes the schedule due and fires the alarm, and the SDK runs it its own way", async function () {
     const s = (await agent("runnow", "delayed?s=3600&who=kay")) as Schedule;
-    await waitFor("its set", () => find(rec, "schedule.set", s.id)[0]);
+    await waitFor("its set", () => rec.schedule("schedule.set", s.id)[0]);
     const result = (await rec.client.send({ op: "scheduleRunNow", target: { className: "Planner", name: "runnow" }, scheduleId: s.id })) as ScheduleCommandResult;
     assert.equal(result.scheduleId, s.id);
     assert.match(result.wrote[0]!, new RegExp(`^UPDATE cf_agents_jobs SET time = \\d+ WHERE id = '${s.id}'$`));
     assert.match(result.wrote[1]!, /^setAlarm\(\d+\)$/);
-    const end = await waitFor("the run", () => find(rec, "schedule.end", s.id)[0], 20_000);
+    const end = await waitFor("the run", () => rec.schedule("schedule.end", s.id)[0], 20_000);
     assert.equal(end.outcome, "ok");
-    const moved = find(rec, "schedule.set", s.id).find((e) => e.change === "changed");
+    const moved = rec.schedule("schedule.set", s.id).find((e) => e.change === "changed");
     assert.equal(moved?.origin, "inspector", "the move is the inspector's write, said so");
     assert.deepEqual(await agent("runnow", "ran"), ["remind:kay"]);
   });
 
   it("Run now on a cron schedule runs it once and keeps it at its next cron time", async function () {
     const s = (await agent("cronnow", "cron?expr=0%200%201%201%20*")) as Schedule;
-    await waitFor("its set", () => find(rec, "schedule.set", s.id)[0]);
+    await waitFor("its set", () => rec.schedule("schedule.set", s.id)[0]);
     await rec.client.send({ op: "scheduleRunNow", target: { className: "Planner", name: "cronnow" }, scheduleId: s.id });
-    const end = await waitFor("the run", () => find(rec, "schedule.end", s.id)[0], 20_000);
+    const end = await waitFor("the run", () => rec.schedule("schedule.end", s.id)[0], 20_000);
     assert.equal(end.outcome, "ok");
     assert.ok(typeof end.next === "number" && end.next > Date.now(), "a cron schedule lives on at its next time");
     const list = (await agent("cronnow", "list")) as Schedule[];
@@ -160,23 +156,23 @@ describe("schedules behind the alarm (Agents SDK 0.32) under alarm-inspector dev
 
   it("Cancel goes through the SDK's own cancelSchedule", async function () {
     const s = (await agent("cmdcancel", "delayed?s=3600")) as Schedule;
-    await waitFor("its set", () => find(rec, "schedule.set", s.id)[0]);
+    await waitFor("its set", () => rec.schedule("schedule.set", s.id)[0]);
     const result = (await rec.client.send({ op: "scheduleCancel", target: { className: "Planner", name: "cmdcancel" }, scheduleId: s.id })) as ScheduleCommandResult;
     assert.deepEqual(result, { scheduleId: s.id, time: null, wrote: [`cancelSchedule("${s.id}") (the SDK's own API)`] });
-    const cancel: ScheduleCancelEvent = await waitFor("its cancel", () => find(rec, "schedule.cancel", s.id)[0]);
+    const cancel: ScheduleCancelEvent = await waitFor("its cancel", () => rec.schedule("schedule.cancel", s.id)[0]);
     assert.equal(cancel.origin, "inspector");
     assert.deepEqual(await agent("cmdcancel", "list"), []);
   });
 
   it("Reschedule moves the schedule where the SDK reads it", async function () {
     const s = (await agent("resched", "delayed?s=3600")) as Schedule;
-    await waitFor("its set", () => find(rec, "schedule.set", s.id)[0]);
+    await waitFor("its set", () => rec.schedule("schedule.set", s.id)[0]);
     const time = Date.now() + 7_200_000;
     const result = (await rec.client.send({ op: "scheduleReschedule", target: { className: "Planner", name: "resched" }, scheduleId: s.id, time })) as ScheduleCommandResult;
     assert.equal(result.time, time);
     const list = (await agent("resched", "list")) as Schedule[];
     assert.equal(list[0]!.time, Math.floor(time / 1000), "the SDK reads the new time");
-    const moved = await waitFor("its change", () => find(rec, "schedule.set", s.id).find((e) => e.change === "changed"));
+    const moved = await waitFor("its change", () => rec.schedule("schedule.set", s.id).find((e) => e.change === "changed"));
     assert.deepEqual([moved.time, moved.origin], [time, "inspector"]);
   });
 
@@ -190,7 +186,7 @@ describe("schedules behind the alarm (Agents SDK 0.32) under alarm-inspector dev
 
   it("marks the SDK's own alarm calls (fallback, re-arm) with the schedules they serve, and not the user's own setAlarm", async function () {
     const s = (await agent("books", "delayed?s=1&who=bo")) as Schedule;
-    await waitFor("the run's end", () => find(rec, "schedule.end", s.id)[0], 20_000);
+    await waitFor("the run's end", () => rec.schedule("schedule.end", s.id)[0], 20_000);
     const own = Date.now() + 7_200_000;
     assert.equal(await agent("books", `own?ms=${own}`), true);
     const calls = await waitFor("the user's own set", () => {
@@ -255,13 +251,13 @@ describe("the docs' many-events-one-alarm pattern (the examples' Scheduler) unde
     });
     assert.deepEqual([soon.source, soon.callback, soon.scheduleKind], ["pattern", "soon", "date"]);
     assert.ok(later.time - later.at > 3_500_000);
-    const end = await waitFor("soon's run", () => find(rec, "schedule.end", "event:soon")[0], 20_000);
+    const end = await waitFor("soon's run", () => rec.schedule("schedule.end", "event:soon")[0], 20_000);
     assert.deepEqual([end.outcome, end.next], ["ok", null]);
 
     const result = (await rec.client.send({ op: "scheduleRunNow", target: { className: "Scheduler", name: "docs" }, scheduleId: "event:later" })) as ScheduleCommandResult;
     assert.match(result.wrote[0]!, /^put\("event:later", \{ …, runAt: \d+ \}\)$/);
     assert.match(result.wrote[1]!, /^setAlarm\(\d+\)$/);
-    await waitFor("later's run", () => find(rec, "schedule.end", "event:later")[0], 20_000);
+    await waitFor("later's run", () => rec.schedule("schedule.end", "event:later")[0], 20_000);
     const state = await json<{ ran: string[]; events: unknown[] }>(`${base}/scheduler/docs`);
     assert.deepEqual(state.ran, ["soon", "later"]);
     assert.deepEqual(state.events, []);
@@ -325,9 +321,9 @@ describe("examples/agents: the Agents SDK example reachable with curl", function
       const reminder = await json<Schedule>(`${base}/remind?in=1&user=ada`, { method: "POST" });
       await json(`${base}/cron?expr=0%209%20*%20*%201`, { method: "POST" });
       await json(`${base}/every?s=600`, { method: "POST" });
-      const last = await waitFor("the last failed attempt", () => find(rec, "schedule.end", failing.id).find((e) => e.final), 20_000);
+      const last = await waitFor("the last failed attempt", () => rec.schedule("schedule.end", failing.id).find((e) => e.final), 20_000);
       assert.equal(last.error?.message, "billing API refused account acme");
-      assert.equal((await waitFor("the reminder's run", () => find(rec, "schedule.end", reminder.id)[0], 20_000)).outcome, "ok");
+      assert.equal((await waitFor("the reminder's run", () => rec.schedule("schedule.end", reminder.id)[0], 20_000)).outcome, "ok");
       const state = await json<{ schedules: Schedule[]; ran: string[] }>(base);
       assert.deepEqual(state.schedules.map((s) => s.callback).sort(), ["digest", "heartbeat"]);
       assert.match(state.ran.join("\n"), /reminded ada: stand up/);
