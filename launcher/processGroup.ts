@@ -69,26 +69,36 @@ async function waitReady(healthUrl: string, exited: Promise<number>, buildError:
   let exitCode: number | undefined;
   void exited.then((c) => (exitCode = c));
   const deadline = Date.now() + READY_TIMEOUT_MS;
+  let last: Probe = { ok: false, why: "no answer yet" };
   while (Date.now() < deadline) {
     if (exitCode !== undefined) throw new LauncherError("wrangler-exited", `${runtimeName} exited with code ${exitCode} before your Worker was ready`);
     if (buildError() !== undefined) {
       // Give the runtime a moment: a first build error is sometimes followed by a successful rebuild.
       await delay(1500);
-      if (!(await answers(healthUrl))) throw new LauncherError("build-failed", "build failed");
+      if (!(await probe(healthUrl)).ok) throw new LauncherError("build-failed", "build failed");
     }
-    if (await answers(healthUrl)) return;
+    last = await probe(healthUrl);
+    if (last.ok) return;
     await delay(250);
   }
-  throw new LauncherError("not-ready", `your Worker did not answer on ${healthUrl} within ${READY_TIMEOUT_MS / 1000} s`);
+  // The last probe's answer tells a runtime that never listened (refused) from one that hangs or answers wrongly.
+  throw new LauncherError("not-ready", `your Worker did not answer on ${healthUrl} within ${READY_TIMEOUT_MS / 1000} s (last try: ${last.why})`);
 }
 
-async function answers(url: string): Promise<boolean> {
+type Probe = { ok: true } | { ok: false; why: string };
+
+async function probe(url: string): Promise<Probe> {
+  let status: number | undefined;
   try {
     const r = await fetch(url, { signal: AbortSignal.timeout(2000) });
+    status = r.status;
     const body = (await r.json()) as { ok?: unknown };
-    return r.ok && body.ok === true;
-  } catch {
-    return false;
+    return r.ok && body.ok === true ? { ok: true } : { ok: false, why: `HTTP ${r.status} without {"ok": true}` };
+  } catch (e) {
+    if (status !== undefined) return { ok: false, why: `HTTP ${status} with a body that is not JSON` };
+    const cause = (e as { cause?: { code?: unknown } }).cause;
+    if (e instanceof Error && e.name === "TimeoutError") return { ok: false, why: "no answer within 2 s" };
+    return { ok: false, why: typeof cause?.code === "string" ? cause.code : e instanceof Error ? e.message : String(e) };
   }
 }
 
@@ -120,7 +130,7 @@ function explainStartFailure(e: unknown, output: OutputWatcher): never {
   if (e instanceof LauncherError && e.code === "build-failed") {
     throw new LauncherError("build-failed", `your Worker failed to build: ${output.buildError() ?? "see the output above"}`, output.tail.join("\n"));
   }
-  if (e instanceof LauncherError && e.code === "wrangler-exited") throw new LauncherError("wrangler-exited", e.message, output.tail.join("\n"));
+  if (e instanceof LauncherError && (e.code === "wrangler-exited" || e.code === "not-ready")) throw new LauncherError(e.code, e.message, output.tail.join("\n"));
   throw e;
 }
 
