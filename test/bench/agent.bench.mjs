@@ -324,10 +324,10 @@ async function compare(ref, head, label) {
 
 /**
  * The physical limits the lag and fire-now figures cannot beat, measured in the same run: a WebSocket round trip over
- * loopback between two Node sockets (no workerd), and an HTTP round trip through wrangler's proxy into workerd and back
- * (the health probe, which the agent answers without touching any object).
+ * loopback between two Node sockets (no workerd), an HTTP round trip through wrangler's proxy into workerd and back
+ * (the health probe, which the agent answers without touching any object), and one Worker → Durable Object call.
  */
-async function limits(agent) {
+async function limits(plain, agent) {
   const { WebSocketServer } = await import("ws");
   const server = new WebSocketServer({ host: "127.0.0.1", port: 0 });
   await new Promise((r) => server.once("listening", r));
@@ -352,9 +352,22 @@ async function limits(agent) {
     await r.text();
     if (i >= 50) http.push(performance.now() - t0);
   }
+  // A Worker → Durable Object call, on plain wrangler: the same request path with and without one RPC to an object
+  // (the example's alarmAt(), one getAlarm()), interleaved so both see the same load; the difference is the call.
+  const worker = [];
+  const withCall = [];
+  for (let i = 0; i < 300; i++) {
+    for (const [path, into] of [["/", worker], ["/reminder/bench-limit/alarm", withCall]]) {
+      const t0 = performance.now();
+      const r = await fetch(`${plain.url}${path}`);
+      await r.text();
+      if (i >= 50) into.push(performance.now() - t0);
+    }
+  }
   return [
     infoRow("limit: loopback WebSocket round trip p50", percentile(ws, 50), "ms", `900 echoes of a 350-byte text frame between two ws sockets in Node over 127.0.0.1 (no workerd), the hop an event makes to the editor twice over; p99 ${percentile(ws, 99).toFixed(2)} ms`),
     infoRow("limit: HTTP round trip into workerd p50", percentile(http, 50), "ms", `250 GET ${health.pathname} through wrangler's proxy Worker into the user's workerd and back (the agent answers, no Durable Object); p99 ${percentile(http, 99).toFixed(2)} ms`),
+    infoRow("limit: a Worker → Durable Object call p50", percentile(withCall, 50) - percentile(worker, 50), "ms", `plain wrangler: 250 GET /reminder/bench-limit/alarm (one RPC, alarmAt() → getAlarm()) interleaved with 250 GET / (no object), p50 ${percentile(withCall, 50).toFixed(2)} − ${percentile(worker, 50).toFixed(2)} ms; fire-now makes this call, then the runtime's scheduler starts the alarm`),
   ];
 }
 
@@ -391,7 +404,7 @@ async function main() {
     const agent = await inspected(dirs[1]);
     servers.push(agent);
     const steps = [
-      ["limits", () => limits(agent)],
+      ["limits", () => limits(plain, agent)],
       ["lag", () => lag(agent)],
       ["firenow", () => fireNow(agent)],
       ["overhead", () => overhead(plain, agent)],

@@ -232,6 +232,5 @@ export async function lagSample(server, ed, path, name, count, body) {
   return lags;
 }
 
-export function infoRow(name, value, unit, method) {
-  return { name, value, unit, goal: null, met: null, method };
-}
+// Figures that explain others (no goal) are made where every row is: rows.mjs.
+export { infoRow } from "./rows.mjs";

@@ -21,7 +21,7 @@
  * Timings on a shared machine move with its load: the load average is printed beside the figures.
  */
 import { spawnSync } from "node:child_process";
-import { goalRow, printRow } from "./rows.mjs";
+import { goalRow, infoRow, printRow } from "./rows.mjs";
 import { availableParallelism, loadavg } from "node:os";
 import { GCProfiler } from "node:v8";
 import { isEventsMessage, isHello, MAX_ALARM_RETRIES, PROTOCOL_VERSION, retryWindow } from "../../protocol/protocol";
@@ -517,6 +517,46 @@ function ingest(input: InputBox): { model: AlarmModel; ms: number; wallMs: numbe
   return { model, ms, wallMs, gcMs };
 }
 
+/**
+ * The floors the model's figure is read against, on the same frames through the same client batch, timed the same
+ * way. `visit` does what any model must do with every event: read its kind, its object and its time, and find the
+ * object in a Map. `keep` also keeps the newest 100,000 events (the model's total bound) in a ring: every kept event
+ * then survives a young collection and is copied on its way to the old generation, whatever a model does with it.
+ */
+function floorRun(input: InputBox, keep: boolean): number {
+  const frames = input.frames;
+  if (!frames) throw new Error("the input was released");
+  const objects = new Map<string, { last: number; count: number }>();
+  const ring: (WireEvent | undefined)[] = keep ? new Array<WireEvent | undefined>(100_000).fill(undefined) : [];
+  let next = 0;
+  let ms = 0;
+  const consume = (events: WireEvent[]): void => {
+    const t0 = performance.now();
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i] as WireEvent & { object?: { id: string } };
+      if (e.kind === "dropped" || e.object === undefined) continue;
+      let o = objects.get(e.object.id);
+      if (o === undefined) objects.set(e.object.id, (o = { last: 0, count: 0 }));
+      o.last = e.at;
+      o.count++;
+      if (keep) {
+        ring[next] = e;
+        next = next + 1 === ring.length ? 0 : next + 1;
+      }
+    }
+    ms += performance.now() - t0;
+  };
+  const batch = new EventBatch(consume, () => undefined);
+  for (const text of frames) {
+    const msg: unknown = JSON.parse(text);
+    if (isEventsMessage(msg)) batch.add(msg.events);
+    else batch.flush();
+  }
+  batch.flush();
+  if (objects.size === 0) throw new Error("the floor saw no object");
+  return ms;
+}
+
 /** The input, in a box that the measuring code can empty: a local variable could keep it alive past its last use. */
 interface InputBox {
   frames: string[] | null;
@@ -589,6 +629,15 @@ function main(): void {
     walls.push(t.wallMs);
     gcs.push(t.gcMs);
   }
+  // The floors, alternating with nothing else running: the median of three each.
+  const visits: number[] = [];
+  const keeps: number[] = [];
+  for (let r = 0; r < 3; r++) {
+    collect();
+    visits.push(floorRun(input, false));
+    collect();
+    keeps.push(floorRun(input, true));
+  }
   collect();
   const last = measuredRun(input);
   times.push(last.ms);
@@ -610,6 +659,9 @@ function main(): void {
 
   const source = `${fmt(TOTAL_EVENTS)} events of ${fmt(OBJECTS)} objects (4 classes) recorded into the agent's EventBuffer and read as the hub sends them (${PUMP_MS > 0 ? `every ${PUMP_MS} ms` : "at once"}, ≤ ${EVENTS_PER_FRAME} a frame; 2 reconnections, a Worker reload)`;
   printRow(goalRow(`model ingest, ${fmt(TOTAL_EVENTS)} events`, ms, "ms", "<=", GOAL_MS, `${source}; ${PER_FRAME ? "one applyEvents per frame" : `frames joined by the client's EventBatch (≤ ${fmt(MAX_BATCH_EVENTS)} events a model call; all queued at once, the catching-up case)`}; applyHello/applyEvents timed, JSON.parse not; median of ${RUNS} fresh AlarmModels with the extension's options; Node ${process.version}`));
+  const floorMethod = "the same frames through the same client batch, timed the same way (JSON.parse not), median of 3";
+  printRow(infoRow(`limit: visiting ${fmt(TOTAL_EVENTS)} events`, median(visits), "ms", `${floorMethod}, into a loop that reads each event's kind, object and time and finds the object in a Map: what any model must do`));
+  printRow(infoRow(`limit: visiting them and keeping the newest 100,000`, median(keeps), "ms", `${floorMethod}, the same loop keeping the newest 100,000 events in a ring (the model's total bound): what any model that keeps events pays the garbage collector; ${((median(keeps) / ms) * 100).toFixed(0)} % of the model's figure`));
   printRow(goalRow(`model retained memory, ${fmt(TOTAL_EVENTS)} events`, retained, "MB", "<=", GOAL_MB, `same input, default retention; heapUsed with the model alive minus after releasing it, the input released first, both after global.gc() (external and array buffers ${external.toFixed(1)} MB)`));
 }
 

@@ -11,6 +11,7 @@ export interface BenchRow {
 }
 
 export function goalRow(name: string, value: number, unit: string, op: "<=" | ">=", target: number, method: string): BenchRow;
+export function infoRow(name: string, value: number, unit: string, method: string): BenchRow;
 export function printRow(row: BenchRow): void;
 export function format(value: number): string;
 export function percentile(values: readonly number[], p: number): number;

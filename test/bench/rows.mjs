@@ -11,6 +11,11 @@ export function goalRow(name, value, unit, op, target, method) {
   return { name, value: round(value), unit, goal: `${SYMBOL[op]} ${target.toLocaleString("en")} ${unit}`, met, method };
 }
 
+/** A figure that explains others: no goal, no verdict. */
+export function infoRow(name, value, unit, method) {
+  return { name, value, unit, goal: null, met: null, method };
+}
+
 /** Prints a row and, when BENCH_ROWS is set, appends it there. */
 export function printRow(row) {
   const verdict = row.met === null ? "" : row.met ? "  met" : "  MISSED";
