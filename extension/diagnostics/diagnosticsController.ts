@@ -33,7 +33,8 @@ export class DiagnosticsController extends Disposable {
   readonly collection: vscode.DiagnosticCollection;
   private readonly staticByFile = new Map<string, Finding[]>();
   private runtimeByFile = new Map<string, Finding[]>();
-  private readonly published = new Set<string>();
+  /** What was last sent for each file (see `publish`). */
+  private readonly published = new Map<string, string>();
   private readonly staticTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private runtimeTimer: ReturnType<typeof setTimeout> | undefined;
   private lastRuntimeRun = 0;
@@ -143,8 +144,13 @@ export class DiagnosticsController extends Disposable {
       if (this.published.delete(file)) this.collection.delete(uri);
       return;
     }
-    this.published.add(file);
-    this.collection.set(uri, findings.map((f) => this.toDiagnostic(f)));
+    const diagnostics = findings.map((f) => this.toDiagnostic(f));
+    // The runtime rules run twice a second under a stream of events and mostly find what they found: each `set` is a
+    // message to the workbench and a repaint of the Problems view, so an unchanged file is not sent again.
+    const text = diagnostics.map(diagnosticText).join("\n");
+    if (this.published.get(file) === text) return;
+    this.published.set(file, text);
+    this.collection.set(uri, diagnostics);
   }
 
   private toDiagnostic(f: Finding): vscode.Diagnostic {
@@ -176,4 +182,12 @@ export class DiagnosticsController extends Disposable {
     }
     return new vscode.Range(line, col, line, col);
   }
+}
+
+/** Everything of a diagnostic the workbench shows, as text, to tell whether a file's diagnostics changed. */
+function diagnosticText(d: vscode.Diagnostic): string {
+  const code = typeof d.code === "object" ? d.code.value : d.code;
+  const r = d.range;
+  const related = (d.relatedInformation ?? []).map((i) => `${i.location.uri.toString()}:${i.location.range.start.line}:${i.location.range.start.character} ${i.message}`);
+  return JSON.stringify([code, d.severity, r.start.line, r.start.character, r.end.line, r.end.character, d.message, related]);
 }

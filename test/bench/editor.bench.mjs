@@ -3,10 +3,11 @@
 // bridge) on its own mocha bundle of test/editor/bench/*.bench.ts, which `npm test` never loads; the files there
 // record raw samples, and this script turns them into rows.
 //
-//   node test/bench/editor.bench.mjs [--quick] [--stream-minutes 3] [--only repaint,host] [--profile]
+//   node test/bench/editor.bench.mjs [--quick] [--stream-minutes 3] [--only repaint,host] [--profile | --profile-idle]
 //
 // --profile also takes a CPU profile of the extension host over the stream's first window
-// (test-artifacts/editor/host-load.cpuprofile) and prints where its time goes.
+// (test-artifacts/editor/host-load.cpuprofile) and prints where its time goes; --profile-idle the same of the idle
+// window before the stream (host-idle.cpuprofile).
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,7 +19,7 @@ import { CODE_SERVER_VERSION } from "../../scripts/provision-vscode.mjs";
 import { goalRow, median, percentile, printRow } from "./rows.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const { values } = parseArgs({ options: { quick: { type: "boolean", default: false }, "stream-minutes": { type: "string" }, only: { type: "string" }, profile: { type: "boolean", default: false } } });
+const { values } = parseArgs({ options: { quick: { type: "boolean", default: false }, "stream-minutes": { type: "string" }, only: { type: "string" }, profile: { type: "boolean", default: false }, "profile-idle": { type: "boolean", default: false } } });
 const ONLY = values.only ? new Set(values.only.split(",")) : new Set(["repaint", "host"]);
 const streamS = Math.round(60 * Number(values["stream-minutes"] ?? (values.quick ? 1 : 3)));
 const clicks = values.quick ? 10 : 30;
@@ -48,7 +49,7 @@ try {
       ALARM_INSPECTOR_BENCH_STREAM_S: String(streamS),
       ALARM_INSPECTOR_BENCH_SAMPLE_S: String(sampleS),
       ALARM_INSPECTOR_EDITOR_TIMEOUT_S: String(Math.round(budgetS)),
-      ...(values.profile ? { ALARM_INSPECTOR_BENCH_PROFILE: "1" } : {}),
+      ...(values.profile ? { ALARM_INSPECTOR_BENCH_PROFILE: "1" } : values["profile-idle"] ? { ALARM_INSPECTOR_BENCH_PROFILE: "idle" } : {}),
     },
   });
   status = r.status ?? 1;

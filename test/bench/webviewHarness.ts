@@ -173,6 +173,19 @@ export function chromiumAvailable(): boolean {
 }
 
 /**
+ * For the unit tier's webview tests: skips them on a machine without Chromium (a quick `npm run test:unit`), but
+ * fails them when the run says Chromium must be there (`npm test` provisions it first and sets
+ * ALARM_INSPECTOR_REQUIRE_CHROMIUM=1), so that no CI run passes with these tests silently skipped.
+ */
+export function chromiumOrSkip(test: { skip(): void }): void {
+  if (chromiumAvailable()) return;
+  if (process.env.ALARM_INSPECTOR_REQUIRE_CHROMIUM === "1") {
+    throw new Error(`Chromium is missing at ${process.env.CHROMIUM_PATH ?? "/usr/bin/chromium"}: run node scripts/provision-vscode.mjs, which installs it`);
+  }
+  test.skip();
+}
+
+/**
  * Polls an expression in the page until it is truthy. (Playwright's `waitForFunction` polls string predicates with
  * `eval` inside the page, which the timeline's CSP rightly forbids; `evaluate` goes through the debugger instead.)
  */

@@ -29,6 +29,10 @@ export const DEFAULT_USER_SETTINGS = Object.freeze({
   "workbench.secondarySideBar.defaultVisibility": "hidden",
   // Recommendation toasts cover the bottom-right of the workbench and can take clicks meant for what is under them.
   "extensions.ignoreRecommendations": true,
+  // code-server is a remote to VS Code, so it looks for new listening ports every few seconds (spawning and reading
+  // /proc in the extension host) and offers to forward each Worker a test starts; a desktop window on a local folder
+  // does neither. Off, the extension host's CPU is ours to measure and no forwarding toast covers the view.
+  "remote.autoForwardPorts": false,
 });
 
 /**

@@ -11,7 +11,7 @@ import type { Browser } from "playwright-core";
 import type { StoragePutEvent } from "../../protocol/protocol";
 import { AlarmModel } from "../../extension/model/alarmModel";
 import { objectKey } from "../../extension/model/objectEntry";
-import { chromiumAvailable, launchChromium, openTimelinePage, pollPage, REPO } from "../bench/webviewHarness";
+import { chromiumOrSkip, launchChromium, openTimelinePage, pollPage, REPO } from "../bench/webviewHarness";
 import type { TimelinePage } from "../bench/webviewHarness";
 import { EventBuilder, hello, obj, T0 } from "./builders";
 
@@ -88,7 +88,7 @@ describe("timeline webview: a corpus of hostile text (headless Chromium)", funct
   let tp: TimelinePage | undefined;
 
   before(async function () {
-    if (!chromiumAvailable()) this.skip();
+    chromiumOrSkip(this);
     browser = await launchChromium();
   });
   after(async () => {

@@ -10,7 +10,7 @@ import type { StoragePutEvent, StorageSqlEvent } from "../../protocol/protocol";
 import type { PackedSliceMessage } from "../../extension/shared/timelineMessages";
 import { AlarmModel } from "../../extension/model/alarmModel";
 import { objectKey } from "../../extension/model/objectEntry";
-import { chromiumAvailable, launchChromium, openTimelinePage, pollPage, REPO } from "../bench/webviewHarness";
+import { chromiumOrSkip, launchChromium, openTimelinePage, pollPage, REPO } from "../bench/webviewHarness";
 import type { TimelinePage } from "../bench/webviewHarness";
 import { EventBuilder, hello, obj, retryYes, T0 } from "./builders";
 
@@ -68,7 +68,7 @@ describe("timeline webview (headless Chromium)", function () {
   const errors: string[] = [];
 
   before(async function () {
-    if (!chromiumAvailable()) this.skip();
+    chromiumOrSkip(this);
     browser = await launchChromium();
   });
 

@@ -60,11 +60,18 @@ describe("bench: extension host under a steady stream", function () {
     log(`  host load: ${perRequest.toFixed(1)} events per request → ${rate} requests/s for ${seconds} s (extension host pid ${process.pid})`);
 
     // The same process with the same view and timeline open and nothing arriving: what the stream adds is the rest.
+    // It starts once the timeline's first draw and lane warm-up are over, which are not what "idle" means.
+    await sleep(5000);
+    const stopIdleProfile = process.env.ALARM_INSPECTOR_BENCH_PROFILE === "idle" ? await startCpuProfile(join(process.env.ALARM_INSPECTOR_TEST_ARTIFACTS ?? process.env.ALARM_INSPECTOR_REPO_ROOT!, "host-idle.cpuprofile")) : undefined;
     const idleC0 = cpuMs();
     const idleW0 = performance.now();
     await sleep(Math.min(15, sampleS) * 1000);
     const idlePct = (100 * (cpuMs() - idleC0)) / (performance.now() - idleW0);
     log(`  host load: idle CPU ${idlePct.toFixed(1)} % of a core`);
+    if (stopIdleProfile) {
+      const p = await stopIdleProfile();
+      log(`  host idle profile (${p.totalMs} ms sampled, ${p.file}): by script ${p.byScript.map((x) => `${x.name} ${x.ms}`).join(", ")}; top ${p.top.map((x) => `${x.name} ${x.ms}`).join("; ")}`);
+    }
 
     const repo = process.env.ALARM_INSPECTOR_REPO_ROOT!;
     const child = spawn(process.execPath, [join(repo, "test", "bench", "eventStream.mjs"), url, String(rate), String(seconds), String(FIELDS), String(OBJECTS)], {
@@ -78,7 +85,7 @@ describe("bench: extension host under a steady stream", function () {
     child.stderr!.on("data", (c: Buffer) => (out += c));
     const exited = new Promise<void>((r) => child.once("exit", () => r()));
     const samples: { t: number; heapMB: number; cpuPct: number; eventsPerS: number }[] = [];
-    // With ALARM_INSPECTOR_BENCH_PROFILE=1: a CPU profile of the first window (the profiler's own cost is in its CPU).
+    // With ALARM_INSPECTOR_BENCH_PROFILE=1: a CPU profile of the first window (=idle: of the idle window above) (the profiler's own cost is in its CPU).
     let stopProfile: (() => Promise<ProfileSummary>) | undefined;
     let profile: ProfileSummary | undefined;
     if (process.env.ALARM_INSPECTOR_BENCH_PROFILE === "1") {
