@@ -157,11 +157,14 @@ export const THEMES: Record<"dark" | "light" | "highContrast", ThemeSpec> = {
   },
 };
 
+/** Debian's Chromium, which the project installs (scripts/provision-vscode.mjs), unless CHROMIUM_PATH names another. */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
 /** Starts the system Chromium headless (no GPU, no sandbox: a container without either). */
 export async function launchChromium(): Promise<Browser> {
   const { chromium } = await import("playwright-core");
   return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    executablePath: CHROMIUM,
     headless: true,
     args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--disable-background-networking"],
   });
@@ -169,7 +172,7 @@ export async function launchChromium(): Promise<Browser> {
 
 /** True when the browser the harness needs is there. */
 export function chromiumAvailable(): boolean {
-  return existsSync(process.env.CHROMIUM_PATH ?? "/usr/bin/chromium");
+  return existsSync(CHROMIUM);
 }
 
 /**
@@ -180,7 +183,7 @@ export function chromiumAvailable(): boolean {
 export function chromiumOrSkip(test: { skip(): void }): void {
   if (chromiumAvailable()) return;
   if (process.env.ALARM_INSPECTOR_REQUIRE_CHROMIUM === "1") {
-    throw new Error(`Chromium is missing at ${process.env.CHROMIUM_PATH ?? "/usr/bin/chromium"}: run node scripts/provision-vscode.mjs, which installs it`);
+    throw new Error(`Chromium is missing at ${CHROMIUM}: run node scripts/provision-vscode.mjs, which installs it`);
   }
   test.skip();
 }
