@@ -229,6 +229,14 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
   }
 
   /** False for an object of a class the hub cannot call (it does not extend DurableObject). */
+  /**
+   * True when commands can reach the objects of `worker` now: connected, to that Worker. Rows of a stopped session or
+   * of another Worker keep their history but not the commands that would only fail ("not connected").
+   */
+  private reachableNow(worker: string): boolean {
+    return this.model.connection.kind === "connected" && this.model.currentSession?.worker === worker;
+  }
+
   private reachable(obj: ObjectView): boolean {
     return reachable(this.classView(obj.worker, obj.ref.className)?.info ?? undefined);
   }
@@ -417,6 +425,8 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
     const flags: ItemFlag[] = [];
     if (s.status === "pending" || s.status === "running") flags.push("pending");
     if (s.source === "pattern") flags.push("pattern");
+    const worker = this.model.getObject(node.key)?.worker;
+    if (worker === undefined || !this.reachableNow(worker)) flags.push("offline");
     item.contextValue = contextValue(ItemKinds.schedule, flags);
     item.tooltip = scheduleTooltip(s, armed, problems);
     item.accessibilityInformation = { label: `schedule ${s.callback}: ${item.description}` };
@@ -519,7 +529,13 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
     if (hold?.held) item.iconPath = themeIcon("debug-pause", "charts.orange");
     const handler = this.handlerOf(obj);
     const rpc = this.reachable(obj);
-    const flags: ItemFlag[] = [...objectFlags(obj, status), ...holdFlags(hold), ...(handler.kind === "none" ? (["noHandler"] as const) : []), ...(rpc ? [] : (["noRpc"] as const))];
+    const flags: ItemFlag[] = [
+      ...objectFlags(obj, status),
+      ...holdFlags(hold),
+      ...(handler.kind === "none" ? (["noHandler"] as const) : []),
+      ...(rpc ? [] : (["noRpc"] as const)),
+      ...(this.reachableNow(obj.worker) ? [] : (["offline"] as const)),
+    ];
     item.contextValue = contextValue(ItemKinds.object, flags);
     item.tooltip = objectTreeTooltip(obj, status, now, rpc ? handlerSentence(handler, obj.ref.className) : unreachableSentence(obj.ref.className));
     item.accessibilityInformation = { label: `${objectLabel(obj.ref)}, ${obj.ref.className}: ${item.description}` };

@@ -184,6 +184,10 @@ describe("Alarms view (real VS Code, real wrangler)", function () {
       }
     }
     await ui.waitFor(row("ui-reminder"), { text: "succeeded" });
+    // A stopped session's rows keep their history and what reads it, not the commands that would only fail.
+    await ui.hover(row("ui-reminder"));
+    await ui.waitFor(sel.rowInlineAction("ui-reminder", "Open Timeline"));
+    assert.equal(await ui.count(sel.rowInlineAction("ui-reminder", "Fire Now")), 0, "Fire Now offered on a row of a stopped session");
     for (let attempt = 1; ; attempt++) {
       await ui.click(`.part.sidebar .action-label[aria-label="Start wrangler dev with Alarm Inspector"]`);
       try {
@@ -198,6 +202,8 @@ describe("Alarms view (real VS Code, real wrangler)", function () {
     await ui.waitFor(sel.treeRowWith(api.model.currentSession!.worker), { text: "live" });
     // History intact: the fired reminder and the retried job are still shown as they ended.
     await ui.waitFor(row("ui-reminder"), { text: "succeeded" });
+    await ui.hover(row("ui-reminder"));
+    await ui.waitFor(sel.rowInlineAction("ui-reminder", "Fire Now"));
     await ui.waitFor(row("ui-flaky"), { text: "succeeded on attempt 2" });
     assert.ok(object("Reminder", "ui-reminder")!.runs.length >= 1);
     // The rescheduled alarm survived in wrangler's state, and the view still counts it.
