@@ -45,8 +45,7 @@ export function activate(context: vscode.ExtensionContext): AlarmInspectorApi {
   const clock = new ViewClock();
   const tree = new AlarmsTreeProvider(model, () => sessions.connection.hello, clock);
   context.subscriptions.push(clock, tree, new AlarmsStatusBar(model, clock));
-  const hasObjects = model.onDidChange(() => void vscode.commands.executeCommand("setContext", ContextKeys.hasObjects, model.objects().length > 0));
-  context.subscriptions.push(hasObjects);
+  context.subscriptions.push(contextKeyOf(model, ContextKeys.hasObjects, () => model.objectCount > 0));
 
   const openTimeline = (key?: ObjectKey) => TimelinePanel.show(context.extensionUri, model, key ? { focus: key } : {});
   context.subscriptions.push(registerTimelineSerializer(context, model));
@@ -74,6 +73,21 @@ export function activate(context: vscode.ExtensionContext): AlarmInspectorApi {
 
   void sessions.initialize().catch((e: Error) => log.error(`start-up: ${e.message}`));
   return { model, sessions, tree };
+}
+
+/**
+ * Keeps a context key equal to `value()` after each model change, telling the workbench only when it flips: each
+ * `setContext` is a round trip to the workbench, and the model changes with every batch of events (up to hundreds a
+ * second).
+ */
+function contextKeyOf(model: AlarmModel, key: string, value: () => boolean): vscode.Disposable {
+  let told: boolean | undefined;
+  return model.onDidChange(() => {
+    const now = value();
+    if (now === told) return;
+    told = now;
+    void vscode.commands.executeCommand("setContext", key, now);
+  });
 }
 
 export function deactivate(): void {

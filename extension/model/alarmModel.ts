@@ -389,6 +389,11 @@ export class AlarmModel implements IDisposable {
     return this.store.get(key);
   }
 
+  /** How many objects are kept: `objects().length` without listing and sorting them. */
+  get objectCount(): number {
+    return this.store.size;
+  }
+
   /** Every object, by worker, class, then name (or id when unnamed). */
   objects(): ObjectView[] {
     return [...this.store.values()].sort(compareObjects);

@@ -89,6 +89,8 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
    */
   private readonly shown = new Map<AlarmsNode, string>();
   private readonly repaints: RepaintScheduler<AlarmsNode>;
+  /** See `workers()`. */
+  private workersMemo: readonly WorkerView[] | undefined;
   private readonly traceEmitter = this._register(new vscode.EventEmitter<RepaintTrace>());
   /**
    * A trace of the repaint path, for benchmarks and tests: each flush handed to VS Code, and each object row VS Code
@@ -113,6 +115,7 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
     this._register(toDisposable(() => this.repaints.dispose()));
     this._register(
       model.onDidChange((change) => {
+        this.workersMemo = undefined;
         if (change.structural || change.reason === "connection" || change.reason === "clear") {
           this.repaints.request();
           return;
@@ -326,8 +329,8 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
   getChildren(node?: AlarmsNode): AlarmsNode[] {
     if (!node) {
       // No objects at all: return nothing, so the view shows its welcome content for the connection state.
-      if (this.model.objects().length === 0) return [];
-      return this.model.workers().map((w) => this.workerNode(w.name));
+      if (this.model.objectCount === 0) return [];
+      return this.workers().map((w) => this.workerNode(w.name));
     }
     switch (node.kind) {
       case "worker":
@@ -450,8 +453,17 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
     return item;
   }
 
+  /**
+   * `model.workers()` until the model next changes. Each object row asks for its class several times (its handler,
+   * whether RPC reaches it, its words on every clock tick), and building the tree lists and sorts every object: asked
+   * afresh, a repaint of 1,000 object rows cost about a second of the extension host.
+   */
+  private workers(): readonly WorkerView[] {
+    return (this.workersMemo ??= this.model.workers());
+  }
+
   private worker(name: string): WorkerView | undefined {
-    return this.model.workers().find((w) => w.name === name);
+    return this.workers().find((w) => w.name === name);
   }
 
   private classView(worker: string, className: string): ClassView | undefined {

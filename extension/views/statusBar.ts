@@ -36,7 +36,7 @@ export class AlarmsStatusBar extends Disposable {
   update(now: number = Date.now()): void {
     const conn = this.model.connection;
     const pending = this.model.pendingAlarms(now);
-    if (conn.kind === "disconnected" && this.model.objects().length === 0) {
+    if (conn.kind === "disconnected" && this.model.objectCount === 0) {
       this.item.hide();
       return;
     }
