@@ -94,7 +94,7 @@ function rows(result) {
   }
   if (result.kind === "treeScale") {
     const how = `code-server ${CODE_SERVER_VERSION}; ${result.objects} objects (1,000 woken by POST /expiry/:name/touch, each with an alarm an hour out) under the examples Worker; every worker, class and object row VS Code asks for on a full refresh (getChildren + getTreeItem, the calls its extension host makes) built in the extension host, after a model change each time: median of ${result.walks.length} walks (${result.walks.map((t) => t.toFixed(1)).join(", ")} ms), no RPC or rendering counted`;
-    return [goalRow(`Alarms view: full repaint of ${result.rows} rows in the extension host`, result.median, "ms", "<=", 50, how)];
+    return [goalRow(`Alarms view: full repaint of ${result.rows} rows in the extension host`, median(result.walks), "ms", "<=", 50, how)];
   }
   return [];
 }
