@@ -57,6 +57,18 @@ export class OutputWatcher {
     return this.errorLines.filter((l) => !/^Build failed with/.test(l)).join(" ") || this.errorLines[0];
   }
 
+  /**
+   * The address workerd could not listen on, when it said so: wrangler prints that as an `[ERROR]` too, but it is a
+   * port another process took after the launcher found it free, not a fault in the user's Worker.
+   */
+  takenAddress(): string | undefined {
+    for (const line of this.errorLines) {
+      const taken = /Address already in use \(([^)\s]+)\)/i.exec(line);
+      if (taken) return taken[1];
+    }
+    return undefined;
+  }
+
   /** esbuild reports paths relative to the folder it built from; a user wants them relative to the project. */
   private projectRelative(location: string): string {
     const [file, ...rest] = location.split(":");
@@ -126,7 +138,15 @@ async function stopGroup(child: ChildProcess, exited: Promise<number>): Promise<
 }
 
 /** Rethrows a start-up failure with the runtime's last lines attached, as the CLI prints them. */
-function explainStartFailure(e: unknown, output: OutputWatcher): never {
+export function explainStartFailure(e: unknown, output: OutputWatcher): never {
+  const taken = output.takenAddress();
+  if (taken !== undefined && e instanceof LauncherError && (e.code === "build-failed" || e.code === "wrangler-exited")) {
+    throw new LauncherError(
+      "port-in-use",
+      `${taken} was taken by another process after the launcher found it free, so the runtime could not listen on it: start again, or pass a free --port (and, after --, --inspector-port)`,
+      output.tail.join("\n"),
+    );
+  }
   if (e instanceof LauncherError && e.code === "build-failed") {
     throw new LauncherError("build-failed", `your Worker failed to build: ${output.buildError() ?? "see the output above"}`, output.tail.join("\n"));
   }

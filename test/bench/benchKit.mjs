@@ -4,11 +4,9 @@
 import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import WebSocket from "ws";
-import { freePort, killGroup } from "../editor/codeServer.mjs";
+import { killGroup } from "../editor/codeServer.mjs";
+import { freePort, PORT_CLASH, retryOnPortClash } from "../ports.mjs";
 import { median, sleep } from "./rows.mjs";
-
-/** What a dev server says when a port it was given was taken between our check and its bind. */
-const PORT_CLASH = /EADDRINUSE|address already in use|port-in-use|is in use|Port \d+ is in use/i;
 
 /**
  * Starts a server in its own process group; resolves with `ready(output, ports)`'s answer once it gives one. `makeArgs`
@@ -16,16 +14,11 @@ const PORT_CLASH = /EADDRINUSE|address already in use|port-in-use|is in use|Port
  * port between freePort() and the server's own bind, so a start that fails on a port clash is tried again (3 times).
  */
 export async function startServer({ cwd, ports = 1, makeArgs, ready, env = {} }) {
-  for (let attempt = 1; ; attempt++) {
+  return retryOnPortClash(async () => {
     const chosen = [];
     for (let i = 0; i < ports; i++) chosen.push(await freePort());
-    try {
-      return await startOnce(cwd, makeArgs(...chosen), (out) => ready(out, chosen), env);
-    } catch (err) {
-      if (attempt >= 3 || !PORT_CLASH.test(String(err))) throw err;
-      console.log(`  (a port was taken before the server bound it; trying again with others: ${String(err).split("\n")[0]})`);
-    }
-  }
+    return startOnce(cwd, makeArgs(...chosen), (out) => ready(out, chosen), env);
+  }, (line) => console.log(line.trim()));
 }
 
 function startOnce(cwd, args, ready, env) {

@@ -10,9 +10,11 @@
 //     (extensionTestsPath) and a run waits forever.
 import { spawn } from "node:child_process";
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { provisionVSCode, VSCODE_TEST_ROOT } from "../../scripts/provision-vscode.mjs";
+import { freePort, retryOnPortClash } from "../ports.mjs";
+
+export { freePort };
 
 /** User settings for a quiet, offline, deterministic workbench. Tests may add to these but not need to repeat them. */
 export const DEFAULT_USER_SETTINGS = Object.freeze({
@@ -105,20 +107,6 @@ export async function launchChromium(chromium, executablePath, profilePrefix = "
   };
 }
 
-/** A free port on the loopback interface, chosen by the kernel (so always in the ephemeral range, far above 9100). */
-export function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
-}
-
 /**
  * The environment code-server runs with: the caller's, without anything that would make it talk to another VS Code
  * (`VSCODE_IPC_HOOK_CLI` turns `code-server DIR` into "open DIR in the editor I am running in"), plus the offline
@@ -166,15 +154,9 @@ let serverCount = 0;
  */
 export async function startCodeServer({ workspace, port, extensionsDir, userSettings = {}, logFile, vscode, smokeTestDriver = true }) {
   const installed = vscode ?? (await provisionVSCode());
-  // A kernel-chosen port can be taken again between our probe and code-server's bind; a fixed one is tried once.
-  for (let attempt = 1; ; attempt++) {
-    const chosen = port ?? (await freePort());
-    try {
-      return await startOnce({ workspace, port: chosen, extensionsDir, userSettings, logFile, installed, smokeTestDriver });
-    } catch (err) {
-      if (port !== undefined || attempt >= 3 || !/EADDRINUSE/.test(String(err))) throw err;
-    }
-  }
+  // A port we chose can be taken between our probe and code-server's bind (see ../ports.mjs); a given one is tried once.
+  const once = async (chosen) => startOnce({ workspace, port: chosen, extensionsDir, userSettings, logFile, installed, smokeTestDriver });
+  return port !== undefined ? once(port) : retryOnPortClash(async () => once(await freePort()));
 }
 
 async function startOnce({ workspace, port, extensionsDir, userSettings, logFile: logTo, installed, smokeTestDriver }) {

@@ -5,12 +5,14 @@
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { ScheduleEvent, WireEvent } from "../../protocol/protocol";
 import { InspectorClient } from "../../extension/connection/inspectorClient";
 import type { SessionInfo } from "../../launcher/session";
+import { freePort, retryOnPortClash } from "../ports.mjs";
+
+export { freePort };
 
 export const REPO = resolve(__dirname, "..", "..", "..");
 export const EXAMPLES = join(REPO, "examples");
@@ -31,18 +33,6 @@ export async function waitFor<T>(what: string, check: () => T | undefined | fals
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `alarm-inspector-${prefix}-`));
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once("error", rej);
-    s.listen(0, "127.0.0.1", () => {
-      const addr = s.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      s.close(() => res(port));
-    });
-  });
 }
 
 /**
@@ -184,15 +174,20 @@ export async function observe(url: string, init?: RequestInit): Promise<Observed
 }
 
 /**
- * `launch` on ports of the system's choosing: the launcher's defaults (8787…, 9229…) are what every other session on
- * a shared machine picks too, and one taken between the launcher's check and wrangler's bind fails the start.
+ * `launch` on ports of our choosing: the launcher's defaults (8787…, 9229…) are what every other session on a shared
+ * machine picks too. A port taken between our probe and wrangler's bind fails the start; it is tried again on others
+ * (see ../ports.mjs).
  */
 export async function launchOnFreePorts(dir: string, persistDir?: string): Promise<Launched> {
-  return launch(dir, { persistDir, port: await freePort(), extra: ["--inspector-port", String(await freePort())] });
+  return retryOnPortClash(async () => launch(dir, { persistDir, port: await freePort(), extra: ["--inspector-port", String(await freePort())] }));
 }
 
 /** Plain `wrangler dev` on the same project, for the with/without comparison. */
 export async function plainWrangler(dir: string, persistDir = tempDir("plain")): Promise<{ url: string; stop(): Promise<void> }> {
+  return retryOnPortClash(() => plainWranglerOnce(dir, persistDir));
+}
+
+async function plainWranglerOnce(dir: string, persistDir: string): Promise<{ url: string; stop(): Promise<void> }> {
   const port = await freePort();
   const inspectorPort = await freePort();
   const child = spawn(

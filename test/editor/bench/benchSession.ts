@@ -5,12 +5,12 @@
  */
 import * as assert from "node:assert/strict";
 import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as vscode from "vscode";
 import type { AlarmInspectorApi } from "../../../extension/extension";
 import { readSessionFile, SESSION_RELATIVE } from "../../../extension/session/sessionInfo";
+import { freePort } from "../../ports.mjs";
 import { log, ui } from "../suite/ui";
 import { until } from "../suite/until";
 
@@ -69,19 +69,6 @@ after(async function () {
   await config.update("port", undefined, vscode.ConfigurationTarget.Global);
   if (stateDir) rmSync(stateDir, { recursive: true, force: true });
 });
-
-/** A port nothing listens on at this moment. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export async function post(url: string, body = "v"): Promise<void> {
   const r = await fetch(url, { method: "POST", body });
