@@ -40,6 +40,9 @@ const GENERATED = /\.(m|c)?js$/i;
 export class SourceMapStore {
   private readonly entries = new Map<string, Entry>();
   private readonly pending = new Map<string, Promise<void>>();
+  private generationValue = 0;
+  /** `userSources()` as of a generation: the same array while the maps are the same (see its comment). */
+  private sourcesMemo: { readonly generation: number; readonly sources: readonly string[] } | undefined;
   private readonly maxBytes: number;
   private readonly recheckMs: number;
   private readonly clock: () => number;
@@ -61,10 +64,23 @@ export class SourceMapStore {
   /** Forgets when maps were last checked, so the next `prepare` looks at every bundle again (after a reload). */
   invalidate(): void {
     for (const e of this.entries.values()) e.checkedAt = Number.NEGATIVE_INFINITY;
+    this.generationValue++;
   }
 
-  /** The user's source files named by the maps loaded so far (absolute paths): where their classes live. */
-  userSources(): string[] {
+  /**
+   * Changes whenever what `lookup` answers may have changed (a map loaded or reloaded, or `invalidate`): what a
+   * caller derived from the maps (a stack's site, the list of sources) holds while it stays the same.
+   */
+  get generation(): number {
+    return this.generationValue;
+  }
+
+  /**
+   * The user's source files named by the maps loaded so far (absolute paths): where their classes live. The same
+   * array is returned while the `generation` stays the same, so a caller can tell "the maps changed" by identity.
+   */
+  userSources(): readonly string[] {
+    if (this.sourcesMemo?.generation === this.generationValue) return this.sourcesMemo.sources;
     const out = new Set<string>();
     for (const e of this.entries.values()) {
       if (!e.loaded) continue;
@@ -75,7 +91,9 @@ export class SourceMapStore {
         if (file !== undefined && isUserSource(file)) out.add(file);
       }
     }
-    return [...out].sort();
+    const sources = [...out].sort();
+    this.sourcesMemo = { generation: this.generationValue, sources };
+    return sources;
   }
 
   private ensure(file: string): Promise<void> {
@@ -111,6 +129,7 @@ export class SourceMapStore {
     }
     const loaded = await this.read(file, info.size).catch(() => undefined);
     this.entries.set(file, { loaded, mtimeMs: info.mtimeMs, size: info.size, checkedAt: now });
+    this.generationValue++;
   }
 
   /** The map a generated file points to: its `sourceMappingURL` (a file or inline data), else `<file>.map`. */

@@ -172,6 +172,10 @@ describe("source maps: stack frames of wrangler's bundle back to the user's line
       await store.prepare([bundle]);
       const first = store.lookup(bundle);
       assert.ok(first);
+      const sources = store.userSources();
+      now += 5000;
+      await store.prepare([bundle]);
+      assert.equal(store.userSources(), sources, "an unchanged bundle keeps the same sources array (the diagnostics' cue)");
       // A hot reload rewrites the bundle and its map in place.
       writeFileSync(bundle, `${readFileSync(bundle, "utf8")}\n// reloaded\n`);
       await store.prepare([bundle]);
@@ -179,6 +183,8 @@ describe("source maps: stack frames of wrangler's bundle back to the user's line
       store.invalidate();
       await store.prepare([bundle]);
       assert.notEqual(store.lookup(bundle), first, "a new map after invalidate()");
+      assert.notEqual(store.userSources(), sources, "a reloaded map makes a new sources array");
+      assert.deepEqual(store.userSources(), sources, "naming the same files");
       const second = store.lookup(bundle);
       rmSync(bundle);
       now += 5000;
@@ -281,6 +287,32 @@ describe("source maps: stack frames of wrangler's bundle back to the user's line
       } finally {
         following.dispose();
       }
+    });
+
+    it("maps a stack it has seen before anew after wrangler rebuilt the bundle, not from what it remembered", async function () {
+      await locator.flush();
+      const reminderSet = (session: string) => model.findObject("Reminder", "fx")!.history.find((r) => r.event.kind === "alarm.set" && r.session === session)!;
+      const first = model.currentSession!.id;
+      const before = reminderSet(first);
+      const key = model.findObject("Reminder", "fx")!.key;
+      assert.equal(locator.locationOf(before, key)?.file, join(dir, "src", "objects", "reminder.ts"));
+      // A rebuild: the same bundle path rewritten with a new map (here its sources moved), then a new session's hello,
+      // whose events carry the very same stack texts.
+      const dev = join(dir, ".wrangler", "alarm-inspector", ".wrangler", "tmp", "dev-T");
+      const map = JSON.parse(mapJson()) as { sourceRoot: string };
+      map.sourceRoot = join(dir, "rebuilt", "a", "b", "c", "d", "e"); // five levels down, as dev-T is: the sources climb five
+      writeFileSync(join(dev, "entry.js.map"), JSON.stringify(map));
+      writeFileSync(join(dev, "entry.js"), `${readFileSync(join(dev, "entry.js"), "utf8")}\n// rebuilt\n`);
+      const hello = { ...recorded().hello, sessionStartedAt: recorded().hello.sessionStartedAt + 60_000 };
+      model.applyHello(hello, hello.sessionStartedAt);
+      const from = pathToFileURL(recorded().bundle.replace(/\/entry\.js$/, "")).href;
+      model.applyEvents(JSON.parse(JSON.stringify(recorded().events).split(from).join(pathToFileURL(dev).href)) as AgentEvent[]);
+      await locator.flush();
+      const after = reminderSet(model.currentSession!.id);
+      assert.notEqual(after.session, first);
+      assert.equal(stackOf(after), stackOf(before), "the same stack text");
+      assert.equal(locator.locationOf(after, key)?.file, join(dir, "rebuilt", "src", "objects", "reminder.ts"));
+      assert.equal(locator.locationOf(before, key)?.file, join(dir, "src", "objects", "reminder.ts"), "the first session's events keep theirs");
     });
 
     it("forgets what the model forgets", async function () {
