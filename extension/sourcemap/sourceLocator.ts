@@ -91,6 +91,15 @@ interface ObjectSlot {
 /** Most distinct stack texts remembered (see `SourceLocator.stacks`). */
 const MAX_STACKS = 5_000;
 
+/**
+ * What the locator knows of one stack text: the generated files it names, and its site in the user's code (null:
+ * none; undefined: not mapped yet under the current maps).
+ */
+interface StackEntry {
+  readonly files: readonly string[];
+  site: SourceLocation | null | undefined;
+}
+
 /** An event with a stack, waiting to be mapped. */
 interface Work {
   objectKey: ObjectKey;
@@ -119,7 +128,7 @@ export class SourceLocator implements IDisposable {
    * so a stream parses each distinct stack once, not twice per event: parsing was ~100 ms of the extension host in
    * 15 s of 1,000 events/s (the host-load bench's profile). Sites are dropped when the maps change.
    */
-  private readonly stacks = new Map<string, { readonly files: readonly string[]; site?: SourceLocation | null }>();
+  private readonly stacks = new Map<string, StackEntry>();
   private sitesGeneration = -1;
 
   constructor(
@@ -272,12 +281,12 @@ export class SourceLocator implements IDisposable {
   }
 
   /** What is known of a stack text (see `stacks`); a new one is parsed for its files now. */
-  private stackEntry(stack: string): { readonly files: readonly string[]; site?: SourceLocation | null } {
+  private stackEntry(stack: string): StackEntry {
     let entry = this.stacks.get(stack);
     if (entry === undefined) {
       // Distinct stacks are few (one per code path); a Worker that makes them unbounded only costs a re-parse.
       if (this.stacks.size >= MAX_STACKS) this.stacks.clear();
-      entry = { files: generatedFiles(stack) };
+      entry = { files: generatedFiles(stack), site: undefined };
       this.stacks.set(stack, entry);
     }
     return entry;
@@ -286,11 +295,12 @@ export class SourceLocator implements IDisposable {
   /** A stack's first frame in the user's code under the maps loaded now (after `prepare` of its files). */
   private siteOf(stack: string): SourceLocation | undefined {
     if (this.sitesGeneration !== this.store.generation) {
-      for (const entry of this.stacks.values()) delete entry.site;
+      for (const entry of this.stacks.values()) entry.site = undefined;
       this.sitesGeneration = this.store.generation;
     }
     const entry = this.stackEntry(stack);
-    entry.site ??= mapStack(stack, this.store.lookup).site ?? null;
+    // null is a known answer (no frame of the user's code), not a missing one.
+    if (entry.site === undefined) entry.site = mapStack(stack, this.store.lookup).site ?? null;
     return entry.site ?? undefined;
   }
 

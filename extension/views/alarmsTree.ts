@@ -549,7 +549,8 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
       ...(this.reachableNow(obj.worker) ? [] : (["offline"] as const)),
     ];
     item.contextValue = contextValue(ItemKinds.object, flags);
-    item.tooltip = objectTreeTooltip(obj, status, now, rpc ? handlerSentence(handler, obj.ref.className) : unreachableSentence(obj.ref.className));
+    // No tooltip here: resolveTreeItem builds it when the row is hovered. A repaint of 1,000 object rows built (and sent
+    // to the workbench) 1,000 markdown tooltips nobody was reading.
     item.accessibilityInformation = { label: `${objectLabel(obj.ref)}, ${obj.ref.className}: ${item.description}` };
     return item;
   }
@@ -614,11 +615,26 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
    * the agent's wrappers and wrangler's bundle left out (mapping reads source maps, so it waits for the hover).
    */
   async resolveTreeItem(item: vscode.TreeItem, node: AlarmsNode): Promise<vscode.TreeItem> {
-    if (node.kind !== "attempt" || item.tooltip !== undefined) return item;
+    if (item.tooltip !== undefined) return item;
+    if (node.kind === "object") {
+      item.tooltip = this.objectTooltip(node.key);
+      return item;
+    }
+    if (node.kind !== "attempt") return item;
     const a = this.run(node.key, node.runId)?.attempts.find((x) => x.startSeq === node.startSeq);
     if (!a) return item;
     item.tooltip = attemptTooltip(a, a.error?.stack ? await mappedFrames(a.error.stack) : undefined);
     return item;
+  }
+
+  /** An object row's tooltip, as of now (built on hover, see objectItem). */
+  objectTooltip(key: ObjectKey): vscode.MarkdownString | undefined {
+    const obj = this.model.getObject(key);
+    if (!obj) return undefined;
+    const now = Date.now();
+    const rpc = this.reachable(obj);
+    const note = rpc ? handlerSentence(this.handlerOf(obj), obj.ref.className) : unreachableSentence(obj.ref.className);
+    return objectTreeTooltip(obj, this.model.status(obj, now), now, note);
   }
 
   private storageGroupItem(key: ObjectKey): vscode.TreeItem {

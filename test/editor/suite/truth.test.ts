@@ -103,6 +103,13 @@ describe("The view tells the truth (real VS Code, real wrangler, read from the s
     await until("the failed first attempt", () => object("FlakyJob", "truth-flaky")?.runs.at(-1)?.attempts[0]?.outcome === "error", 30_000);
     const obj = object("FlakyJob", "truth-flaky")!;
     await api.tree.view.reveal(api.tree.objectNode(obj.key), { expand: 2 });
+    // An object row's tooltip is built when the row is hovered (resolveTreeItem), not with every repaint of every row.
+    const objectRow = api.tree.getTreeItem(api.tree.objectNode(obj.key));
+    assert.equal(objectRow.tooltip, undefined, "a tooltip built with the row");
+    const resolved = (await api.tree.resolveTreeItem(objectRow, api.tree.objectNode(obj.key))).tooltip;
+    // appendText escapes the markdown (spaces as &nbsp;, parentheses with a backslash): read it as shown.
+    const tip = (resolved instanceof vscode.MarkdownString ? resolved.value : String(resolved)).replace(/&nbsp;/g, " ").replace(/\\(.)/g, "$1");
+    assert.ok(tip.includes(`id ${obj.ref.id}`) && tip.includes("FlakyJob") && /\d+ attempts \(\d+ failed\)/.test(tip), tip);
     const attemptRow = sel.treeRowWith("flaky job failed on attempt 1");
     await ui.waitFor(attemptRow, { text: "Attempt 1", timeoutMs: 15_000 });
     // The hover's frames are mapped when it opens (resolveTreeItem). Rows still settling (the expansion above) can move
