@@ -611,8 +611,9 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
   }
 
   /**
-   * On hover, an attempt's error with its stack mapped to the user's source: `Room.alarm (src/worker.ts:48)` first,
-   * the agent's wrappers and wrangler's bundle left out (mapping reads source maps, so it waits for the hover).
+   * On hover, the tooltips left out of a paint: an object's, and an attempt's error with its stack mapped to the
+   * user's source (`Room.alarm (src/worker.ts:48)` first, the agent's wrappers and wrangler's bundle left out; mapping
+   * reads source maps, so it waits for the hover).
    */
   async resolveTreeItem(item: vscode.TreeItem, node: AlarmsNode): Promise<vscode.TreeItem> {
     if (item.tooltip !== undefined) return item;
@@ -628,7 +629,7 @@ export class AlarmsTreeProvider extends Disposable implements vscode.TreeDataPro
   }
 
   /** An object row's tooltip, as of now (built on hover, see objectItem). */
-  objectTooltip(key: ObjectKey): vscode.MarkdownString | undefined {
+  private objectTooltip(key: ObjectKey): vscode.MarkdownString | undefined {
     const obj = this.model.getObject(key);
     if (!obj) return undefined;
     const now = Date.now();
