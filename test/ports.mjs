@@ -2,9 +2,9 @@
 //
 // A port is chosen by probing, then handed to a server that binds it a moment later; anything that binds it in
 // between fails the start. Ports the kernel picks (`listen(0)`, and the local end of every outgoing connection) come
-// from its ephemeral range, 32768–60999 on Linux, and a starting workerd binds several of its own sockets on port 0
-// at exactly that moment: a fresh-clone CI run failed once on "Address already in use (127.0.0.1:32867)", a port our
-// probe had been given by the kernel. So the probe picks below that range, where only an explicit bind can take a
+// from its ephemeral range, 32768–60999 on Linux, and a starting wrangler and workerd bind sockets of their own on
+// port 0 at exactly that moment: a fresh-clone CI run failed once on "Address already in use (127.0.0.1:32867)", a
+// port our probe had been given by the kernel (which process took it is not known). So the probe picks below that range, where only an explicit bind can take a
 // port, never hands out one twice in a process, and a start that still meets a clash is tried again with new ports.
 import { createServer } from "node:net";
 

@@ -11,7 +11,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import WebSocket from "ws";
-import { freePort, killGroup } from "../editor/codeServer.mjs";
+import { killGroup } from "../editor/codeServer.mjs";
+import { freePort } from "../ports.mjs";
 import { median, printRow } from "./rows.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");

@@ -14,8 +14,6 @@ import { dirname, join } from "node:path";
 import { provisionVSCode, VSCODE_TEST_ROOT } from "../../scripts/provision-vscode.mjs";
 import { freePort, retryOnPortClash } from "../ports.mjs";
 
-export { freePort };
-
 /** User settings for a quiet, offline, deterministic workbench. Tests may add to these but not need to repeat them. */
 export const DEFAULT_USER_SETTINGS = Object.freeze({
   "telemetry.telemetryLevel": "off",

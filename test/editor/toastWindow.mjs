@@ -31,7 +31,8 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { chromium } from "playwright-core";
 import { provisionVSCode } from "../../scripts/provision-vscode.mjs";
-import { freePort, installVsix, launchChromium, removeRunDir, runDir, startCodeServer } from "./codeServer.mjs";
+import { installVsix, launchChromium, removeRunDir, runDir, startCodeServer } from "./codeServer.mjs";
+import { freePort } from "../ports.mjs";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const { values: args } = parseArgs({ options: { vsix: { type: "string" }, verbose: { type: "boolean", default: false } } });
