@@ -12,9 +12,10 @@ import { el, replaceChildren } from "./dom";
 import { listenToInput } from "./input";
 import type { KeyAction } from "./keyboard";
 import { benchDraw, benchFrame, benchSlice, markOnce } from "./perf";
-import { AXIS_H, describeHit, Renderer, ROW_H } from "./renderer";
+import { AXIS_H, ROW_H } from "./chartMetrics";
+import { describeHit, Renderer } from "./renderer";
 import type { Hit } from "./renderer";
-import { covered, lasts, nextCover } from "./sliceCache";
+import { covered, firstViewport, lasts, nextCover } from "./sliceCache";
 import type { Held } from "./sliceCache";
 import { readPalette, themeKind, watchTheme } from "./theme";
 import type { Palette } from "./theme";
@@ -67,12 +68,16 @@ export class TimelineApp {
   constructor(root: HTMLElement) {
     this.root = root;
     this.saved = loadState();
-    this.palette = readPalette();
     const now = Date.now();
     const savedView = this.saved.view;
     this.view = savedView
       ? { start: savedView.start, end: savedView.end, scrollY: savedView.firstRow * ROW_H, follow: this.saved.follow ?? true }
       : { start: now - INITIAL_LIVE_SPAN_MS * 0.85, end: now + INITIAL_LIVE_SPAN_MS * 0.15, scrollY: 0, follow: this.saved.follow ?? true };
+    // Before the page builds and lays out its elements (tens of milliseconds on a first load), so that the host
+    // prepares the state and the first slice meanwhile. Its answers are tasks of their own: they find the message
+    // listener this constructor registers.
+    this.sayReady();
+    this.palette = readPalette();
 
     this.toolbar = new Toolbar({
       setFollow: (on) => this.setFollow(on),
@@ -117,19 +122,24 @@ export class TimelineApp {
     });
   }
 
-  /**
-   * Tells the host the webview listens, and which view it is about to show: the host answers with the state and, at
-   * once, the slice for that view, one round trip fewer before the first frame. A following view is sent as it would
-   * be at this page's clock; the host moves it to its own.
-   */
+  /** Sizes the canvas to the chart: the page's first layout, once its elements are built. */
   start(): void {
     const r = this.chart.getBoundingClientRect();
     this.renderer.resize(r.width, r.height);
+  }
+
+  /**
+   * Tells the host the webview listens, and which view it is about to show: the host answers with the state and, at
+   * once, the slice for that view, one round trip fewer before the first frame. A following view is sent as it would
+   * be at this page's clock; the host moves it to its own. The chart is not laid out yet: the window's size stands in
+   * for it (see `firstViewport`).
+   */
+  private sayReady(): void {
     const clock = Date.now();
     if (this.view.follow) this.view = followNow(this.view, clock);
     const id = ++this.requestSeq;
     this.inFlight = { id, at: clock };
-    postToHost({ type: "ready", first: { requestId: id, viewport: this.viewportRequest(), clock, follows: this.view.follow } });
+    postToHost({ type: "ready", first: { requestId: id, viewport: firstViewport(this.view, window.innerWidth, window.innerHeight), clock, follows: this.view.follow } });
     markOnce("ready");
   }
 

@@ -5,7 +5,7 @@
 import { actionFor, isTyping } from "./keyboard";
 import type { KeyAction } from "./keyboard";
 import { benchInput } from "./perf";
-import { GUTTER_W, ROW_H } from "./renderer";
+import { GUTTER_W, ROW_H } from "./chartMetrics";
 import { pan } from "./viewState";
 import type { View } from "./viewState";
 

@@ -11,15 +11,10 @@ import { MARKER_KINDS, MARKER_KIND_LABELS } from "../../extension/shared/timelin
 import type { AttemptBar, ClassRow, LaneRow, LaneStatus, Marker, MarkerKind, PendingMark, Row, RunChain, RunTick } from "../../extension/shared/timelineMessages";
 import type { Palette } from "./theme";
 import { withAlpha } from "./theme";
+import { AXIS_H, GUTTER_W, ROW_H } from "./chartMetrics";
 import { ticks } from "./timeAxis";
 import type { View } from "./viewState";
 
-/** Height of every row, heading or lane, in CSS pixels. */
-export const ROW_H = 26;
-/** Height of the time axis at the top. */
-export const AXIS_H = 26;
-/** Width of the label column at the left. */
-export const GUTTER_W = 200;
 
 /** What one frame shows. */
 export interface Scene {

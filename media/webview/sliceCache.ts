@@ -5,6 +5,8 @@
  */
 import { MAX_COVER_RESOLUTION, MAX_COVER_SPANS } from "../../extension/shared/timelineMessages";
 import type { Cover, ViewportRequest } from "../../extension/shared/timelineMessages";
+import { GUTTER_W, ROW_H } from "./chartMetrics";
+import type { View } from "./viewState";
 
 /** Data thinned for a coarser resolution than the view's is drawn up to this factor coarser (zooming in). */
 const COARSER_OK = 1.6;
@@ -85,4 +87,20 @@ export function nextCover(held: Held, vp: ViewportRequest, force: boolean, zoomi
   const finer = zoomingIn ? ZOOM_IN_OVERSAMPLE : 1;
   const cover = { start: vp.start - span * MARGIN_SPANS, end: vp.end + span * MARGIN_SPANS, msPerPx: viewMsPerPx / finer, firstRow, lastRow };
   return { ...vp, cover };
+}
+
+/**
+ * The view of a page not laid out yet, for its first request: the window (`innerWidth` × `innerHeight`, which the
+ * chart fits inside) stands in for the chart, so the slice asked for is at least as tall and, for its time range, at
+ * least as fine as the chart needs, and `covered` holds for the view the chart turns out to have. (Only a chart more
+ * than `FINER_OK` times narrower than the window makes the page ask again, once it has drawn.)
+ */
+export function firstViewport(view: View, windowWidth: number, windowHeight: number): ViewportRequest {
+  return {
+    start: view.start,
+    end: view.end,
+    firstRow: Math.max(0, Math.floor(view.scrollY / ROW_H)),
+    rowCount: Math.ceil(Math.max(0, windowHeight) / ROW_H) + 1,
+    widthPx: Math.max(1, windowWidth - GUTTER_W),
+  };
 }

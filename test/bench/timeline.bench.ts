@@ -17,7 +17,7 @@
  *
  *   npm run bench [-- --quick] [-- --screenshots]
  *   node out/bench/timeline.bench.cjs [--quick] [--webview: only (b)] [--bundle <timeline.js>: another build's page]
- *   BENCH_PROFILE=<dir>: a CPU profile of the page during each walk · BENCH_DUMP=<file>: every load's marks and step
+ *   BENCH_PROFILE=<dir>: a CPU profile of the page during each load (to its first draw) and each walk · BENCH_DUMP=<file>: every load's marks and step
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
@@ -29,6 +29,8 @@ import { EMPTY_FILTER } from "../../extension/shared/timelineMessages";
 import type { ViewportRequest } from "../../extension/shared/timelineMessages";
 import { packSlice } from "../../extension/shared/sliceCodec";
 import { TimelineIndex } from "../../extension/timeline/timelineData";
+// The label column, where wheel input would not aim at a time.
+import { GUTTER_W } from "../../media/webview/chartMetrics";
 import { goalRow, printRow } from "./rows.mjs";
 import { chromiumAvailable, launchChromium, openTimelinePage, REPO } from "./webviewHarness";
 import type { TimelinePage } from "./webviewHarness";
@@ -306,12 +308,28 @@ interface LoadMarks {
 /** Steps per second of the walk: one per frame, what a trackpad or a fast wheel delivers. */
 const STEP_HZ = 60;
 
-/** The width of the label column (media/webview/renderer.ts `GUTTER_W`), where wheel input would not aim at a time. */
-const GUTTER_W_PX = 200;
+
+let loadsProfiled = 0;
 
 async function loadOnce(browser: import("playwright-core").Browser, model: AlarmModel, now: number, bundle: string | undefined): Promise<{ tp: TimelinePage; marks: LoadMarks }> {
-  const tp = await openTimelinePage(browser, { model, theme: "dark", outDir: OUT, host: { clock: () => now }, ...(bundle !== undefined ? { bundle } : {}) });
+  // `BENCH_PROFILE=<dir>`: also a CPU profile of the page from navigation to its first draw.
+  const profileDir = process.env.BENCH_PROFILE;
+  let cdp: import("playwright-core").CDPSession | undefined;
+  const beforeLoad = profileDir
+    ? async (page: import("playwright-core").Page): Promise<void> => {
+        cdp = await page.context().newCDPSession(page);
+        await cdp.send("Profiler.enable");
+        await cdp.send("Profiler.setSamplingInterval", { interval: 100 });
+        await cdp.send("Profiler.start");
+      }
+    : undefined;
+  const tp = await openTimelinePage(browser, { model, theme: "dark", outDir: OUT, host: { clock: () => now }, ...(bundle !== undefined ? { bundle } : {}), ...(beforeLoad ? { beforeLoad } : {}) });
   const firstDraw = await tp.firstDraw();
+  if (cdp && profileDir) {
+    const { profile } = await cdp.send("Profiler.stop");
+    mkdirSync(profileDir, { recursive: true });
+    writeFileSync(join(profileDir, `load-${++loadsProfiled}.cpuprofile`), JSON.stringify(profile));
+  }
   const mark = (name: string): number => tp.marks.get(`timeline:${name}`) ?? NaN;
   const host = (type: string): number => tp.hostTime.find((h) => h.type === type)?.ms ?? NaN;
   return { tp, marks: { start: mark("start"), ready: mark("ready"), state: mark("state"), firstSlice: mark("first-slice"), firstDraw, hostReady: host("ready") } };
@@ -325,7 +343,7 @@ async function loadOnce(browser: import("playwright-core").Browser, model: Alarm
 async function replayWalk(tp: TimelinePage): Promise<{ stats: PageStats; slices: number; sliceBytes: number; unanswered: number; views: { start: number; end: number }[] }> {
   const page = tp.page;
   const box = (await page.evaluate(`(() => { const r = document.querySelector(".chart").getBoundingClientRect(); return { x: r.x, y: r.y, w: r.width, h: r.height }; })()`)) as { x: number; y: number; w: number; h: number };
-  const plotX = (f: number): number => box.x + GUTTER_W_PX + f * (box.w - GUTTER_W_PX);
+  const plotX = (f: number): number => box.x + GUTTER_W + f * (box.w - GUTTER_W);
   const y = box.y + box.h / 2;
   const posted0 = tp.posted.length;
   const received0 = tp.received.length;

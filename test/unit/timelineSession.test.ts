@@ -8,8 +8,10 @@ import type { ViewportRequest } from "../../extension/shared/timelineMessages";
 import { frameFileCandidates, isInside } from "../../extension/timeline/frameFiles";
 import { decodeSession, SessionFileError } from "../../extension/timeline/sessionDecode";
 import { stepDetail } from "../../extension/timeline/stepDetail";
-import { TimelineIndex } from "../../extension/timeline/timelineData";
+import { coverFor, TimelineIndex } from "../../extension/timeline/timelineData";
 import { contentSecurityPolicy, escapeHtml, timelineHtml } from "../../extension/timeline/webviewHtml";
+import { AXIS_H, GUTTER_W, ROW_H } from "../../media/webview/chartMetrics";
+import { covered, firstViewport } from "../../media/webview/sliceCache";
 import { ticks, tickStep } from "../../media/webview/timeAxis";
 import { fit, followNow, MIN_SPAN_MS, pan, reveal, scrollTo, zoom } from "../../media/webview/viewState";
 import type { View } from "../../media/webview/viewState";
@@ -131,6 +133,29 @@ describe("timeline view math (webview)", () => {
     assert.deepEqual(reveal(v, 5000), { ...v, start: 4500, end: 5500 });
     assert.equal(scrollTo(v, 500, 300, 200).scrollY, 100);
     assert.equal(scrollTo(v, -5, 300, 200).scrollY, 0);
+  });
+
+  it("asks for its first slice before it is laid out, and the host's answer covers the chart it turns out to have", () => {
+    const live: View = { start: T0 - 51_000, end: T0 + 9000, scrollY: 0, follow: true };
+    const scrolled: View = { ...live, scrollY: 40 * ROW_H };
+    const totalRows = 200;
+    // A 1400 × 800 window; the chart below a toolbar, beside the detail panel or not, the window or not much less.
+    for (const view of [live, scrolled]) {
+      const first = firstViewport(view, 1400, 800);
+      const held = { covers: coverFor(first, totalRows), totalRows };
+      for (const [w, h] of [[1400, 800], [1400, 740], [900, 740], [520, 300]] as const) {
+        const chart: ViewportRequest = { start: view.start, end: view.end, firstRow: Math.floor(view.scrollY / ROW_H), rowCount: Math.ceil((h - AXIS_H) / ROW_H) + 1, widthPx: w - GUTTER_W };
+        assert.ok(covered(held, chart), `a ${w} × ${h} chart, scrolled to ${view.scrollY}, is drawn from the first answer`);
+      }
+      // Far narrower than the window (a panel split in four): the slice is finer than drawing needs, and the page asks
+      // again once it has drawn.
+      const narrow: ViewportRequest = { start: view.start, end: view.end, firstRow: 0, rowCount: 10, widthPx: 40 };
+      assert.equal(covered({ covers: coverFor(firstViewport(view, 1400, 800), totalRows), totalRows }, narrow), false);
+    }
+    // A page with no size yet (a webview still hidden) asks for something valid, and the host answers it.
+    const none = firstViewport(live, 0, 0);
+    assert.ok(none.widthPx >= 1 && none.rowCount >= 1);
+    assert.ok(coverFor(none, totalRows).lastRow >= 0);
   });
 
   it("puts axis ticks at round times, far enough apart for their labels", () => {
