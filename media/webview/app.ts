@@ -126,6 +126,7 @@ export class TimelineApp {
   start(): void {
     const r = this.chart.getBoundingClientRect();
     this.renderer.resize(r.width, r.height);
+    markOnce("laid-out");
   }
 
   /**

@@ -43,8 +43,11 @@ declare global {
 
 const once = new Set<string>();
 
-/** Leaves a performance mark the first time `name` is reached (page start, first state, first slice, first draw). */
-export function markOnce(name: "start" | "ready" | "state" | "first-slice" | "first-draw"): void {
+/**
+ * Leaves a performance mark the first time `name` is reached (page start, ready sent, page laid out, first state,
+ * first slice, first draw).
+ */
+export function markOnce(name: "start" | "ready" | "laid-out" | "state" | "first-slice" | "first-draw"): void {
   if (once.has(name)) return;
   once.add(name);
   performance.mark(`timeline:${name}`);

@@ -303,6 +303,15 @@ interface LoadMarks {
   firstDraw: number;
   /** Host time answering `ready`: the state and the first view's slice (what its warm-up left to do). */
   hostReady: number;
+  /** When the page had built and laid out its elements (its constructor and first layout, after `ready`). */
+  laidOut: number;
+  /**
+   * The harness's own transport (Playwright's DevTools-protocol session, not VS Code's webview messaging), on the
+   * critical path twice: from the page's `ready` mark to the host having it, and from the host posting the state (or
+   * the page finishing its layout, whichever is later) to the page starting to handle it. Wall clocks of one machine.
+   */
+  toHost: number;
+  toPage: number;
 }
 
 /** Steps per second of the walk: one per frame, what a trackpad or a fast wheel delivers. */
@@ -332,7 +341,11 @@ async function loadOnce(browser: import("playwright-core").Browser, model: Alarm
   }
   const mark = (name: string): number => tp.marks.get(`timeline:${name}`) ?? NaN;
   const host = (type: string): number => tp.hostTime.find((h) => h.type === type)?.ms ?? NaN;
-  return { tp, marks: { start: mark("start"), ready: mark("ready"), state: mark("state"), firstSlice: mark("first-slice"), firstDraw, hostReady: host("ready") } };
+  const toHost = (tp.hostTime.find((h) => h.type === "ready")?.at ?? NaN) - (tp.markWalls.get("timeline:ready") ?? NaN);
+  // Read once the page has drawn, so that the reading does not compete with what it reads.
+  const delivered = (await tp.page.evaluate(`(window.__deliveries ?? []).find((d) => d[0] === "state")?.[4] ?? null`)) as number | null;
+  const toPage = (delivered ?? NaN) - Math.max(tp.posted.find((p) => p.message.type === "state")?.at ?? NaN, tp.markWalls.get("timeline:laid-out") ?? NaN);
+  return { tp, marks: { start: mark("start"), ready: mark("ready"), laidOut: mark("laid-out"), state: mark("state"), firstSlice: mark("first-slice"), firstDraw, hostReady: host("ready"), toHost, toPage } };
 }
 
 /**
@@ -440,8 +453,9 @@ async function benchWebview(model: AlarmModel, now: number): Promise<void> {
     const fd = summary(marks.map((m) => m.firstDraw));
     const phase = (f: (m: LoadMarks) => number): string => ms(summary(marks.map(f)).median);
     line(`time to first draw (${loads} fresh loads, from navigation start)`, `median ${ms(fd.median)} · p95 ${ms(fd.p95)}`);
-    line(`  medians: script runs · ready · state · first slice`, `${phase((m) => m.start)} · ${phase((m) => m.ready)} · ${phase((m) => m.state)} · ${phase((m) => m.firstSlice)}`);
+    line(`  medians: script runs · ready · laid out · state · first slice`, `${phase((m) => m.start)} · ${phase((m) => m.ready)} · ${phase((m) => m.laidOut)} · ${phase((m) => m.state)} · ${phase((m) => m.firstSlice)}`);
     line(`  host: answering ready (state + first slice)`, `median ${phase((m) => m.hostReady)}`);
+    line(`  the harness's transport: ready to the host · state to the page`, `median ${phase((m) => m.toHost)} · ${phase((m) => m.toPage)} (Playwright's CDP session, not VS Code's messaging)`);
 
     const steps = walks.flatMap((w) => w.stats.steps);
     // From the start of the first frame that took the input (see media/webview/perf.ts) to the end of the draw that

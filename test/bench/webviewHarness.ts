@@ -204,14 +204,22 @@ export async function pollPage(page: Page, expression: string, timeoutMs = 15_00
 export interface TimelinePage {
   page: Page;
   host: TimelineHost;
-  /** Every message the host posted, in order, with its JSON size. */
-  posted: { message: ToWebviewMessage; bytes: number }[];
+  /** Every message the host posted, in order, with its JSON size and when (wall clock, ms since the epoch). */
+  posted: { message: ToWebviewMessage; bytes: number; at: number }[];
   /** Every message the page sent to the host. */
   received: unknown[];
-  /** Milliseconds the host spent on each message from the page (answering it, posts included), in order. */
-  hostTime: { type: string; ms: number }[];
+  /**
+   * Milliseconds the host spent on each message from the page (answering it, posts included), in order, and when it
+   * got it (wall clock, ms since the epoch).
+   */
+  hostTime: { type: string; ms: number; at: number }[];
   /** The page's `timeline:*` performance marks so far, in ms since navigation start (see media/webview/perf.ts). */
   marks: ReadonlyMap<string, number>;
+  /**
+   * The same marks on the wall clock (ms since the epoch): page and host run on one machine, so these and the host's
+   * times tell how long a message spent between them.
+   */
+  markWalls: ReadonlyMap<string, number>;
   /** Resolves once the webview has drawn data (its `timeline:first-draw` mark), with the mark's time since navigation. */
   firstDraw(timeoutMs?: number): Promise<number>;
   close(): Promise<void>;
@@ -250,7 +258,7 @@ export async function openTimelinePage(browser: Browser, o: OpenOptions): Promis
   const prelude = `(() => {
     document.documentElement.dataset.bench = "";
     new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) if (e.name.startsWith("timeline:")) window.__timelineMark(JSON.stringify([e.name, e.startTime]));
+      for (const e of list.getEntries()) if (e.name.startsWith("timeline:")) window.__timelineMark(JSON.stringify([e.name, e.startTime, performance.timeOrigin + e.startTime]));
     }).observe({ type: "mark" });
     let state = ${JSON.stringify(o.savedState ?? null)};
     window.acquireVsCodeApi = () => ({
@@ -278,6 +286,8 @@ export async function openTimelinePage(browser: Browser, o: OpenOptions): Promis
   const received: unknown[] = [];
   const hostTime: TimelinePage["hostTime"] = [];
   const marks = new Map<string, number>();
+  const markWalls = new Map<string, number>();
+  const wall = (): number => performance.timeOrigin + performance.now();
   const markWaiters: { name: string; resolve: (t: number) => void }[] = [];
   let closed = false;
   // The page and the host talk over the DevTools protocol itself (a binding one way, an evaluation the other), as
@@ -290,18 +300,20 @@ export async function openTimelinePage(browser: Browser, o: OpenOptions): Promis
   let host: TimelineHost | undefined;
   cdp.on("Runtime.bindingCalled", (e) => {
     if (e.name === "__timelineMark") {
-      const [name, time] = JSON.parse(e.payload) as [string, number];
+      const [name, time, at] = JSON.parse(e.payload) as [string, number, number];
       marks.set(name, time);
+      markWalls.set(name, at);
       for (const w of markWaiters.filter((x) => x.name === name)) w.resolve(time);
       return;
     }
     if (e.name !== "__toHost" || !host) return;
+    const at = wall();
     const message: unknown = JSON.parse(e.payload);
     received.push(message);
     const t0 = performance.now();
     host.receive(message);
     const type = typeof message === "object" && message !== null && "type" in message ? String(message.type) : "?";
-    hostTime.push({ type, ms: performance.now() - t0 });
+    hostTime.push({ type, ms: performance.now() - t0, at });
   });
   await o.beforeLoad?.(page);
   // The host is created as the page starts loading, as a panel's is when VS Code creates its webview.
@@ -312,11 +324,11 @@ export async function openTimelinePage(browser: Browser, o: OpenOptions): Promis
     post: (message) => {
       if (closed) return;
       const json = JSON.stringify(message);
-      posted.push({ message, bytes: json.length });
+      posted.push({ message, bytes: json.length, at: wall() });
       // Delivered as VS Code does, as a `message` event on the window. (Expressions are strings here: this file is
       // also compiled without the DOM library, for the unit tests.) A page that is closing drops it, as VS Code would.
       // The page notes how long each delivery held its main thread (parsing included, as VS Code's deserialising is).
-      const expression = `(() => { const t0 = performance.now(); window.dispatchEvent(new MessageEvent("message", { data: JSON.parse(${JSON.stringify(json)}) })); (window.__deliveries ??= []).push([${JSON.stringify(message.type)}, ${json.length}, t0, performance.now() - t0]); })()`;
+      const expression = `(() => { const t0 = performance.now(); window.dispatchEvent(new MessageEvent("message", { data: JSON.parse(${JSON.stringify(json)}) })); (window.__deliveries ??= []).push([${JSON.stringify(message.type)}, ${json.length}, t0, performance.now() - t0, performance.timeOrigin + t0]); })()`;
       cdp.send("Runtime.evaluate", { expression }).catch(() => undefined);
     },
   });
@@ -328,6 +340,7 @@ export async function openTimelinePage(browser: Browser, o: OpenOptions): Promis
     posted,
     received,
     hostTime,
+    markWalls,
     marks,
     firstDraw: (timeoutMs = 30_000) => {
       const known = marks.get("timeline:first-draw");
