@@ -31,8 +31,12 @@ export const DEFAULT_USER_SETTINGS = Object.freeze({
   "extensions.ignoreRecommendations": true,
   // code-server is a remote to VS Code, so it looks for new listening ports every few seconds (spawning and reading
   // /proc in the extension host) and offers to forward each Worker a test starts; a desktop window on a local folder
-  // does neither. Off, the extension host's CPU is ours to measure and no forwarding toast covers the view.
+  // does neither. Off, the extension host's CPU is ours to measure and no forwarding toast covers the view. The scan
+  // needs both off: code-server has a tunnel provider, and with one the workbench keeps the process scan going unless
+  // the source is "output" (`processFindingEnabled` in its mainThreadTunnelService; seen as `findCandidatePorts` in
+  // an idle profile of the extension host).
   "remote.autoForwardPorts": false,
+  "remote.autoForwardPortsSource": "output",
 });
 
 /**
