@@ -21,5 +21,9 @@ export const RUNTIME_RULES: readonly RuntimeRule[] = [lostWakeup, constructorMov
 /** Rules that read a file's text rather than its outline (DOA009: `context.parties` in `onAlarm`). */
 export const TEXT_RULES: readonly RuleInfo[] = [PARTYKIT_CONTEXT_PARTIES];
 
-/** Every rule's identity, by code. */
-export const ALL_RULES: readonly RuleInfo[] = [...[...STATIC_RULES, ...RUNTIME_RULES].map((r) => r.info), ...TEXT_RULES].sort((a, b) => a.code.localeCompare(b.code));
+/**
+ * Every rule's identity, by code. Codes are ASCII ("DOA001"), so they are compared as strings: this runs when the
+ * extension's code loads, and the first `localeCompare` of a process sets up ICU's collator (8-16 ms measured here),
+ * which VS Code counted in the extension's activation time.
+ */
+export const ALL_RULES: readonly RuleInfo[] = [...[...STATIC_RULES, ...RUNTIME_RULES].map((r) => r.info), ...TEXT_RULES].sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
