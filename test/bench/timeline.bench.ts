@@ -31,7 +31,7 @@ import { packSlice } from "../../extension/shared/sliceCodec";
 import { TimelineIndex } from "../../extension/timeline/timelineData";
 // The label column, where wheel input would not aim at a time.
 import { GUTTER_W } from "../../media/webview/chartMetrics";
-import { goalRow, printRow } from "./rows.mjs";
+import { goalRow, infoRow, printRow } from "./rows.mjs";
 import { chromiumAvailable, launchChromium, openTimelinePage, REPO } from "./webviewHarness";
 import type { TimelinePage } from "./webviewHarness";
 
@@ -318,6 +318,46 @@ interface LoadMarks {
 const STEP_HZ = 60;
 
 
+/**
+ * Writes the floor's script: it posts the `ready` the real page posted (`ready`, as the host received it, with the
+ * clock of now), and when the answer for that first view arrives, fills a rectangle on a canvas in the next frame and
+ * marks `timeline:first-draw`, as the real page does after its first draw. Everything before and around it (a new
+ * renderer, the HTML, CSP and styles, the host's state and slice, the harness's transport) is the real page's too.
+ */
+function floorBundle(ready: unknown): string {
+  const file = join(OUT, "floor.js");
+  writeFileSync(
+    file,
+    `(() => {
+  performance.mark("timeline:start");
+  const api = acquireVsCodeApi();
+  const ready = ${JSON.stringify(ready)};
+  const want = ready && ready.first ? ready.first.requestId : null;
+  addEventListener("message", (e) => {
+    const m = e.data;
+    if (m.type === "state") performance.mark("timeline:state");
+    if (want === null ? m.type !== "state" : m.type !== "slice" || m.requestId !== want) return;
+    performance.mark("timeline:first-slice");
+    requestAnimationFrame(() => {
+      const canvas = document.createElement("canvas");
+      canvas.width = innerWidth;
+      canvas.height = innerHeight;
+      document.body.append(canvas);
+      const g = canvas.getContext("2d");
+      g.fillStyle = "#3794ff";
+      g.fillRect(0, 0, 100, 10);
+      performance.mark("timeline:first-draw");
+    });
+  });
+  if (ready && ready.first) ready.first.clock = Date.now();
+  api.postMessage(ready);
+  performance.mark("timeline:ready");
+})();
+`,
+  );
+  return file;
+}
+
 let loadsProfiled = 0;
 
 async function loadOnce(browser: import("playwright-core").Browser, model: AlarmModel, now: number, bundle: string | undefined): Promise<{ tp: TimelinePage; marks: LoadMarks }> {
@@ -420,10 +460,18 @@ async function benchWebview(model: AlarmModel, now: number): Promise<void> {
     const marks: LoadMarks[] = [];
     const walks: Awaited<ReturnType<typeof replayWalk>>[] = [];
     const errors: string[] = [];
+    const floors: number[] = [];
+    const floorMarks: number[][] = [];
     for (let i = 0; i < loads; i++) {
       const { tp, marks: m } = await loadOnce(browser, model, now, bundle);
       tp.page.on("pageerror", (e) => errors.push(e.message));
       marks.push(m);
+      // The floor, alternating with the real loads: the same page, host and transport around a script that does
+      // nothing of the timeline's own (see floorBundle).
+      const floor = await openTimelinePage(browser, { model, theme: "dark", outDir: OUT, host: { clock: () => now }, bundle: floorBundle(tp.received[0]) });
+      floors.push(await floor.firstDraw());
+      floorMarks.push(["start", "ready", "state", "first-slice"].map((n) => floor.marks.get(`timeline:${n}`) ?? NaN));
+      await floor.close();
       if ((i + 1) % walkEvery === 0) {
         // The walk starts from the whole session on screen (the "0" key: fit), which also stops following the clock;
         // the page settles first: what it does after a key press is not part of a step.
@@ -456,6 +504,8 @@ async function benchWebview(model: AlarmModel, now: number): Promise<void> {
     line(`  medians: script runs · ready · laid out · state · first slice`, `${phase((m) => m.start)} · ${phase((m) => m.ready)} · ${phase((m) => m.laidOut)} · ${phase((m) => m.state)} · ${phase((m) => m.firstSlice)}`);
     line(`  host: answering ready (state + first slice)`, `median ${phase((m) => m.hostReady)}`);
     line(`  the harness's transport: ready to the host · state to the page`, `median ${phase((m) => m.toHost)} · ${phase((m) => m.toPage)} (Playwright's CDP session, not VS Code's messaging)`);
+    line(`  the floor: an empty page's first draw, same page, host and transport (${floors.length} loads)`, `median ${ms(summary(floors).median)}`);
+    line(`    its medians: script runs · ready · state · first slice`, [0, 1, 2, 3].map((k) => ms(summary(floorMarks.map((f) => f[k] as number)).median)).join(" · "));
 
     const steps = walks.flatMap((w) => w.stats.steps);
     // From the start of the first frame that took the input (see media/webview/perf.ts) to the end of the draw that
@@ -482,6 +532,7 @@ async function benchWebview(model: AlarmModel, now: number): Promise<void> {
     if (errors.length > 0) console.log(`  page errors: ${errors.join(" | ")}`);
 
     printRow(goalRow("timeline first draw (median), 100,000 events", fd.median, "ms", "<=", 300, `headless Chromium, real page/CSP/bundle, 200 lanes; navigation start → end of the first canvas draw with data, host cold (index, state, first slice) included; median of ${fd.n} fresh loads (p95 ${fd.p95.toFixed(0)} ms)`));
+    printRow(infoRow("limit: timeline first draw of a page that draws nothing of its own", summary(floors).median, "ms", `the same page (HTML, CSP, styles), host (state and first slice for the real page's first view) and harness transport, loaded alternately with the real ones; its script only posts the real page's ready and fills one rectangle in the next frame once that slice arrives; median of ${floors.length} fresh loads: what is not the timeline's own code`));
     printRow(goalRow("timeline scroll frame p95, 100,000 events", fs.p95, "ms", "<=", 16, `headless Chromium, ${walks.length} walks of ${walk().length} CDP wheel steps at ${STEP_HZ}/s (pan, Ctrl-zoom, scroll; spans 8 s–1 h; ${steps.length} events reached the page); start of the frame taking the input → end of the draw showing that view with data covering it, host round trips included; p95 (median ${fs.median.toFixed(1)} ms)`));
 
     if (SCREENSHOTS) {
