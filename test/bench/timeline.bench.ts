@@ -26,7 +26,7 @@ import { MAX_ALARM_RETRIES, PROTOCOL_VERSION, retryWindow } from "../../protocol
 import type { AgentEvent, HelloMessage, ObjectRef, UnsequencedEvent } from "../../protocol/protocol";
 import { AlarmModel } from "../../extension/model/alarmModel";
 import { EMPTY_FILTER } from "../../extension/shared/timelineMessages";
-import type { ViewportRequest } from "../../extension/shared/timelineMessages";
+import type { ReadyMessage, ViewportRequest } from "../../extension/shared/timelineMessages";
 import { packSlice } from "../../extension/shared/sliceCodec";
 import { TimelineIndex } from "../../extension/timeline/timelineData";
 // The label column, where wheel input would not aim at a time.
@@ -319,12 +319,12 @@ const STEP_HZ = 60;
 
 
 /**
- * Writes the floor's script: it posts the `ready` the real page posted (`ready`, as the host received it, with the
- * clock of now), and when the answer for that first view arrives, fills a rectangle on a canvas in the next frame and
- * marks `timeline:first-draw`, as the real page does after its first draw. Everything before and around it (a new
- * renderer, the HTML, CSP and styles, the host's state and slice, the harness's transport) is the real page's too.
+ * Writes the floor's script: it posts the `ready` the real page posted (with the clock of now), and when the first
+ * slice arrives (the harness replays the state and slice that load got), fills a rectangle on a canvas in the next
+ * frame and marks `timeline:first-draw`, as the real page does after its first draw. What is left is the real page's
+ * too: a new renderer, the HTML, CSP and styles, the harness's transport of the same bytes.
  */
-function floorBundle(ready: unknown): string {
+function floorBundle(ready: ReadyMessage | undefined): string {
   const file = join(OUT, "floor.js");
   writeFileSync(
     file,
@@ -466,9 +466,11 @@ async function benchWebview(model: AlarmModel, now: number): Promise<void> {
       const { tp, marks: m } = await loadOnce(browser, model, now, bundle);
       tp.page.on("pageerror", (e) => errors.push(e.message));
       marks.push(m);
-      // The floor, alternating with the real loads: the same page, host and transport around a script that does
-      // nothing of the timeline's own (see floorBundle).
-      const floor = await openTimelinePage(browser, { model, theme: "dark", outDir: OUT, host: { clock: () => now }, bundle: floorBundle(tp.received[0]) });
+      // The floor, alternating with the real loads: the same page, transport and bytes (the state and first slice
+      // this load got, replayed) around a script that does nothing of the timeline's own (see floorBundle).
+      const ready = tp.received[0] as ReadyMessage | undefined;
+      const answer = tp.posted.map((p) => p.message).filter((m) => m.type === "state" || (m.type === "slice" && m.requestId === ready?.first?.requestId));
+      const floor = await openTimelinePage(browser, { model: new AlarmModel(), theme: "dark", outDir: OUT, bundle: floorBundle(ready), replay: answer.slice(0, 2) });
       floors.push(await floor.firstDraw());
       floorMarks.push(["start", "ready", "state", "first-slice"].map((n) => floor.marks.get(`timeline:${n}`) ?? NaN));
       await floor.close();
@@ -504,7 +506,7 @@ async function benchWebview(model: AlarmModel, now: number): Promise<void> {
     line(`  medians: script runs · ready · laid out · state · first slice`, `${phase((m) => m.start)} · ${phase((m) => m.ready)} · ${phase((m) => m.laidOut)} · ${phase((m) => m.state)} · ${phase((m) => m.firstSlice)}`);
     line(`  host: answering ready (state + first slice)`, `median ${phase((m) => m.hostReady)}`);
     line(`  the harness's transport: ready to the host · state to the page`, `median ${phase((m) => m.toHost)} · ${phase((m) => m.toPage)} (Playwright's CDP session, not VS Code's messaging)`);
-    line(`  the floor: an empty page's first draw, same page, host and transport (${floors.length} loads)`, `median ${ms(summary(floors).median)}`);
+    line(`  the floor: an empty page's first draw, same page, transport and bytes, no host (${floors.length} loads)`, `median ${ms(summary(floors).median)}`);
     line(`    its medians: script runs · ready · state · first slice`, [0, 1, 2, 3].map((k) => ms(summary(floorMarks.map((f) => f[k] as number)).median)).join(" · "));
 
     const steps = walks.flatMap((w) => w.stats.steps);
@@ -532,7 +534,7 @@ async function benchWebview(model: AlarmModel, now: number): Promise<void> {
     if (errors.length > 0) console.log(`  page errors: ${errors.join(" | ")}`);
 
     printRow(goalRow("timeline first draw (median), 100,000 events", fd.median, "ms", "<=", 300, `headless Chromium, real page/CSP/bundle, 200 lanes; navigation start → end of the first canvas draw with data, host cold (index, state, first slice) included; median of ${fd.n} fresh loads (p95 ${fd.p95.toFixed(0)} ms)`));
-    printRow(infoRow("limit: timeline first draw of a page that draws nothing of its own", summary(floors).median, "ms", `the same page (HTML, CSP, styles), host (state and first slice for the real page's first view) and harness transport, loaded alternately with the real ones; its script only posts the real page's ready and fills one rectangle in the next frame once that slice arrives; median of ${floors.length} fresh loads: what is not the timeline's own code`));
+    printRow(infoRow("limit: timeline first draw of a page that draws nothing of its own", summary(floors).median, "ms", `the same page (HTML, CSP, styles) and harness transport, loaded alternately with the real ones, with the state and first slice of the load before it replayed (no host work); its script only posts the real page's ready and fills one rectangle in the next frame once that slice arrives; median of ${floors.length} fresh loads: what is neither the timeline's page code nor its host`));
     printRow(goalRow("timeline scroll frame p95, 100,000 events", fs.p95, "ms", "<=", 16, `headless Chromium, ${walks.length} walks of ${walk().length} CDP wheel steps at ${STEP_HZ}/s (pan, Ctrl-zoom, scroll; spans 8 s–1 h; ${steps.length} events reached the page); start of the frame taking the input → end of the draw showing that view with data covering it, host round trips included; p95 (median ${fs.median.toFixed(1)} ms)`));
 
     if (SCREENSHOTS) {

@@ -241,6 +241,12 @@ export interface OpenOptions {
   bundle?: string;
   /** Runs once the page exists, before it navigates (to start a profiler, say). */
   beforeLoad?: (page: Page) => Promise<void>;
+  /**
+   * Answers the page's `ready` with these messages, recorded from a real host's answer, instead of letting the host
+   * answer (it receives nothing; give it an empty model): the bench's floor, which keeps the page, the transport and
+   * the bytes of a real load without the host's work.
+   */
+  replay?: readonly ToWebviewMessage[];
 }
 
 /** Writes the page and its theme next to each other and opens it with a host answering it. */
@@ -311,27 +317,24 @@ export async function openTimelinePage(browser: Browser, o: OpenOptions): Promis
     const message: unknown = JSON.parse(e.payload);
     received.push(message);
     const t0 = performance.now();
-    host.receive(message);
     const type = typeof message === "object" && message !== null && "type" in message ? String(message.type) : "?";
+    if (!o.replay) host.receive(message);
+    else if (type === "ready") for (const m of o.replay) post(m);
     hostTime.push({ type, ms: performance.now() - t0, at });
   });
   await o.beforeLoad?.(page);
+  const post = (message: ToWebviewMessage): void => {
+    if (closed) return;
+    const json = JSON.stringify(message);
+    posted.push({ message, bytes: json.length, at: wall() });
+    // Delivered as VS Code does, as a `message` event on the window. (Expressions are strings here: this file is
+    // also compiled without the DOM library, for the unit tests.) A page that is closing drops it, as VS Code would.
+    // The page notes how long each delivery held its main thread (parsing included, as VS Code's deserialising is).
+    const expression = `(() => { const t0 = performance.now(); window.dispatchEvent(new MessageEvent("message", { data: JSON.parse(${JSON.stringify(json)}) })); (window.__deliveries ??= []).push([${JSON.stringify(message.type)}, ${json.length}, t0, performance.now() - t0, performance.timeOrigin + t0]); })()`;
+    cdp.send("Runtime.evaluate", { expression }).catch(() => undefined);
+  };
   // The host is created as the page starts loading, as a panel's is when VS Code creates its webview.
-  host = new TimelineHost({
-    title: "Alarm Timeline",
-    ...o.host,
-    model: o.model,
-    post: (message) => {
-      if (closed) return;
-      const json = JSON.stringify(message);
-      posted.push({ message, bytes: json.length, at: wall() });
-      // Delivered as VS Code does, as a `message` event on the window. (Expressions are strings here: this file is
-      // also compiled without the DOM library, for the unit tests.) A page that is closing drops it, as VS Code would.
-      // The page notes how long each delivery held its main thread (parsing included, as VS Code's deserialising is).
-      const expression = `(() => { const t0 = performance.now(); window.dispatchEvent(new MessageEvent("message", { data: JSON.parse(${JSON.stringify(json)}) })); (window.__deliveries ??= []).push([${JSON.stringify(message.type)}, ${json.length}, t0, performance.now() - t0, performance.timeOrigin + t0]); })()`;
-      cdp.send("Runtime.evaluate", { expression }).catch(() => undefined);
-    },
-  });
+  host = new TimelineHost({ title: "Alarm Timeline", ...o.host, model: o.model, post });
   await page.goto(pathToFileURL(htmlFile).href);
   const theHost = host;
   return {
