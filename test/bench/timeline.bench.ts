@@ -469,8 +469,9 @@ async function benchWebview(model: AlarmModel, now: number): Promise<void> {
       // The floor, alternating with the real loads: the same page, transport and bytes (the state and first slice
       // this load got, replayed) around a script that does nothing of the timeline's own (see floorBundle).
       const ready = tp.received[0] as ReadyMessage | undefined;
-      const answer = tp.posted.map((p) => p.message).filter((m) => m.type === "state" || (m.type === "slice" && m.requestId === ready?.first?.requestId));
-      const floor = await openTimelinePage(browser, { model: new AlarmModel(), theme: "dark", outDir: OUT, bundle: floorBundle(ready), replay: answer.slice(0, 2) });
+      const sent = tp.posted.map((p) => p.message);
+      const answer = [sent.find((m) => m.type === "state"), sent.find((m) => m.type === "slice" && m.requestId === ready?.first?.requestId)].filter((m) => m !== undefined);
+      const floor = await openTimelinePage(browser, { model: new AlarmModel(), theme: "dark", outDir: OUT, bundle: floorBundle(ready), replay: answer });
       floors.push(await floor.firstDraw());
       floorMarks.push(["start", "ready", "state", "first-slice"].map((n) => floor.marks.get(`timeline:${n}`) ?? NaN));
       await floor.close();

@@ -303,6 +303,16 @@ export async function openTimelinePage(browser: Browser, o: OpenOptions): Promis
   await cdp.send("Runtime.enable");
   await cdp.send("Runtime.addBinding", { name: "__toHost" });
   await cdp.send("Runtime.addBinding", { name: "__timelineMark" });
+  const post = (message: ToWebviewMessage): void => {
+    if (closed) return;
+    const json = JSON.stringify(message);
+    posted.push({ message, bytes: json.length, at: wall() });
+    // Delivered as VS Code does, as a `message` event on the window. (Expressions are strings here: this file is
+    // also compiled without the DOM library, for the unit tests.) A page that is closing drops it, as VS Code would.
+    // The page notes how long each delivery held its main thread (parsing included, as VS Code's deserialising is).
+    const expression = `(() => { const t0 = performance.now(); window.dispatchEvent(new MessageEvent("message", { data: JSON.parse(${JSON.stringify(json)}) })); (window.__deliveries ??= []).push([${JSON.stringify(message.type)}, ${json.length}, t0, performance.now() - t0, performance.timeOrigin + t0]); })()`;
+    cdp.send("Runtime.evaluate", { expression }).catch(() => undefined);
+  };
   let host: TimelineHost | undefined;
   cdp.on("Runtime.bindingCalled", (e) => {
     if (e.name === "__timelineMark") {
@@ -323,16 +333,6 @@ export async function openTimelinePage(browser: Browser, o: OpenOptions): Promis
     hostTime.push({ type, ms: performance.now() - t0, at });
   });
   await o.beforeLoad?.(page);
-  const post = (message: ToWebviewMessage): void => {
-    if (closed) return;
-    const json = JSON.stringify(message);
-    posted.push({ message, bytes: json.length, at: wall() });
-    // Delivered as VS Code does, as a `message` event on the window. (Expressions are strings here: this file is
-    // also compiled without the DOM library, for the unit tests.) A page that is closing drops it, as VS Code would.
-    // The page notes how long each delivery held its main thread (parsing included, as VS Code's deserialising is).
-    const expression = `(() => { const t0 = performance.now(); window.dispatchEvent(new MessageEvent("message", { data: JSON.parse(${JSON.stringify(json)}) })); (window.__deliveries ??= []).push([${JSON.stringify(message.type)}, ${json.length}, t0, performance.now() - t0, performance.timeOrigin + t0]); })()`;
-    cdp.send("Runtime.evaluate", { expression }).catch(() => undefined);
-  };
   // The host is created as the page starts loading, as a panel's is when VS Code creates its webview.
   host = new TimelineHost({ title: "Alarm Timeline", ...o.host, model: o.model, post });
   await page.goto(pathToFileURL(htmlFile).href);
