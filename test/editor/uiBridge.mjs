@@ -59,7 +59,20 @@ function handlers(page, artifactsDir) {
     return path;
   };
   return {
-    click: async (cmd) => { await ui(cmd).first().click({ timeout: timeoutOf(cmd) }); },
+    click: async (cmd) => {
+      const target = ui(cmd).first();
+      try {
+        await target.click({ timeout: timeoutOf(cmd) });
+      } catch (err) {
+        // Playwright clicks only once the element's box is the same in two consecutive frames. One CI run saw a
+        // quick-pick row that was there, visible and focused fail that check for 10 s (not reproduced in the same
+        // suites here): a person clicks it anyway, and so does the test, saying so. What the click should have done
+        // is still checked by the test after it.
+        if (!String(err).includes("element is not stable")) throw err;
+        console.log(`ui> click ${cmd.selector}: the element never held still for ${timeoutOf(cmd)} ms; clicking where it is now`);
+        await target.click({ force: true, timeout: 5_000 });
+      }
+    },
     hover: async (cmd) => { await ui(cmd).first().hover({ timeout: timeoutOf(cmd) }); },
     // Context menus open on a right click, as a person opens them.
     rightClick: async (cmd) => { await ui(cmd).first().click({ button: "right", timeout: timeoutOf(cmd) }); },
