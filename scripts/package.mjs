@@ -12,7 +12,7 @@ const bin = (name) => join(root, "node_modules", ".bin", name);
 const ALLOWED = [
   /^package\.json$/,
   /^(README\.md|CHANGELOG\.md|LICENSE)$/,
-  /^dist\/(extension\.js|babel-parser\.js|cli\.js|agent\.mjs|vite\.mjs|vite\.cjs|vite-hooks\.mjs)$/,
+  /^dist\/(extension\.js|babel-parser\.js|ws\.js|cli\.js|agent\.mjs|vite\.mjs|vite\.cjs|vite-hooks\.mjs)$/,
   /^dist\/webview\/[^/]+\.(js|css|ttf)$/,
   /^media\/[^/]+\.(png|svg)$/,
   /^media\/webview\/[^/]+\.css$/,
@@ -27,7 +27,7 @@ const stray = listing.filter((f) => !ALLOWED.some((re) => re.test(f)));
 // And what must ship: a file the extension requires at run time but .vscodeignore leaves out fails only in a user's
 // editor, on first use.
 // `alarm-inspector vite` (Start on a Vite project) needs the Vite plugin and its module hook too.
-const REQUIRED = ["package.json", "dist/extension.js", "dist/babel-parser.js", "dist/cli.js", "dist/agent.mjs", "dist/vite.mjs", "dist/vite-hooks.mjs", "dist/webview/timeline.js"];
+const REQUIRED = ["package.json", "dist/extension.js", "dist/babel-parser.js", "dist/ws.js", "dist/cli.js", "dist/agent.mjs", "dist/vite.mjs", "dist/vite-hooks.mjs", "dist/webview/timeline.js"];
 const missing = REQUIRED.filter((f) => !listing.includes(f));
 if (missing.length > 0) {
   console.error(`package: these files must ship but .vscodeignore leaves them out:\n  ${missing.join("\n  ")}`);
