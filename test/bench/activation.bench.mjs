@@ -2,9 +2,10 @@
 // code-server (the test copy, provisioned by scripts/provision-vscode.mjs), a workspace with a wrangler config
 // activates it, and "Developer: Show Running Extensions" is read for our row ("Activation: N ms", which VS Code
 // takes as the time to load the extension's code plus the time its `activate` ran). Each sample is a fresh
-// window (a new extension host). The floor is read from the same windows: an extension with the same activation
-// events whose `activate` does nothing, installed beside ours. It reads 0-2 ms here: VS Code's figure counts only the
-// extension's own loading and activate(), so the whole of ours is ours to reduce.
+// window (a new extension host). Two floors are read from the same windows, each an extension with the same
+// activation events installed beside ours: one whose `activate` does nothing (0-2 ms here: VS Code's figure counts only
+// the extension's own loading and activate()), and one that also loads the `vscode` module, as every extension that
+// uses the API does (VS Code builds that extension's API object on its first `require("vscode")`, inside the figure).
 //
 //   node test/bench/activation.bench.mjs --vsix FILE [--samples 5]
 import { execFileSync } from "node:child_process";
@@ -25,18 +26,22 @@ if (!values.vsix) {
 }
 const SAMPLES = Number(values.samples);
 const DISPLAY_NAME = "Durable Object Alarm Inspector";
-const FLOOR_NAME = "Alarm Inspector Activation Floor";
+/** The floors, each an extension of its own; names that are not part of each other's, as rows are found by text. */
+const FLOORS = [
+  { id: "activation-floor", name: "Alarm Inspector Floor: empty", code: "exports.activate = () => {};\n" },
+  { id: "activation-floor-api", name: "Alarm Inspector Floor: vscode API", code: 'require("vscode");\nexports.activate = () => {};\n' },
+];
 
 /**
- * Packages the floor: the same activation events as ours (so VS Code activates both at the same moment), an empty
- * `activate`, nothing to load. Returns the VSIX's path.
+ * Packages a floor: the same activation events as ours (so VS Code activates it at the same moment), `code` as its
+ * whole main file. Returns the VSIX's path.
  */
-function packageFloor(dir) {
+function packageFloor(dir, floor) {
   const ours = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
   mkdirSync(dir, { recursive: true });
   const manifest = {
-    name: "activation-floor",
-    displayName: FLOOR_NAME,
+    name: floor.id,
+    displayName: floor.name,
     description: "Bench only: VS Code's own cost of activating an extension (test/bench/activation.bench.mjs).",
     version: "0.0.1",
     publisher: "alarm-inspector-bench",
@@ -45,8 +50,8 @@ function packageFloor(dir) {
     activationEvents: ours.activationEvents,
   };
   writeFileSync(join(dir, "package.json"), JSON.stringify(manifest, null, 2));
-  writeFileSync(join(dir, "extension.js"), "exports.activate = () => {};\n");
-  const vsix = join(dir, "activation-floor.vsix");
+  writeFileSync(join(dir, "extension.js"), floor.code);
+  const vsix = join(dir, `${floor.id}.vsix`);
   execFileSync(join(root, "node_modules", ".bin", "vsce"), ["package", "--no-dependencies", "--allow-missing-repository", "--skip-license", "--out", vsix], { cwd: dir, stdio: "ignore" });
   return vsix;
 }
@@ -96,7 +101,7 @@ async function main() {
   try {
     const extensionsDir = join(runDir(), "bench-extensions");
     await installVsix(resolve(values.vsix), extensionsDir, vscode);
-    await installVsix(packageFloor(join(runDir(), "activation-floor")), extensionsDir, vscode);
+    for (const floor of FLOORS) await installVsix(packageFloor(join(runDir(), floor.id), floor), extensionsDir, vscode);
     const userSettings = { "alarmInspector.autoAttach": false };
     const server = await startCodeServer({ workspace: join(root, "examples"), vscode, extensionsDir, userSettings });
     cleanups.push(() => server.stop());
@@ -108,7 +113,7 @@ async function main() {
     cleanups.push(() => browser.close());
     const url = `${server.url}/?${new URLSearchParams({ folder: join(root, "examples") })}`;
     const times = [];
-    const floors = [];
+    const floorTimes = FLOORS.map(() => []);
     // One extra window first: the first load after install also warms code-server's caches, which a user's second
     // start of VS Code would have warm too. Each window gets a fresh browser context, so none restores the editors of
     // the one before (the Running Extensions editor among them).
@@ -118,11 +123,13 @@ async function main() {
       try {
         const page = await context.newPage();
         await page.goto(url);
-        const [ms, floor] = await readActivation(page, [DISPLAY_NAME, FLOOR_NAME]);
-        console.log(`  window ${i + 1}/${SAMPLES + 1}${i === 0 ? " (warm-up)" : ""}: activation ${ms} ms (the empty extension's ${floor} ms), read after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+        const [ms, ...floorMs] = await readActivation(page, [DISPLAY_NAME, ...FLOORS.map((f) => f.name)]);
+        console.log(
+          `  window ${i + 1}/${SAMPLES + 1}${i === 0 ? " (warm-up)" : ""}: activation ${ms} ms (floors: empty ${floorMs[0]} ms, vscode API ${floorMs[1]} ms), read after ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+        );
         if (i > 0) {
           times.push(ms);
-          floors.push(floor);
+          floorMs.forEach((f, k) => floorTimes[k].push(f));
         }
       } finally {
         await context.close();
@@ -141,9 +148,17 @@ async function main() {
     printRow(
       infoRow(
         "limit: activating an extension that does nothing",
-        median(floors),
+        median(floorTimes[0]),
         "ms",
-        `the same windows, VS Code's figure for an extension with our activation events and an empty activate() installed beside ours (samples ${floors.join(", ")} ms): the part of VS Code's figure that is not the extension's own loading and activate()`,
+        `the same windows, VS Code's figure for an extension with our activation events and an empty activate() installed beside ours (samples ${floorTimes[0].join(", ")} ms): the part of VS Code's figure that is not the extension's own loading and activate()`,
+      ),
+    );
+    printRow(
+      infoRow(
+        "limit: activating an extension that only loads the vscode API",
+        median(floorTimes[1]),
+        "ms",
+        `the same windows, an extension like the one above whose main file also runs require("vscode") (samples ${floorTimes[1].join(", ")} ms): VS Code builds each extension's API object on that first require, inside the extension's figure; every extension that uses the API pays it`,
       ),
     );
   } finally {
