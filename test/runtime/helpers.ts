@@ -31,8 +31,20 @@ export async function waitFor<T>(what: string, check: () => T | undefined | fals
   }
 }
 
+/**
+ * Folders `tempDir` made, removed as the test process exits: by then every wrangler a test started has been stopped
+ * in its own `finally`/`after`, and a folder left in the system's temp folder by each run adds up over a day of runs.
+ */
+const madeDirs: string[] = [];
+process.once("exit", () => {
+  for (const dir of madeDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A new folder in the system's temp folder (`alarm-inspector-<prefix>-…`), removed when the test process exits. */
 export function tempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `alarm-inspector-${prefix}-`));
+  const dir = mkdtempSync(join(tmpdir(), `alarm-inspector-${prefix}-`));
+  madeDirs.push(dir);
+  return dir;
 }
 
 /**
