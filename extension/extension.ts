@@ -6,6 +6,7 @@ import { DebugNext } from "./debug/debugNext";
 import { ObjectCommands } from "./commands/objectCommands";
 import { ScheduleCommands } from "./commands/scheduleCommands";
 import { Commands, ContextKeys } from "./common/ids";
+import { Timeout } from "./common/lifecycle";
 import { Log } from "./common/log";
 import { readSettings, SECTION } from "./common/settings";
 import { registerEditorFeatures } from "./editor/editorFeatures";
@@ -73,8 +74,9 @@ export function activate(context: vscode.ExtensionContext): AlarmInspectorApi {
 
   // After activate() returns: VS Code's activation time counts everything activate() runs, and the first screen needs
   // none of the session's start-up (watchers, finding configs, auto-attach).
-  const startUp = setTimeout(() => void sessions.initialize().catch((e: Error) => log.error(`start-up: ${e.message}`)), 0);
-  context.subscriptions.push({ dispose: () => clearTimeout(startUp) });
+  const startUp = new Timeout();
+  context.subscriptions.push(startUp);
+  startUp.arm(() => void sessions.initialize().catch((e: Error) => log.error(`start-up: ${e.message}`)), 0);
   return { model, sessions, tree };
 }
 

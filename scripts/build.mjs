@@ -30,11 +30,16 @@ function testFiles(dir) {
  * activate well before either is needed. `@babel/parser` (about half of the extension's code) on the first parse of a
  * source file; `ws` (49 KB, ~3 ms of compile) on the first connection to an agent.
  */
-const APART = { "@babel/parser": "babel-parser.js", ws: "ws.js" };
+const APART = {
+  "@babel/parser": { file: "babel-parser.js", entry: "@babel/parser" },
+  // ws's own CommonJS entry (its package's `import` condition is an ES wrapper whose exports differ).
+  ws: { file: "ws.js", entry: "node_modules/ws/index.js" },
+};
 const packagesApart = {
   name: "packages-apart",
   setup(build) {
-    build.onResolve({ filter: /^(@babel\/parser|ws)$/ }, (args) => ({ path: `./${APART[args.path]}`, external: true }));
+    const filter = new RegExp(`^(${Object.keys(APART).join("|")})$`);
+    build.onResolve({ filter }, (args) => ({ path: `./${APART[args.path].file}`, external: true }));
   },
 };
 
@@ -58,9 +63,7 @@ const oneVscodeNamespace = {
 const builds = [
   // VS Code extension host (Node, CommonJS).
   { ...common, entryPoints: ["extension/extension.ts"], outfile: "dist/extension.js", platform: "node", format: "cjs", target: "node18", external: ["vscode"], plugins: [packagesApart, oneVscodeNamespace] },
-  { ...common, entryPoints: ["@babel/parser"], outfile: "dist/babel-parser.js", platform: "node", format: "cjs", target: "node18" },
-  // ws's own CommonJS entry (its package's `import` condition is an ES wrapper whose exports differ).
-  { ...common, entryPoints: ["node_modules/ws/index.js"], outfile: "dist/ws.js", platform: "node", format: "cjs", target: "node18" },
+  ...Object.values(APART).map(({ file, entry }) => ({ ...common, entryPoints: [entry], outfile: `dist/${file}`, platform: "node", format: "cjs", target: "node18" })),
   // The launcher CLI (`alarm-inspector dev`), runs on the user's Node.
   { ...common, entryPoints: ["launcher/cli.ts"], outfile: "dist/cli.js", platform: "node", format: "cjs", target: "node18", banner: { js: "#!/usr/bin/env node" } },
   // The Vite plugin (`alarmInspector()`, `withAlarmInspector()`), loaded by Vite configs, and the module hook of

@@ -28,8 +28,24 @@ const SAMPLES = Number(values.samples);
 const DISPLAY_NAME = "Durable Object Alarm Inspector";
 /** The floors, each an extension of its own; names that are not part of each other's, as rows are found by text. */
 const FLOORS = [
-  { id: "activation-floor", name: "Alarm Inspector Floor: empty", code: "exports.activate = () => {};\n" },
-  { id: "activation-floor-api", name: "Alarm Inspector Floor: vscode API", code: 'require("vscode");\nexports.activate = () => {};\n' },
+  {
+    id: "activation-floor",
+    name: "Alarm Inspector Floor: empty",
+    code: "exports.activate = () => {};\n",
+    label: "empty",
+    row: "limit: activating an extension that does nothing",
+    what: "an extension with our activation events and an empty activate() installed beside ours",
+    why: "the part of VS Code's figure that is not the extension's own loading and activate()",
+  },
+  {
+    id: "activation-floor-api",
+    name: "Alarm Inspector Floor: vscode API",
+    code: 'require("vscode");\nexports.activate = () => {};\n',
+    label: "vscode API",
+    row: "limit: activating an extension that only loads the vscode API",
+    what: 'an extension like the one above whose main file also runs require("vscode")',
+    why: "VS Code builds each extension's API object on that first require, inside the extension's figure; every extension that uses the API pays it",
+  },
 ];
 
 /**
@@ -125,7 +141,7 @@ async function main() {
         await page.goto(url);
         const [ms, ...floorMs] = await readActivation(page, [DISPLAY_NAME, ...FLOORS.map((f) => f.name)]);
         console.log(
-          `  window ${i + 1}/${SAMPLES + 1}${i === 0 ? " (warm-up)" : ""}: activation ${ms} ms (floors: empty ${floorMs[0]} ms, vscode API ${floorMs[1]} ms), read after ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+          `  window ${i + 1}/${SAMPLES + 1}${i === 0 ? " (warm-up)" : ""}: activation ${ms} ms (floors: ${FLOORS.map((f, k) => `${f.label} ${floorMs[k]} ms`).join(", ")}), read after ${((Date.now() - t0) / 1000).toFixed(1)} s`,
         );
         if (i > 0) {
           times.push(ms);
@@ -145,21 +161,8 @@ async function main() {
         `median of ${SAMPLES} fresh windows of code-server with the VSIX installed, VS Code's own figure from Developer: Show Running Extensions (samples ${times.join(", ")} ms)`,
       ),
     );
-    printRow(
-      infoRow(
-        "limit: activating an extension that does nothing",
-        median(floorTimes[0]),
-        "ms",
-        `the same windows, VS Code's figure for an extension with our activation events and an empty activate() installed beside ours (samples ${floorTimes[0].join(", ")} ms): the part of VS Code's figure that is not the extension's own loading and activate()`,
-      ),
-    );
-    printRow(
-      infoRow(
-        "limit: activating an extension that only loads the vscode API",
-        median(floorTimes[1]),
-        "ms",
-        `the same windows, an extension like the one above whose main file also runs require("vscode") (samples ${floorTimes[1].join(", ")} ms): VS Code builds each extension's API object on that first require, inside the extension's figure; every extension that uses the API pays it`,
-      ),
+    FLOORS.forEach((f, k) =>
+      printRow(infoRow(f.row, median(floorTimes[k]), "ms", `the same windows, VS Code's figure for ${f.what} (samples ${floorTimes[k].join(", ")} ms): ${f.why}`)),
     );
   } finally {
     for (const step of cleanups.reverse()) await step().catch((e) => console.error(`activation bench cleanup: ${String(e).split("\n")[0]}`));
