@@ -74,6 +74,9 @@ export class InspectorClient {
         headers: { Authorization: `Bearer ${this.endpoint.token}` },
         handshakeTimeout: timeoutMs,
         maxPayload: 64 * 1024 * 1024,
+        // `ws` offers permessage-deflate by default and workerd accepts it: every frame was then deflated in the
+        // user's workerd and inflated in the extension host, CPU on both sides to save bytes on loopback.
+        perMessageDeflate: false,
       });
       this.socket = socket;
       let settled = false;

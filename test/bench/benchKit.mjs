@@ -65,7 +65,8 @@ export const wallNow = () => performance.timeOrigin + performance.now();
  * measurements watch events as they arrive.
  */
 export async function editor(server) {
-  const socket = new WebSocket(server.inspector, { headers: { Authorization: `Bearer ${server.token}` } });
+  // Without compression, as the extension's client connects (extension/connection/inspectorClient.ts).
+  const socket = new WebSocket(server.inspector, { headers: { Authorization: `Bearer ${server.token}` }, perMessageDeflate: false });
   const watchers = new Set();
   const results = new Map();
   let nextId = 1;

@@ -50,7 +50,8 @@ async function inspected(stateDir) {
 }
 
 function connect(server) {
-  const socket = new WebSocket(server.inspector, { headers: { Authorization: `Bearer ${server.token}` } });
+  // Without compression, as the extension's client connects (extension/connection/inspectorClient.ts).
+  const socket = new WebSocket(server.inspector, { headers: { Authorization: `Bearer ${server.token}` }, perMessageDeflate: false });
   let scheduleEvents = 0;
   socket.on("message", (data) => {
     const msg = JSON.parse(String(data));
