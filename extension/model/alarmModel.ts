@@ -129,6 +129,8 @@ export class AlarmModel implements IDisposable {
   readonly holds = new HoldBook();
   private connectionState: ConnectionState = { kind: "disconnected" };
   private droppedByAgentCount = 0;
+  /** `store.namesLearned` as of the last change reported (see `fire`). */
+  private namesReported = 0;
   private duplicateCount = 0;
   private ignoredCount = 0;
 
@@ -599,6 +601,11 @@ export class AlarmModel implements IDisposable {
   }
 
   private fire(reason: ChangeReason, changes: ChangeSet): void {
+    if (this.store.namesLearned !== this.namesReported) {
+      // A name changes where the object sorts: views that keep their rows between changes must lay them out again.
+      this.namesReported = this.store.namesLearned;
+      changes.structural = true;
+    }
     if (changes.empty) return;
     this.changeEmitter.fire({ reason, objects: changes.entries.map((e) => e.key), structural: changes.structural });
   }

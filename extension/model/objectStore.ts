@@ -80,6 +80,11 @@ export class ObjectStore {
   droppedEvents = 0;
   /** Objects evicted to stay within `maxObjects`. */
   evictedObjects = 0;
+  /**
+   * Objects that learned their name from a later event (counted, never reset): a name moves the object within its
+   * class (objects sort by name) and changes its label, so the model reports it as a structural change.
+   */
+  namesLearned = 0;
 
   constructor(readonly bounds: Bounds) {}
 
@@ -302,7 +307,10 @@ export class ObjectStore {
   }
 
   private learnName(entry: ObjectEntry, ref: ObjectRef): void {
-    if (ref.name !== undefined && entry.ref.name === undefined) entry.ref = { ...entry.ref, name: ref.name };
+    if (ref.name !== undefined && entry.ref.name === undefined) {
+      entry.ref = { ...entry.ref, name: ref.name };
+      this.namesLearned++;
+    }
   }
 
   /** The slot of the object `ref` of `worker`, if kept. */

@@ -450,7 +450,7 @@ export class TimelineIndex {
   /** Bounds of lanes not built (or changed since), so the extent needs no lane built (see `laneBounds`). */
   private readonly bounds = new Map<ObjectKey, { object: ObjectView; first: number | null; last: number | null }>();
   private allDirty = true;
-  private layoutCache: { key: string; layout: Layout } | undefined;
+  private layoutCache: { key: string; layout: Layout; searched: boolean } | undefined;
 
   constructor(private readonly model: TimelineModel) {}
 
@@ -461,7 +461,9 @@ export class TimelineIndex {
       this.bounds.delete(k);
     }
     if (structural) this.allDirty = true;
-    this.layoutCache = undefined;
+    // Rows change only when objects come, go or move (structural), or, under a search, when a lane's events do.
+    // Each flush of new events asks for the layout again (its state line, its slice): keep it otherwise.
+    if (structural || (keys.length > 0 && this.layoutCache?.searched === true)) this.layoutCache = undefined;
   }
 
   /** True when the object's lane is built and current: reading it costs nothing. */
@@ -543,7 +545,7 @@ export class TimelineIndex {
       }
     }
     const layout: Layout = { rows, rowOf, classes, lanes };
-    this.layoutCache = { key, layout };
+    this.layoutCache = { key, layout, searched: needle !== "" };
     return layout;
   }
 

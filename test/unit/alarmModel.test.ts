@@ -67,6 +67,18 @@ describe("AlarmModel", () => {
       model.applyEvents([ev.wake({ className: "Room", id }), ev.set({ className: "Room", id, name: "lobby" }, T0 + 1000), ev.del({ className: "Room", id })]);
       assert.equal(only(model).ref.name, "lobby");
     });
+
+    it("reports a name learned later as a structural change (the object's place among its class changes)", () => {
+      const { model, ev } = connected();
+      const id = "e".repeat(64);
+      model.applyEvents([ev.wake({ className: "Room", id })]);
+      const changes: ModelChange[] = [];
+      model.onDidChange((c) => changes.push(c));
+      model.applyEvents([ev.del({ className: "Room", id })]);
+      model.applyEvents([ev.set({ className: "Room", id, name: "lobby" }, T0 + 1000)]);
+      model.applyEvents([ev.set({ className: "Room", id, name: "lobby" }, T0 + 2000)]);
+      assert.deepEqual(changes.map((c) => c.structural), [false, true, false]);
+    });
   });
 
   describe("runs and retries", () => {

@@ -323,6 +323,31 @@ describe("timeline data", () => {
       assert.deepEqual(layout.classes.map((c) => c.id), ["app/Room", "app/Scheduler"]);
     });
 
+    it("keeps its layout while events only change lanes, and lays out again when rows may move", () => {
+      const { model, ev, apply, key } = scenario();
+      const index = new TimelineIndex(model);
+      model.onDidChange((c) => index.invalidate(c.objects, c.structural));
+      const lobby = obj("Room", { name: "lobby" });
+      const anon = obj("Room");
+      apply(ev.put(lobby, "user:alice", 1), ev.set(anon, T0 + 1000));
+      const first = index.layout(filter());
+      apply(ev.put(lobby, "user:bob", 2));
+      assert.equal(index.layout(filter()), first, "new events of a known object: the same layout");
+      // The unnamed object learns its name, which sorts it before "lobby".
+      apply(ev.put({ ...anon, name: "attic" }, "k", 3));
+      const renamed = index.layout(filter());
+      assert.notEqual(renamed, first);
+      assert.equal(renamed.rowOf.get(key(anon)), 1);
+      assert.equal(renamed.rowOf.get(key(lobby)), 2);
+      apply(ev.set(obj("Room", { name: "cellar" }), T0 + 2000));
+      assert.equal(index.layout(filter()).lanes, 3, "a new object: laid out again");
+      // Under a search, any change may make a lane match or stop matching.
+      const searched = index.layout(filter({ search: "carol" }));
+      assert.equal(searched.lanes, 0);
+      apply(ev.put(lobby, "user:carol", 4));
+      assert.deepEqual([...index.layout(filter({ search: "carol" })).rowOf.keys()], [key(lobby)]);
+    });
+
     it("filters by class and by object", () => {
       const { model, keys } = populated();
       const index = new TimelineIndex(model);
