@@ -60,13 +60,17 @@ function startOnce(cwd, args, ready, env) {
 /** Wall-clock milliseconds with sub-millisecond resolution, comparable with the `Date.now()` workerd stamps. */
 export const wallNow = () => performance.timeOrigin + performance.now();
 
+/** A WebSocket to the server's inspector, opened as the extension's client opens it (extension/connection/inspectorClient.ts). */
+export function inspectorSocket(server) {
+  return new WebSocket(server.inspector, { headers: { Authorization: `Bearer ${server.token}` }, perMessageDeflate: false });
+}
+
 /**
  * An editor stand-in: a real WebSocket to the inspector that parses every frame (as the extension does) and lets the
  * measurements watch events as they arrive.
  */
 export async function editor(server) {
-  // Without compression, as the extension's client connects (extension/connection/inspectorClient.ts).
-  const socket = new WebSocket(server.inspector, { headers: { Authorization: `Bearer ${server.token}` }, perMessageDeflate: false });
+  const socket = inspectorSocket(server);
   const watchers = new Set();
   const results = new Map();
   let nextId = 1;

@@ -10,9 +10,9 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import WebSocket from "ws";
 import { killGroup } from "../editor/codeServer.mjs";
 import { freePort } from "../ports.mjs";
+import { inspectorSocket } from "./benchKit.mjs";
 import { median, printRow } from "./rows.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -50,8 +50,7 @@ async function inspected(stateDir) {
 }
 
 function connect(server) {
-  // Without compression, as the extension's client connects (extension/connection/inspectorClient.ts).
-  const socket = new WebSocket(server.inspector, { headers: { Authorization: `Bearer ${server.token}` }, perMessageDeflate: false });
+  const socket = inspectorSocket(server);
   let scheduleEvents = 0;
   socket.on("message", (data) => {
     const msg = JSON.parse(String(data));
