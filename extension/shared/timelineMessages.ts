@@ -401,6 +401,12 @@ export interface StateMessage {
   reveal?: number;
   /** The session file an offline panel shows (a URI string): the webview saves it so a restored panel reopens it. */
   sessionFile?: string;
+  /**
+   * The refresh of the lanes that changed with this state (requestId 0), handled right after it. A flush of new events
+   * changes both, and each message the extension host posts is a message to the workbench that it answers: one for
+   * both halves what the stream costs (measured at 1,000 events/s: 11 `$postMessage` a second, now about 6).
+   */
+  slice?: PackedSliceMessage;
 }
 
 /** The drawable data for one viewport request. */
@@ -682,6 +688,25 @@ const TO_HOST_CHECKS = {
   command: (m) => m.command === "export" || m.command === "open",
 } satisfies Checks<ToHostMessage>;
 
+/** The fields of a (packed) slice, standing alone or inside a `state`. */
+function isSlice(m: Fields): boolean {
+  return (
+    isFiniteNumber(m.requestId) &&
+    isFiniteNumber(m.base) &&
+    isStringArray(m.ids) &&
+    isRecord(m.covers) &&
+    isFiniteNumber(m.covers.start) &&
+    isFiniteNumber(m.covers.end) &&
+    isFiniteNumber(m.covers.msPerPx) &&
+    Number.isInteger(m.covers.firstRow) &&
+    Number.isInteger(m.covers.lastRow) &&
+    (m.kept === undefined || isRowRange(m.kept)) &&
+    Array.isArray(m.rows) &&
+    Number.isInteger(m.totalRows) &&
+    (m.now === null || isFiniteNumber(m.now))
+  );
+}
+
 /** What each message from the host must hold beyond its `type`. */
 const TO_WEBVIEW_CHECKS = {
   state: (m) =>
@@ -697,21 +722,9 @@ const TO_WEBVIEW_CHECKS = {
     isRecord(m.counts) &&
     Array.isArray(m.recentRuns) &&
     (m.reveal === undefined || Number.isInteger(m.reveal)) &&
-    (m.sessionFile === undefined || typeof m.sessionFile === "string"),
-  slice: (m) =>
-    isFiniteNumber(m.requestId) &&
-    isFiniteNumber(m.base) &&
-    isStringArray(m.ids) &&
-    isRecord(m.covers) &&
-    isFiniteNumber(m.covers.start) &&
-    isFiniteNumber(m.covers.end) &&
-    isFiniteNumber(m.covers.msPerPx) &&
-    Number.isInteger(m.covers.firstRow) &&
-    Number.isInteger(m.covers.lastRow) &&
-    (m.kept === undefined || isRowRange(m.kept)) &&
-    Array.isArray(m.rows) &&
-    Number.isInteger(m.totalRows) &&
-    (m.now === null || isFiniteNumber(m.now)),
+    (m.sessionFile === undefined || typeof m.sessionFile === "string") &&
+    (m.slice === undefined || (isRecord(m.slice) && m.slice.type === "slice" && isSlice(m.slice))),
+  slice: (m) => isSlice(m),
   detail: (m) => m.detail === null || (isRecord(m.detail) && typeof m.detail.objectKey === "string" && isRecord(m.detail.attempt)),
   description: (m) => isFiniteNumber(m.requestId) && isStringArray(m.lines),
 } satisfies Checks<ToWebviewMessage>;

@@ -441,10 +441,11 @@ export class TimelineHost extends Disposable {
       }
     }
     if (!this.ready) return;
-    this.postState();
     // Unless rows moved (lanes came or went, or a search may now match other lanes), only the lanes that changed and
-    // those the clock moves are sliced again.
-    if (this.lastViewport) this.postSlice(0, structural || this.filterValue.search.trim() !== "" ? undefined : new Set([...keys, ...this.volatile]));
+    // those the clock moves are sliced again. The slice travels inside the state: one message for the flush.
+    let slice: PackedSliceMessage | undefined;
+    if (this.lastViewport) this.postSlice(0, structural || this.filterValue.search.trim() !== "" ? undefined : new Set([...keys, ...this.volatile]), (m) => (slice = m));
+    this.postState((m) => this.post(slice ? { ...m, slice } : m));
     // The detail changes when its object did, when its row may have moved, or when the selection went away.
     const now = this.selectionValue;
     if (now ? structural || keys.includes(now.objectKey) : sel !== undefined) void this.postDetail();

@@ -5,7 +5,7 @@
  * zooming draw at once from it, and the next slice is asked for before the view reaches its edge (sliceCache.ts).
  */
 import { dispatch, EMPTY_FILTER, isToWebviewMessage } from "../../extension/shared/timelineMessages";
-import type { Handlers, Row, SliceMessage, StateMessage, StepDetail, StepTarget, TimelineFilter, TimelineWebviewState, ToWebviewMessage, ViewportRequest } from "../../extension/shared/timelineMessages";
+import type { Handlers, PackedSliceMessage, Row, SliceMessage, StateMessage, StepDetail, StepTarget, TimelineFilter, TimelineWebviewState, ToWebviewMessage, ViewportRequest } from "../../extension/shared/timelineMessages";
 import { unpackSlice } from "../../extension/shared/sliceCodec";
 import { DetailPanel } from "./detailPanel";
 import { el, replaceChildren } from "./dom";
@@ -148,14 +148,20 @@ export class TimelineApp {
 
   /** One handler per message the host sends. */
   private readonly handlers: Handlers<ToWebviewMessage> = {
-    state: (m) => this.onState(m),
-    slice: (m) => {
-      const slice = unpackSlice(m);
-      if (slice) this.onSlice(slice);
+    state: ({ slice, ...state }) => {
+      this.onState(state);
+      // The lanes that changed with this state come inside it (one message per flush of new events).
+      if (slice) this.receiveSlice(slice);
     },
+    slice: (m) => this.receiveSlice(m),
     detail: (m) => this.onDetail(m.detail),
     description: (m) => this.onDescription(m.requestId, m.lines),
   };
+
+  private receiveSlice(m: PackedSliceMessage): void {
+    const slice = unpackSlice(m);
+    if (slice) this.onSlice(slice);
+  }
 
   /** Handles one message from the host; anything malformed is ignored. */
   receive(message: unknown): void {

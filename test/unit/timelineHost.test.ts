@@ -36,7 +36,9 @@ function harness(options: Partial<TimelineHostOptions> = {}): {
     apply: (...events) => model.applyEvents(events),
     key: (ref) => objectKey("app", ref.className, ref.id),
     ready: () => host.receive({ type: "ready" }),
-    of: <T extends ToWebviewMessage["type"]>(type: T) => posted.filter((m): m is Extract<ToWebviewMessage, { type: T }> => m.type === type),
+    // A flush's slice travels inside its state: read in order, as the webview handles them.
+    of: <T extends ToWebviewMessage["type"]>(type: T) =>
+      posted.flatMap((m): ToWebviewMessage[] => (m.type === "state" && m.slice ? [m, m.slice] : [m])).filter((m): m is Extract<ToWebviewMessage, { type: T }> => m.type === type),
   };
 }
 
@@ -283,7 +285,7 @@ describe("timeline host", () => {
     assert.equal((last(h.of("state")) as StateMessage).reveal, undefined, "a reveal is sent once");
   });
 
-  it("pushes throttled updates after model changes: one state, one slice, and the detail of the selected object", async () => {
+  it("pushes throttled updates after model changes: one state carrying its slice, and the detail of the selected object", async () => {
     const h = harness();
     const job = flaky(h);
     const room = obj("Room", { name: "other" });
@@ -296,13 +298,19 @@ describe("timeline host", () => {
     for (let i = 1; i <= 20; i++) h.apply(h.ev.put(room, "k", i));
     assert.equal(h.posted.length, 0, "nothing before the throttle interval");
     await tick();
-    assert.deepEqual(h.posted.map((m) => m.type), ["state", "slice"], "twenty changes, one push; the selected object did not change");
-    assert.equal(unpacked(h.posted[1] as PackedSliceMessage).requestId, 0, "an unrequested refresh");
+    // Each message is one to the workbench, which answers it: the refresh of the changed lanes rides in the state.
+    assert.deepEqual(h.posted.map((m) => m.type), ["state"], "twenty changes, one message; the selected object did not change");
+    const state = h.posted[0] as StateMessage;
+    assert.ok(state.slice, "the state carries the slice of the lanes that changed");
+    assert.ok(isToWebviewMessage(state), "and passes the webview's guard with it");
+    assert.equal(unpacked(state.slice).requestId, 0, "an unrequested refresh");
+    assert.deepEqual(unpacked(state.slice).rows.map((r) => r.label), ["other"], "only the lane that changed");
     h.posted.length = 0;
     h.ev.tick(1000);
     h.apply(h.ev.set(job, T0 + 100_000));
     await tick();
-    assert.deepEqual(h.posted.map((m) => m.type), ["state", "slice", "detail"]);
+    assert.deepEqual(h.posted.map((m) => m.type), ["state", "detail"]);
+    assert.ok((h.posted[0] as StateMessage).slice);
   });
 
   it("moves a selection on the newest attempt to a retry that arrives", async () => {
