@@ -148,11 +148,7 @@ export class TimelineApp {
 
   /** One handler per message the host sends. */
   private readonly handlers: Handlers<ToWebviewMessage> = {
-    state: ({ slice, ...state }) => {
-      this.onState(state);
-      // The lanes that changed with this state come inside it (one message per flush of new events).
-      if (slice) this.receiveSlice(slice);
-    },
+    state: ({ slice, ...state }) => this.onState(state, slice),
     slice: (m) => this.receiveSlice(m),
     detail: (m) => this.onDetail(m.detail),
     description: (m) => this.onDescription(m.requestId, m.lines),
@@ -168,7 +164,8 @@ export class TimelineApp {
     if (isToWebviewMessage(message)) dispatch(this.handlers, message);
   }
 
-  private onState(s: StateMessage): void {
+  /** @param carried the lanes that changed with this state, sent inside it (one message per flush of new events). */
+  private onState(s: StateMessage, carried?: PackedSliceMessage): void {
     markOnce("state");
     const first = !this.initialised;
     this.state = s;
@@ -198,6 +195,9 @@ export class TimelineApp {
     }
     this.canvas.setAttribute("aria-label", `Alarm timeline: ${s.counts.lanes} objects, ${s.counts.events} events. ${s.status}`);
     this.scheduleFollow();
+    // Taken before deciding whether to ask for more: the lanes that came with the state may be just what it lacks
+    // (new rows when objects arrived), and asking first would cost a round trip for data already here.
+    if (carried) this.receiveSlice(carried);
     // The first slice was asked for with `ready` and is on its way; it is asked again only if this state moved the
     // view off it (a session file fitted to its extent), once it has arrived.
     this.ensureSlice(first && !this.inFlight);

@@ -157,6 +157,34 @@ describe("timeline webview (headless Chromium)", function () {
     assert.deepEqual(sent, ["first", "last", "previous", "next"]);
   });
 
+  it("draws the lanes of new events from the state that carries them, without asking the host again", async () => {
+    // An empty model: the first slice has no rows, so nothing is drawn with data until events arrive.
+    const model = new AlarmModel();
+    model.applyHello(hello(), T0);
+    const page = await openTimelinePage(browser as Browser, { model, theme: "dark", outDir: join(REPO, "out", "test-webview"), host: { clock: () => T0 + 5000, throttleMs: 5 } });
+    try {
+      await until(page.page, `document.querySelector("#app")?.dataset.drawnTheme !== undefined`);
+      const asked0 = page.hostTime.length;
+      const posted0 = page.posted.length;
+      const ev = new EventBuilder();
+      model.applyEvents([ev.tick(1000).put(obj("Room", { name: "arrived" }), "k", 1), ev.set(obj("Room", { name: "arrived-too" }), T0 + 20_000)]);
+      await page.firstDraw(10_000);
+      // Up to the first draw with data (afterwards the page asks for room around its view, as it always does).
+      const drawnAt = page.markWalls.get("timeline:first-draw") ?? NaN;
+      const posted = page.posted.slice(posted0).filter((p) => p.at <= drawnAt).map((p) => p.message);
+      assert.deepEqual(posted.map((m) => m.type), ["state"], "one message for the flush");
+      const state = posted[0];
+      assert.ok(state?.type === "state" && state.slice, "the state carries the slice");
+      assert.deepEqual(
+        page.hostTime.slice(asked0).filter((h) => h.at <= drawnAt).map((h) => h.type),
+        [],
+        "the page drew the new lanes from that message: it asked the host for nothing",
+      );
+    } finally {
+      await page.close();
+    }
+  });
+
   it("asks for room around its view before it needs it, and scrolling the lanes fetches only the rows it lacks", async () => {
     // Eighty lanes of a few events each: several screens of rows.
     const model = new AlarmModel();
