@@ -194,8 +194,7 @@ export class TimelineHost extends Disposable {
     },
     setFilter: (m, reply) => {
       this.filterValue = m.filter;
-      this.postState(reply);
-      if (this.lastViewport) this.postSlice(0, undefined, reply);
+      this.postRefresh(undefined, reply);
       void this.postDetail(reply);
     },
     setFollow: (m) => {
@@ -249,8 +248,7 @@ export class TimelineHost extends Disposable {
       this.selectionValue = { objectKey: key, runId: run.id, attemptIndex: run.attempts.length - 1, atLast: true };
     }
     if (this.ready) {
-      this.postState();
-      if (this.lastViewport) this.postSlice(0);
+      this.postRefresh();
       void this.postDetail();
     }
   }
@@ -377,6 +375,18 @@ export class TimelineHost extends Disposable {
   }
 
   /**
+   * Posts the state with the refresh of the last viewport's slice inside it (`only`: of these lanes alone), for
+   * whatever changed the view on the host's side: new events, a filter, a focus. One message, not a state and then a
+   * slice: each message is one to the workbench, which answers it, and the webview draws the lanes it carries before
+   * deciding whether its rows are covered (two messages let it ask again, in between, for rows already on their way).
+   */
+  private postRefresh(only?: ReadonlySet<ObjectKey>, send: (m: StateMessage) => void = this.post): void {
+    let slice: PackedSliceMessage | undefined;
+    this.postSlice(0, only, (m) => (slice = m));
+    this.postState((m) => send(slice ? { ...m, slice } : m));
+  }
+
+  /**
    * Slices the last viewport asked for and posts it. `only`: a refresh of these lanes alone (the webview keeps the
    * rest of what it holds), for a clock tick or new events, so a large view is not sliced and sent again each time.
    */
@@ -442,10 +452,8 @@ export class TimelineHost extends Disposable {
     }
     if (!this.ready) return;
     // Unless rows moved (lanes came or went, or a search may now match other lanes), only the lanes that changed and
-    // those the clock moves are sliced again. The slice travels inside the state: one message for the flush.
-    let slice: PackedSliceMessage | undefined;
-    if (this.lastViewport) this.postSlice(0, structural || this.filterValue.search.trim() !== "" ? undefined : new Set([...keys, ...this.volatile]), (m) => (slice = m));
-    this.postState((m) => this.post(slice ? { ...m, slice } : m));
+    // those the clock moves are sliced again.
+    this.postRefresh(structural || this.filterValue.search.trim() !== "" ? undefined : new Set([...keys, ...this.volatile]));
     // The detail changes when its object did, when its row may have moved, or when the selection went away.
     const now = this.selectionValue;
     if (now ? structural || keys.includes(now.objectKey) : sel !== undefined) void this.postDetail();

@@ -285,6 +285,28 @@ describe("timeline host", () => {
     assert.equal((last(h.of("state")) as StateMessage).reveal, undefined, "a reveal is sent once");
   });
 
+  it("answers a filter and a focus with one state carrying the refreshed slice", () => {
+    const h = harness();
+    const room = obj("Room", { name: "aaa" });
+    h.apply(h.ev.put(room, "k", 1));
+    const job = flaky(h);
+    h.ready();
+    h.host.receive({ type: "viewport", requestId: 1, viewport: viewport() });
+    h.posted.length = 0;
+    h.host.receive({ type: "setFilter", filter: { ...EMPTY_FILTER, objects: [h.key(room)] } });
+    assert.deepEqual(h.posted.map((m) => m.type), ["state", "detail"]);
+    const filtered = h.posted[0] as StateMessage;
+    assert.ok(filtered.slice && isToWebviewMessage(filtered), "the lanes the filter leaves ride in the state");
+    assert.deepEqual(unpacked(filtered.slice).rows.filter((r) => r.kind === "lane").map((r) => r.label), ["aaa"]);
+    h.posted.length = 0;
+    h.host.focus(h.key(job));
+    assert.deepEqual(h.posted.map((m) => m.type), ["state", "detail"]);
+    const focused = h.posted[0] as StateMessage;
+    assert.equal(focused.reveal, 2, "the filter was widened and the row revealed");
+    assert.ok(focused.slice, "with the lanes of the widened filter");
+    assert.equal(unpacked(focused.slice).rows.filter((r) => r.kind === "lane").length, 2);
+  });
+
   it("pushes throttled updates after model changes: one state carrying its slice, and the detail of the selected object", async () => {
     const h = harness();
     const job = flaky(h);
