@@ -254,7 +254,9 @@ async function burst(plain, agent) {
     const seconds = (lastAt - t0) / 1000;
     const method = `${writes.toLocaleString("en")} puts in ${SIZE.burstRequests} requests of ${PUTS} (two objects at a time), editor connected; first write to last event received; plain wrangler takes the same writes at ${Math.round(plainRate).toLocaleString("en")}/s; produced = sequence numbers issued (${produced}), delivered ${delivered}, counted as dropped ${dropped}`;
     return [
-      goalRow("burst: events delivered per second", delivered / seconds, "events/s", ">=", 20_000, method),
+      // The issue's goal: delivery keeps up with the Worker's own writes, read against plain wrangler in this same run.
+      goalRow("burst: events delivered per second (goal: plain wrangler's write rate, same run)", delivered / seconds, "events/s", ">=", Math.round(plainRate), method),
+      infoRow("burst: delivered ÷ plain wrangler's write rate", delivered / seconds / plainRate, "×", method),
       goalRow("burst: events unaccounted for", produced - delivered - dropped, "events", "<=", 0, method),
     ];
   } finally {
