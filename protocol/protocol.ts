@@ -541,6 +541,20 @@ export interface EventsMessage {
   events: WireEvent[];
 }
 
+/**
+ * An `events` frame on a connection opened with `?objects=indexed` (see objectIndex.ts): each event's `object` is a
+ * number, and `objects` describes the numbers this frame introduces. The client turns it into an `EventsMessage`.
+ */
+export interface IndexedEventsMessage {
+  type: "events";
+  events: IndexedEvent[];
+  /** The references this frame introduces, by number; absent when it introduces none. */
+  objects?: Record<string, ObjectRef>;
+}
+
+/** An event as it travels on an indexed connection: its `object` is a number. */
+export type IndexedEvent = { readonly object: number } & Readonly<Record<string, unknown>>;
+
 /** Reply to one command. */
 export type ResultMessage =
   | { type: "result"; id: CommandId; ok: true; value?: unknown }
@@ -552,7 +566,7 @@ export interface ErrorMessage {
   error: string;
 }
 
-export type ServerMessage = HelloMessage | EventsMessage | ResultMessage | ErrorMessage;
+export type ServerMessage = HelloMessage | EventsMessage | IndexedEventsMessage | ResultMessage | ErrorMessage;
 
 // ───────────────────────────── client → server ─────────────────────────────
 
@@ -643,7 +657,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-function isObjectRef(v: unknown): v is ObjectRef {
+export function isObjectRef(v: unknown): v is ObjectRef {
   return (
     isRecord(v) &&
     typeof v.className === "string" &&

@@ -1,6 +1,6 @@
 import { INSPECTOR_PATH } from "../protocol/protocol";
 import type { Command, HoldCommand, ScheduleCommand } from "../protocol/protocol";
-import { errorText, HubClients, refuseHandshake, unknownEndpoint, withTimeout } from "./hubClients";
+import { clientOptions, errorText, HubClients, refuseHandshake, unknownEndpoint, withTimeout } from "./hubClients";
 import { CONTROL_METHOD } from "./instrument";
 import type { AgentRuntime } from "./runtime";
 
@@ -36,7 +36,7 @@ export function createHubClass(runtime: AgentRuntime) {
       const pair = new WebSocketPair();
       const [clientEnd, server] = [pair[0], pair[1]];
       server.accept();
-      const client = this.clients.add(server);
+      const client = this.clients.add(server, clientOptions(request.url));
       server.addEventListener("message", (ev) => void this.clients.onFrame(client, ev.data));
       const drop = () => this.clients.remove(client);
       server.addEventListener("close", (ev) => {

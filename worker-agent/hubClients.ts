@@ -1,5 +1,6 @@
 import { checkCommand, HEALTH_PATH, INSPECTOR_PATH, MAX_CLIENT_FRAME_BYTES, PROTOCOL_VERSION } from "../protocol/protocol";
 import type { Command, HelloMessage, HoldCommand, ScheduleCommand, ServerMessage } from "../protocol/protocol";
+import { ObjectIndexer, wantsIndexedObjects } from "../protocol/objectIndex";
 import { gateOf } from "./attemptGate";
 import type { AgentRuntime } from "./runtime";
 
@@ -33,6 +34,13 @@ export const MAX_UNSENT_BYTES = 16 * 1024 * 1024;
 interface Client {
   socket: ClientSocket;
   cursor: number;
+  /** Numbers this client's objects, when it asked for that (`?objects=indexed`); it gets full references otherwise. */
+  indexer: ObjectIndexer | undefined;
+}
+
+/** How a client asked to be spoken to, read from the URL it connected with. */
+export function clientOptions(url: string): { indexObjects: boolean } {
+  return { indexObjects: wantsIndexedObjects(url) };
 }
 
 /** Compares two strings in time that depends only on their lengths. */
@@ -130,8 +138,8 @@ export class HubClients {
   ) {}
 
   /** Takes a new, accepted socket: greets it, sends what the buffer holds, and keeps it pumped. */
-  add(socket: ClientSocket): Client {
-    const client: Client = { socket, cursor: 0 };
+  add(socket: ClientSocket, options: { indexObjects: boolean } = { indexObjects: false }): Client {
+    const client: Client = { socket, cursor: 0, indexer: options.indexObjects ? new ObjectIndexer() : undefined };
     this.clients.add(client);
     this.runtime.clients++;
     this.send(client, this.hello());
@@ -246,7 +254,14 @@ export class HubClients {
     for (;;) {
       const { events, cursor } = this.runtime.buffer.readSince(client.cursor, EVENTS_PER_FRAME, Date.now());
       if (events.length === 0) return "done";
-      const sent = this.send(client, { type: "events", events });
+      let sent: ReturnType<HubClients["send"]> = false;
+      try {
+        sent = this.send(client, client.indexer ? { type: "events", ...client.indexer.encode(events) } : { type: "events", events });
+      } finally {
+        // A frame that did not go (sent again later, perhaps from the poll; or a throw from the socket's getters in
+        // another request's context): the objects it introduced must be introduced again by the frame that goes.
+        if (sent !== true) client.indexer?.forget();
+      }
       if (sent !== true) return sent === "elsewhere" ? "elsewhere" : "done";
       client.cursor = cursor;
     }

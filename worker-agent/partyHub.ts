@@ -1,7 +1,7 @@
 import { isHoldCommand, isScheduleCommand, PARTYKIT_HEALTH_PATH, PARTYKIT_INSPECTOR_PATH } from "../protocol/protocol";
 import type { Command } from "../protocol/protocol";
 import { CONTROL_TIMEOUT_MS } from "./hub";
-import { errorText, healthResponse, HubClients, refuse, refuseHandshake, unknownEndpoint, withTimeout } from "./hubClients";
+import { clientOptions, errorText, healthResponse, HubClients, refuse, refuseHandshake, unknownEndpoint, withTimeout } from "./hubClients";
 import type { ClientSocket } from "./hubClients";
 import { CONTROL_PATH_SUFFIX, CONTROL_TOKEN_HEADER } from "./partyRoom";
 import type { AgentRuntime } from "./runtime";
@@ -48,8 +48,10 @@ export function createPartyHubClass(runtime: AgentRuntime) {
 
     constructor(readonly room: HubRoom) {}
 
-    onConnect(connection: Connection): void {
-      this.byConnection.set(connection, this.clients.add(connection));
+    /** PartyKit hands the upgrade request in `ctx`: it says whether the client asked for numbered objects. */
+    onConnect(connection: Connection, ctx?: { readonly request?: { readonly url: string } }): void {
+      const url = ctx?.request?.url;
+      this.byConnection.set(connection, this.clients.add(connection, url === undefined ? undefined : clientOptions(url)));
     }
 
     onMessage(message: string | ArrayBuffer, connection: Connection): void {

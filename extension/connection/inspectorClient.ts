@@ -11,6 +11,7 @@ function webSocket(): typeof WebSocket {
 }
 import { isErrorMessage, isEventsMessage, isHello, isResultMessage, PROTOCOL_VERSION } from "../../protocol/protocol";
 import type { Command, CommandId, HelloMessage, HoldCommand, ScheduleCommand, WireEvent } from "../../protocol/protocol";
+import { ObjectTable, withIndexedObjects } from "../../protocol/objectIndex";
 import { Emitter } from "../model/events";
 import { EventBatch } from "./eventBatch";
 
@@ -70,7 +71,8 @@ export class InspectorClient {
   /** Opens the socket and resolves with the agent's `hello`; rejects with a sentence a person can act on. */
   connect(timeoutMs = 10_000): Promise<HelloMessage> {
     return new Promise((resolve, reject) => {
-      const socket = new (webSocket())(this.endpoint.inspector, {
+      // Objects numbered: each reference travels once per connection, not in every event (protocol/objectIndex.ts).
+      const socket = new (webSocket())(withIndexedObjects(this.endpoint.inspector), {
         headers: { Authorization: `Bearer ${this.endpoint.token}` },
         handshakeTimeout: timeoutMs,
         maxPayload: 64 * 1024 * 1024,
@@ -79,6 +81,8 @@ export class InspectorClient {
         perMessageDeflate: false,
       });
       this.socket = socket;
+      const objects = new ObjectTable();
+      let misnumbered = false;
       let settled = false;
       const fail = (message: string) => {
         if (settled) return;
@@ -103,6 +107,12 @@ export class InspectorClient {
           return;
         }
         if (isEventsMessage(msg)) {
+          const problem = objects.expand(msg);
+          // Said once a connection: an agent that misnumbers does it to every frame.
+          if (problem !== undefined && !misnumbered) {
+            misnumbered = true;
+            this.errorEmitter.fire(problem);
+          }
           this.batch.add(msg.events);
           return;
         }

@@ -2,7 +2,11 @@
 // when it starts, retried when another process takes one first), an editor stand-in on the inspector's WebSocket,
 // HTTP helpers, and the server's CPU time from /proc.
 import { spawn } from "node:child_process";
+import { buildSync } from "esbuild";
 import { readdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
 import { killGroup } from "../editor/codeServer.mjs";
 import { freePort, PORT_CLASH, retryOnPortClash } from "../ports.mjs";
@@ -60,9 +64,28 @@ function startOnce(cwd, args, ready, env) {
 /** Wall-clock milliseconds with sub-millisecond resolution, comparable with the `Date.now()` workerd stamps. */
 export const wallNow = () => performance.timeOrigin + performance.now();
 
-/** A WebSocket to the server's inspector, opened as the extension's client opens it (extension/connection/inspectorClient.ts). */
-export function inspectorSocket(server) {
-  return new WebSocket(server.inspector, { headers: { Authorization: `Bearer ${server.token}` }, perMessageDeflate: false });
+/**
+ * The extension's own code for numbered objects (protocol/objectIndex.ts), bundled for these plain scripts once per
+ * process, so that the stand-in below asks and reads exactly as the extension does.
+ */
+let objectIndex;
+function objectIndexModule() {
+  if (!objectIndex) {
+    const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+    const outfile = join(root, "out", "bench", "objectIndex.cjs");
+    buildSync({ entryPoints: [join(root, "protocol", "objectIndex.ts")], bundle: true, platform: "node", format: "cjs", outfile, logLevel: "warning" });
+    objectIndex = createRequire(import.meta.url)(outfile);
+  }
+  return objectIndex;
+}
+
+/**
+ * A WebSocket to the server's inspector, opened as the extension's client opens it (extension/connection/inspectorClient.ts):
+ * no compression, objects numbered (`indexed: false` for a client that asks for full references in every event).
+ */
+export function inspectorSocket(server, { indexed = true } = {}) {
+  const url = indexed ? objectIndexModule().withIndexedObjects(server.inspector) : server.inspector;
+  return new WebSocket(url, { headers: { Authorization: `Bearer ${server.token}` }, perMessageDeflate: false });
 }
 
 /**
@@ -71,6 +94,7 @@ export function inspectorSocket(server) {
  */
 export async function editor(server) {
   const socket = inspectorSocket(server);
+  const objects = new (objectIndexModule().ObjectTable)();
   const watchers = new Set();
   const results = new Map();
   let nextId = 1;
@@ -79,6 +103,8 @@ export async function editor(server) {
     const receivedAt = wallNow();
     const msg = JSON.parse(String(data));
     if (msg.type === "events") {
+      const problem = objects.expand(msg);
+      if (problem) throw new Error(problem);
       for (const e of msg.events) {
         stats.lastSeq = Math.max(stats.lastSeq, e.seq);
         if (e.kind === "dropped") stats.dropped += e.count;

@@ -16,7 +16,9 @@
  * so one frame per moment with activity; up to 500 events a frame when catching up), serialized as the socket
  * carries them. Two disconnections (the reconnected client gets the buffer again; after the longer one, a `dropped`
  * marker first) and one Worker reload (a second session, seqs from 1). All of it is built before anything is timed;
- * `JSON.parse` of each frame is the client's work and stays outside the timed region.
+ * `JSON.parse` of each frame, and putting back the object references of numbered frames, is the client's work and
+ * stays outside the timed region. The frames number their objects as the hub does for the extension (`--full-refs`:
+ * every event carrying its reference).
  *
  * Timings on a shared machine move with its load: the load average is printed beside the figures.
  */
@@ -29,6 +31,7 @@ import type { AlarmInfoCopy, ClassInfo, HelloMessage, ObjectRef, RetryInfo, Unse
 import { EventBuffer } from "../../worker-agent/eventBuffer";
 import { AlarmModel } from "../../extension/model/alarmModel";
 import { EventBatch, MAX_BATCH_EVENTS } from "../../extension/connection/eventBatch";
+import { ObjectIndexer, ObjectTable } from "../../protocol/objectIndex";
 
 // ───────────────────────────── parameters ─────────────────────────────
 
@@ -63,6 +66,12 @@ const PUMP_MS = option("--pump-ms", 0);
  * frame, as before the client batched (the case of frames that each arrive alone, in a quiet turn).
  */
 const PER_FRAME = argv.includes("--per-frame");
+/**
+ * The extension asks for numbered objects (protocol/objectIndex.ts): each frame names its objects by number and the
+ * client puts the references back, one object per object, before the model. `--full-refs`: frames as a client that
+ * did not ask gets them, every event carrying its reference (as before the extension asked).
+ */
+const FULL_REFS = argv.includes("--full-refs");
 
 // ───────────────────────────── a deterministic agent session ─────────────────────────────
 
@@ -376,6 +385,8 @@ function agentSession(): Wire {
     return JSON.stringify(h);
   };
   let buffer = new EventBuffer(BUFFER_SIZE);
+  // The hub's numbering is per connection: a new socket (a reconnection, a reloaded Worker) starts a new one.
+  let indexer = new ObjectIndexer();
   let cursor = 0;
   let connected = true;
   let delivered = 0;
@@ -404,7 +415,7 @@ function agentSession(): Wire {
         else if (e.seq <= highestDelivered) duplicates++;
         highestDelivered = Math.max(highestDelivered, e.seq);
       }
-      frames.push(JSON.stringify({ type: "events", events }));
+      frames.push(JSON.stringify(FULL_REFS ? { type: "events", events } : { type: "events", ...indexer.encode(events) }));
       delivered += events.length;
       eventFrames++;
     }
@@ -433,6 +444,7 @@ function agentSession(): Wire {
       // A new socket starts from cursor 0: the hub sends hello, then (when the buffer wrapped) a `dropped` marker, then the whole buffer.
       connected = true;
       cursor = 0;
+      indexer = new ObjectIndexer();
       frames.push(hello());
     }
     if (!reloaded && delivered >= 0.75 * TOTAL_EVENTS) {
@@ -441,6 +453,7 @@ function agentSession(): Wire {
       flush(now);
       sessionStartedAt = now;
       buffer = new EventBuffer(BUFFER_SIZE);
+      indexer = new ObjectIndexer();
       cursor = 0;
       highestDelivered = 0;
       for (const s of sims) s.reload();
@@ -498,13 +511,16 @@ function ingest(input: InputBox): { model: AlarmModel; ms: number; wallMs: numbe
   const gcProfiler = new GCProfiler();
   gcProfiler.start();
   const w0 = performance.now();
+  let table = new ObjectTable();
   for (const text of frames) {
     const msg: unknown = JSON.parse(text);
     if (isEventsMessage(msg)) {
+      expand(table, msg);
       if (PER_FRAME) toModel(msg.events);
       else batch.add(msg.events);
     } else if (isHello(msg)) {
       batch.flush();
+      table = new ObjectTable();
       const t0 = performance.now();
       model.applyHello(msg, Date.now());
       ms += performance.now() - t0;
@@ -547,14 +563,26 @@ function floorRun(input: InputBox, keep: boolean): number {
     ms += performance.now() - t0;
   };
   const batch = new EventBatch(consume, () => undefined);
+  let table = new ObjectTable();
   for (const text of frames) {
     const msg: unknown = JSON.parse(text);
-    if (isEventsMessage(msg)) batch.add(msg.events);
-    else batch.flush();
+    if (isEventsMessage(msg)) {
+      expand(table, msg);
+      batch.add(msg.events);
+    } else {
+      batch.flush();
+      table = new ObjectTable();
+    }
   }
   batch.flush();
   if (objects.size === 0) throw new Error("the floor saw no object");
   return ms;
+}
+
+/** The client's own step after `JSON.parse` (extension/connection/inspectorClient.ts), outside the timed region like the parse. */
+function expand(table: ObjectTable, frame: { events: unknown[]; objects?: unknown }): void {
+  const problem = table.expand(frame);
+  if (problem !== undefined) throw new Error(problem);
 }
 
 /** The input, in a box that the measuring code can empty: a local variable could keep it alive past its last use. */
@@ -655,10 +683,10 @@ function main(): void {
     `  held after ingest: ${fmt(held.events)} events, ${fmt(held.objects)} objects; dropped by the model ${fmt(held.droppedByModel)}, ` +
       `duplicates ${fmt(held.duplicates)}, dropped by the agent ${fmt(held.droppedByAgent)}`,
   );
-  console.log(`  runs: [${times.map((t) => t.toFixed(0)).join(", ")}] ms; with the client's JSON.parse ${median(walls).toFixed(0)} ms, garbage collection in it ${median(gcs).toFixed(0)} ms (medians); ${load}`);
+  console.log(`  runs: [${times.map((t) => t.toFixed(0)).join(", ")}] ms; with the client's JSON.parse and ObjectTable ${median(walls).toFixed(0)} ms, garbage collection in it ${median(gcs).toFixed(0)} ms (medians); ${load}`);
 
   const source = `${fmt(TOTAL_EVENTS)} events of ${fmt(OBJECTS)} objects (4 classes) recorded into the agent's EventBuffer and read as the hub sends them (${PUMP_MS > 0 ? `every ${PUMP_MS} ms` : "at once"}, ≤ ${EVENTS_PER_FRAME} a frame; 2 reconnections, a Worker reload)`;
-  printRow(goalRow(`model ingest, ${fmt(TOTAL_EVENTS)} events`, ms, "ms", "<=", GOAL_MS, `${source}; ${PER_FRAME ? "one applyEvents per frame" : `frames joined by the client's EventBatch (≤ ${fmt(MAX_BATCH_EVENTS)} events a model call; all queued at once, the catching-up case)`}; applyHello/applyEvents timed, JSON.parse not; median of ${RUNS} fresh AlarmModels with the extension's options; Node ${process.version}`));
+  printRow(goalRow(`model ingest, ${fmt(TOTAL_EVENTS)} events`, ms, "ms", "<=", GOAL_MS, `${source}; ${PER_FRAME ? "one applyEvents per frame" : `frames joined by the client's EventBatch (≤ ${fmt(MAX_BATCH_EVENTS)} events a model call; all queued at once, the catching-up case)`}; applyHello/applyEvents timed, JSON.parse (and the client's ObjectTable) not; ${FULL_REFS ? "full references in every event (--full-refs)" : "objects numbered per connection"}; median of ${RUNS} fresh AlarmModels with the extension's options; Node ${process.version}`));
   const floorMethod = "the same frames through the same client batch, timed the same way (JSON.parse not), median of 3";
   printRow(infoRow(`limit: visiting ${fmt(TOTAL_EVENTS)} events`, median(visits), "ms", `${floorMethod}, into a loop that reads each event's kind, object and time and finds the object in a Map: what any model must do`));
   printRow(infoRow(`limit: visiting them and keeping the newest 100,000`, median(keeps), "ms", `${floorMethod}, the same loop keeping the newest 100,000 events in a ring (the model's total bound): what any model that keeps events pays the garbage collector; ${((median(keeps) / ms) * 100).toFixed(0)} % of the model's figure`));

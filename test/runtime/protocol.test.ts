@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import WebSocket from "ws";
+import { ObjectTable, withIndexedObjects } from "../../protocol/objectIndex";
 import type { ServerMessage } from "../../protocol/protocol";
 import { FIXTURES, launch, Recorder, waitFor } from "./helpers";
 import type { Launched } from "./helpers";
@@ -75,6 +76,43 @@ describe("inspector endpoint security and robustness", function () {
     assert.equal(query.status, "open");
     const first = JSON.parse(query.frames[0]!) as ServerMessage;
     assert.equal(first.type, "hello");
+  });
+
+  it("numbers objects for a client that asks, and sends the same events with full references to one that does not", async function () {
+    const open = (url: string) => {
+      const ws = new WebSocket(url, { headers: { Authorization: `Bearer ${token}` }, perMessageDeflate: false });
+      const frames: Record<string, unknown>[] = [];
+      ws.on("message", (d) => frames.push(JSON.parse(d.toString()) as Record<string, unknown>));
+      return new Promise<{ ws: WebSocket; frames: Record<string, unknown>[] }>((resolve, reject) => {
+        ws.once("open", () => resolve({ ws, frames }));
+        ws.once("error", reject);
+      });
+    };
+    const indexed = await open(withIndexedObjects(inspector));
+    const plain = await open(inspector);
+    try {
+      await fetch(`${session.url}/write/numbered-a?n=3`);
+      await fetch(`${session.url}/write/numbered-b?n=2`);
+      await fetch(`${session.url}/write/numbered-a?n=1`);
+      const events = (frames: Record<string, unknown>[]) => frames.filter((f) => f.type === "events").flatMap((f) => f.events as { seq: number; object: unknown }[]);
+      const ours = <E extends { object: unknown }>(list: E[]) => list.filter((e) => /^numbered-/.test(String((e.object as { name?: string }).name)));
+      await waitFor("the writes' events on the plain client", () => ours(events(plain.frames)).filter((e) => (e as { kind?: string }).kind === "storage.put").length >= 6 || undefined);
+      const mine = ours(events(plain.frames));
+      await waitFor("the same events on the indexed client", () => mine.every((e) => events(indexed.frames).some((i) => i.seq === e.seq)) || undefined);
+      // What the wire carried, before the table puts the references back into the same parsed frames.
+      const raw = JSON.parse(JSON.stringify(indexed.frames.filter((f) => f.type === "events"))) as Record<string, unknown>[];
+      const table = new ObjectTable();
+      for (const f of indexed.frames) if (f.type === "events") assert.equal(table.expand(f as { events: unknown[]; objects?: unknown }), undefined);
+      const expanded = new Map(events(indexed.frames).map((e) => [e.seq, e]));
+      for (const e of mine) assert.deepEqual(expanded.get(e.seq), e, `event ${e.seq} differs between the two clients`);
+      const numbered = raw.flatMap((f) => (f.events as { object: unknown }[]).map((e) => e.object));
+      assert.ok(numbered.length > 0 && numbered.every((o) => typeof o === "number"), "the indexed client got numbers only");
+      const described = raw.flatMap((f) => Object.values((f.objects ?? {}) as Record<string, { name?: string }>)).filter((r) => /^numbered-/.test(String(r.name)));
+      assert.deepEqual(described.map((r) => r.name).sort(), ["numbered-a", "numbered-b"], "each object described once");
+    } finally {
+      indexed.ws.close();
+      plain.ws.close();
+    }
   });
 
   it("answers a plain HTTP request to the socket path with 426", async function () {
