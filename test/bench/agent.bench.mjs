@@ -16,7 +16,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import WebSocket from "ws";
-import { editor, get, infoRow, lagSample as lagSampleAt, overheadRounds, post, startServer, throughput, treeCpuMs, wallNow } from "./benchKit.mjs";
+import { editor, get, infoRow, lagSample as lagSampleAt, overheadRounds, post, ratioSpread, startServer, throughput, treeCpuMs, wallNow } from "./benchKit.mjs";
 import { buildRef } from "./refBuild.mjs";
 import { goalRow, median, percentile, printRow, sleep } from "./rows.mjs";
 
@@ -30,7 +30,7 @@ const wanted = (name) => !ONLY || ONLY.has(name);
 /** Sizes of each measurement; `--quick` shrinks them for a smoke run, never for the figures in the README. */
 const SIZE = QUICK
   ? { lagRequests: 200, fireNows: 40, rounds: 2, windowMs: 1000, alarmWindowMs: 1000, burstRequests: 20 }
-  : { lagRequests: 1000, fireNows: 200, rounds: 5, windowMs: 2500, alarmWindowMs: 2500, burstRequests: 100 };
+  : { lagRequests: 1000, fireNows: 200, rounds: 8, windowMs: 2500, alarmWindowMs: 2500, burstRequests: 100 };
 const HOUR = 3_600_000;
 
 // ───────────────────────────── servers ─────────────────────────────
@@ -143,11 +143,11 @@ async function fireNow(agent) {
 async function overhead(plain, agent) {
   const CONCURRENCY = 2;
   const path = (i) => `/expiry/bench-load-${i % 8}/update?ttlMs=${HOUR}&fields=10`;
-  const { ratio, med } = await overheadRounds(plain, agent, { path, concurrency: CONCURRENCY, rounds: SIZE.rounds, windowMs: SIZE.windowMs });
+  const { ratio, med, spread } = await overheadRounds(plain, agent, { path, concurrency: CONCURRENCY, rounds: SIZE.rounds, windowMs: SIZE.windowMs });
   const method = (v) =>
-    `POST /expiry/:name/update?fields=10 (10 puts + setAlarm) over 8 objects, ${CONCURRENCY} in flight, ${SIZE.rounds} alternating rounds of ${SIZE.windowMs / 1000} s; median of per-round ratios; requests/s plain ${med("plain", "rps").toFixed(0)}, instrumented ${med(v, "rps").toFixed(0)}`;
+    `POST /expiry/:name/update?fields=10 (10 puts + setAlarm) over 8 objects, ${CONCURRENCY} in flight, ${SIZE.rounds} alternating rounds of ${SIZE.windowMs / 1000} s (the editor connects before each of its rounds, and the hub's replay of its buffer to it is over before the window opens); median of per-round ratios (rounds ${spread(v, "rps")}); requests/s plain ${med("plain", "rps").toFixed(0)}, instrumented ${med(v, "rps").toFixed(0)}`;
   const cpuMethod = (v) =>
-    `CPU time of wrangler and workerd per request in the same rounds (/proc): plain ${med("plain", "cpu").toFixed(2)} ms, instrumented ${med(v, "cpu").toFixed(2)} ms; steadier than req/s on a shared machine`;
+    `CPU time of wrangler and workerd per request in the same rounds (/proc): plain ${med("plain", "cpu").toFixed(2)} ms, instrumented ${med(v, "cpu").toFixed(2)} ms (rounds ${spread(v, "cpu")}); steadier than req/s on a shared machine`;
   return [
     goalRow("agent overhead, editor connected (instrumented ÷ plain req/s)", ratio("watched", "rps"), "×", ">=", 0.9, method("watched")),
     goalRow("agent overhead, no editor connected (instrumented ÷ plain req/s)", ratio("alone", "rps"), "×", ">=", 0.97, method("alone")),
@@ -197,11 +197,12 @@ async function alarmRate(plain, agent) {
   } finally {
     await ed.close();
   }
-  const ratio = (key) => median(results.watched.map((x, i) => x[key] / results.plain[i][key]));
+  const ratios = (key) => results.watched.map((x, i) => x[key] / results.plain[i][key]);
+  const ratio = (key) => median(ratios(key));
   const med = (v, key) => median(results[v].map((x) => x[key]));
-  const method = `${CLEANERS.length} example PeriodicCleaners re-arming every 1 ms for ${SIZE.alarmWindowMs / 1000} s, ${SIZE.rounds} alternating rounds, editor connected; median of per-round ratios; alarms/s plain ${med("plain", "rate").toFixed(0)}, instrumented ${med("watched", "rate").toFixed(0)}`;
+  const method = `${CLEANERS.length} example PeriodicCleaners re-arming every 1 ms for ${SIZE.alarmWindowMs / 1000} s, ${SIZE.rounds} alternating rounds, editor connected; median of per-round ratios (rounds ${ratioSpread(ratios("rate"))}); alarms/s plain ${med("plain", "rate").toFixed(0)}, instrumented ${med("watched", "rate").toFixed(0)}`;
   return [
-    goalRow("alarm handler overhead (instrumented ÷ plain alarms/s)", ratio("rate"), "×", ">=", 0.9, method),
+    goalRow("alarm handler overhead (instrumented ÷ plain alarms/s)", ratio("rate"), "×", ">=", 0.95, method),
     infoRow("server CPU per alarm, editor connected (instrumented ÷ plain)", ratio("cpu"), "×", `CPU time of wrangler and workerd per alarm run in the same rounds (/proc): plain ${med("plain", "cpu").toFixed(2)} ms, instrumented ${med("watched", "cpu").toFixed(2)} ms`),
   ];
 }
@@ -286,6 +287,7 @@ async function compare(ref, head, label) {
     for (const v of order) {
       const [who, mode] = v.split("-");
       const ed = mode === "watched" ? await editor(side[who]) : undefined;
+      await ed?.drained();
       runs[v].push(await throughput(side[who], path, CONCURRENCY, SIZE.windowMs));
       await ed?.close();
     }

@@ -99,8 +99,10 @@ export async function editor(server) {
   const results = new Map();
   let nextId = 1;
   const stats = { events: 0, dropped: 0, lastSeq: 0 };
+  let lastFrameAt = performance.now();
   socket.on("message", (data) => {
     const receivedAt = wallNow();
+    lastFrameAt = performance.now();
     const msg = JSON.parse(String(data));
     if (msg.type === "events") {
       const problem = objects.expand(msg);
@@ -125,6 +127,15 @@ export async function editor(server) {
     watch(fn) {
       watchers.add(fn);
       return () => watchers.delete(fn);
+    },
+    /**
+     * Resolves once no frame has come for `quietMs` (at most `timeoutMs` after the call): on connecting, the hub sends
+     * the whole buffer again (up to 10,000 events), which a window that measures a connected editor's steady cost
+     * must not start inside. Call it while nothing else makes events.
+     */
+    async drained(quietMs = 150, timeoutMs = 5_000) {
+      const deadline = performance.now() + timeoutMs;
+      while (performance.now() - lastFrameAt < quietMs && performance.now() < deadline) await sleep(quietMs / 3);
     },
     /** Resolves with (event, receivedAt) for the first event that `test` accepts. */
     next(test, timeoutMs = 30_000) {
@@ -222,8 +233,9 @@ export async function throughput(server, path, concurrency, ms, body) {
 /**
  * Throughput of the plain server, the instrumented one with no editor ("alone") and with one connected ("watched"),
  * each warmed up first, in `rounds` alternating rounds of `windowMs` (rotating who goes first, so a slow spell of the
- * machine hits every side). Resolves to `ratio(variant, key)`, the median of the per-round ratios against plain, and
- * `med(variant, key)`, the median of a variant's own figures; `key` is "rps" or "cpu" (server CPU ms per request).
+ * machine hits every side). Resolves to `ratio(variant, key)`, the median of the per-round ratios against plain,
+ * `spread(variant, key)`, their range, and `med(variant, key)`, the median of a variant's own figures; `key` is "rps"
+ * or "cpu" (server CPU ms per request).
  */
 export async function overheadRounds(plain, agent, { path, concurrency, rounds, windowMs, body }) {
   for (const s of [plain, agent]) await throughput(s, path, concurrency, 1000, body); // warm-up
@@ -233,14 +245,25 @@ export async function overheadRounds(plain, agent, { path, concurrency, rounds, 
     for (let k = 0; k < round % 3; k++) order.push(order.shift());
     for (const variant of order) {
       const ed = variant === "watched" ? await editor(agent) : undefined;
+      await ed?.drained();
       runs[variant].push(await throughput(variant === "plain" ? plain : agent, path, concurrency, windowMs, body));
       await ed?.close();
     }
   }
+  const ratios = (v, key) => runs[v].map((x, i) => x[key] / runs.plain[i][key]);
   return {
-    ratio: (v, key) => median(runs[v].map((x, i) => x[key] / runs.plain[i][key])),
+    ratio: (v, key) => median(ratios(v, key)),
     med: (v, key) => median(runs[v].map((x) => x[key])),
+    spread: (v, key) => ratioSpread(ratios(v, key)),
   };
+}
+
+/**
+ * The lowest and highest of per-round ratios, as text ("0.81–0.95"): how far one round can land from another on this
+ * machine, which says how much a median a few hundredths off its goal means.
+ */
+export function ratioSpread(ratios) {
+  return `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}`;
 }
 
 /** Lags (ms) of `count` sequential requests to `path` on `server`, each making one `alarm.set` of object `name`. */

@@ -83,10 +83,10 @@ async function lag(agent) {
 async function overhead(plain, agent) {
   const CONCURRENCY = 2;
   const path = (i) => taskPath(`bench-load-${i % 8}`);
-  const { ratio, med } = await overheadRounds(plain, agent, { path, concurrency: CONCURRENCY, rounds: SIZE.rounds, windowMs: SIZE.windowMs, body: NO_BODY });
+  const { ratio, med, spread } = await overheadRounds(plain, agent, { path, concurrency: CONCURRENCY, rounds: SIZE.rounds, windowMs: SIZE.windowMs, body: NO_BODY });
   const method = (v) =>
-    `POST /task/:name (put + setAlarm) over 8 objects of examples/vite, ${CONCURRENCY} in flight, ${SIZE.rounds} alternating rounds of ${SIZE.windowMs / 1000} s, alarm-inspector vite vs plain vite dev; median of per-round ratios; requests/s plain ${med("plain", "rps").toFixed(0)}, instrumented ${med(v, "rps").toFixed(0)}`;
-  const cpuMethod = (v) => `CPU time of vite and workerd per request in the same rounds (/proc): plain ${med("plain", "cpu").toFixed(2)} ms, instrumented ${med(v, "cpu").toFixed(2)} ms`;
+    `POST /task/:name (put + setAlarm) over 8 objects of examples/vite, ${CONCURRENCY} in flight, ${SIZE.rounds} alternating rounds of ${SIZE.windowMs / 1000} s, alarm-inspector vite vs plain vite dev (the editor's replay of the buffer over before each window); median of per-round ratios (rounds ${spread(v, "rps")}); requests/s plain ${med("plain", "rps").toFixed(0)}, instrumented ${med(v, "rps").toFixed(0)}`;
+  const cpuMethod = (v) => `CPU time of vite and workerd per request in the same rounds (/proc): plain ${med("plain", "cpu").toFixed(2)} ms, instrumented ${med(v, "cpu").toFixed(2)} ms (rounds ${spread(v, "cpu")})`;
   return [
     goalRow("vite: agent overhead, editor connected (req/s ratio)", ratio("watched", "rps"), "×", ">=", 0.9, method("watched")),
     goalRow("vite: agent overhead, no editor connected (req/s ratio)", ratio("alone", "rps"), "×", ">=", 0.97, method("alone")),
