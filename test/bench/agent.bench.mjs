@@ -16,9 +16,9 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import WebSocket from "ws";
-import { editor, get, infoRow, lagSample as lagSampleAt, overheadRounds, post, ratioSpread, startServer, throughput, treeCpuMs, wallNow } from "./benchKit.mjs";
+import { editor, get, infoRow, lagSample as lagSampleAt, overheadRounds, post, startServer, throughput, treeCpuMs, wallNow } from "./benchKit.mjs";
 import { buildRef } from "./refBuild.mjs";
-import { goalRow, median, percentile, printRow, sleep } from "./rows.mjs";
+import { goalRow, median, percentile, printRow, ratioSpread, sleep } from "./rows.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const examples = join(root, "examples");

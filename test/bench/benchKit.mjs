@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
 import { killGroup } from "../editor/codeServer.mjs";
 import { freePort, PORT_CLASH, retryOnPortClash } from "../ports.mjs";
-import { median, sleep } from "./rows.mjs";
+import { median, ratioSpread, sleep } from "./rows.mjs";
 
 /**
  * Starts a server in its own process group; resolves with `ready(output, ports)`'s answer once it gives one. `makeArgs`
@@ -256,14 +256,6 @@ export async function overheadRounds(plain, agent, { path, concurrency, rounds, 
     med: (v, key) => median(runs[v].map((x) => x[key])),
     spread: (v, key) => ratioSpread(ratios(v, key)),
   };
-}
-
-/**
- * The lowest and highest of per-round ratios, as text ("0.81–0.95"): how far one round can land from another on this
- * machine, which says how much a median a few hundredths off its goal means.
- */
-export function ratioSpread(ratios) {
-  return `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}`;
 }
 
 /** Lags (ms) of `count` sequential requests to `path` on `server`, each making one `alarm.set` of object `name`. */

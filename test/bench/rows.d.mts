@@ -16,4 +16,5 @@ export function printRow(row: BenchRow): void;
 export function format(value: number): string;
 export function percentile(values: readonly number[], p: number): number;
 export function median(values: readonly number[]): number;
+export function ratioSpread(ratios: readonly number[]): string;
 export function sleep(ms: number): Promise<void>;

@@ -45,4 +45,12 @@ export function median(values) {
   return percentile(values, 50);
 }
 
+/**
+ * The lowest and highest of per-round ratios, as text ("0.81–0.95"): how far one round can land from another on this
+ * machine, which says how much a median a few hundredths off its goal means.
+ */
+export function ratioSpread(ratios) {
+  return `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}`;
+}
+
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
